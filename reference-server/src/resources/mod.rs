@@ -1,0 +1,3 @@
+//! The `/Users` and `/Groups` resources: input canonicalization and the HTTP handlers.
+
+pub mod input;
