@@ -1,1 +1,29 @@
-fn main(){}
+//! `okscim-reference-server`: the reference SCIM server on its own (`okscim serve` is the same).
+
+use clap::Parser;
+
+#[derive(Debug, Parser)]
+#[command(name = "okscim-reference-server", version, about = "The okscim reference SCIM 2.0 server")]
+struct Cli {
+    #[command(flatten)]
+    serve: okscim_reference_server::cli::ServeArgs,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_target(false)
+        .init();
+    let cli = Cli::parse();
+    match okscim_reference_server::cli::serve(&cli.serve).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}

@@ -1,3 +1,6 @@
-//! The `/Users` and `/Groups` resources: input canonicalization and the HTTP handlers.
+//! The `/Users` and `/Groups` resources: input canonicalization, the rules a resource must
+//! satisfy, and the HTTP handlers.
 
+pub mod handlers;
 pub mod input;
+pub mod validate;

@@ -1,0 +1,68 @@
+//! How a server instance is set up.
+
+use std::net::SocketAddr;
+
+use serde_json::Value;
+
+use crate::faults::Faults;
+
+/// Which app behaviour the server models.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Profile {
+    /// Plain RFC 7643/7644 behaviour.
+    #[default]
+    Rfc,
+    /// The documented behaviour of Tailscale's Okta integration (see docs/tailnet-profile.md).
+    Tailnet,
+}
+
+/// Everything [`crate::spawn`] needs.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Where to listen; port 0 picks a free one.
+    pub addr: SocketAddr,
+    /// The SCIM base path, e.g. `/scim/v2` (no trailing slash; empty for the root).
+    pub base_path: String,
+    /// The bearer token; `None` generates a random one.
+    pub token: Option<String>,
+    /// The app behaviour.
+    pub profile: Profile,
+    /// The tailnet access policy to start with.
+    pub policy: Option<Value>,
+    /// Misbehaviours switched on.
+    pub faults: Faults,
+    /// Largest request body accepted, in bytes (413 above it).
+    pub max_body_bytes: usize,
+    /// Most resources one list response returns (`count` is capped to it).
+    pub max_results: usize,
+    /// Log one line per request at info level.
+    pub log_requests: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            base_path: "/scim/v2".to_string(),
+            token: None,
+            profile: Profile::Rfc,
+            policy: None,
+            faults: Faults::none(),
+            max_body_bytes: 1024 * 1024,
+            max_results: 1000,
+            log_requests: false,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// The base path normalized: leading slash, no trailing slash, `""` for the root.
+    pub fn normalized_base_path(&self) -> String {
+        let trimmed = self.base_path.trim_matches('/');
+        if trimmed.is_empty() {
+            String::new()
+        } else {
+            format!("/{trimmed}")
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! Listing and searching: query parameters (RFC 7644 §3.4.2), filtering through the indexes
+//! where possible, sorting, and paging with stable order.
+
+use std::cmp::Ordering;
+
+use serde_json::{Value, json};
+
+use crate::errors::ScimError;
+use crate::faults::Fault;
+use crate::filter::{self, CompValue, CompareOp, Filter};
+use crate::projection::Projection;
+use crate::schema::{LIST_RESPONSE_SCHEMA, ResourceKind};
+use crate::store::{Record, Store};
+
+/// A list or search request, from a query string or a SearchRequest body.
+#[derive(Debug, Default)]
+pub struct ListQuery {
+    /// `filter`
+    pub filter: Option<String>,
+    /// `sortBy`
+    pub sort_by: Option<String>,
+    /// `sortOrder` is descending.
+    pub descending: bool,
+    /// `attributes` and `excludedAttributes`.
+    pub projection: Projection,
+    /// `startIndex` (1-based; values below 1 are read as 1, per RFC 7644 §3.4.2.4).
+    pub start_index: usize,
+    /// `count` (negative is read as 0).
+    pub count: Option<usize>,
+}
+
+fn parse_int(name: &str, value: &str) -> Result<i64, ScimError> {
+    value.trim().parse::<i64>().map_err(|_| {
+        ScimError::invalid_value(format!("{name} must be an integer, got \"{value}\""))
+    })
+}
+
+fn split_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+impl ListQuery {
+    /// From a raw query string (`+` and `%20` both decode to a space). Parameter names are
+    /// matched case-insensitively.
+    pub fn from_query(raw: Option<&str>) -> Result<Self, ScimError> {
+        let mut q = ListQuery {
+            start_index: 1,
+            ..ListQuery::default()
+        };
+        let mut attributes = Vec::new();
+        let mut excluded = Vec::new();
+        for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+            match key.to_ascii_lowercase().as_str() {
+                "filter" => q.filter = Some(value.into_owned()),
+                "sortby" => q.sort_by = Some(value.into_owned()),
+                "sortorder" => q.descending = parse_sort_order(&value)?,
+                "attributes" => attributes.extend(split_list(&value)),
+                "excludedattributes" => excluded.extend(split_list(&value)),
+                "startindex" => q.start_index = parse_int("startIndex", &value)?.max(1) as usize,
+                "count" => q.count = Some(parse_int("count", &value)?.max(0) as usize),
+                _ => {}
+            }
+        }
+        q.projection = Projection::new(attributes, excluded);
+        Ok(q)
+    }
+
+    /// From a SearchRequest body (`POST /Users/.search`).
+    pub fn from_search_body(body: &Value) -> Result<Self, ScimError> {
+        let obj = body
+            .as_object()
+            .ok_or_else(|| ScimError::invalid_syntax("a SearchRequest must be a JSON object"))?;
+        let mut q = ListQuery {
+            start_index: 1,
+            ..ListQuery::default()
+        };
+        let mut attributes = Vec::new();
+        let mut excluded = Vec::new();
+        for (key, value) in obj {
+            let text = || -> Result<String, ScimError> {
+                match value {
+                    Value::String(s) => Ok(s.clone()),
+                    Value::Number(n) => Ok(n.to_string()),
+                    _ => Err(ScimError::invalid_value(format!("{key} has the wrong type"))),
+                }
+            };
+            let names = || -> Vec<String> {
+                match value {
+                    Value::Array(a) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+                    Value::String(s) => split_list(s),
+                    _ => Vec::new(),
+                }
+            };
+            match key.to_ascii_lowercase().as_str() {
+                "filter" => q.filter = Some(text()?),
+                "sortby" => q.sort_by = Some(text()?),
+                "sortorder" => q.descending = parse_sort_order(&text()?)?,
+                "attributes" => attributes.extend(names()),
+                "excludedattributes" => excluded.extend(names()),
+                "startindex" => q.start_index = parse_int("startIndex", &text()?)?.max(1) as usize,
+                "count" => q.count = Some(parse_int("count", &text()?)?.max(0) as usize),
+                _ => {}
+            }
+        }
+        q.projection = Projection::new(attributes, excluded);
+        Ok(q)
+    }
+}
+
+fn parse_sort_order(value: &str) -> Result<bool, ScimError> {
+    match value.to_ascii_lowercase().as_str() {
+        "ascending" | "" => Ok(false),
+        "descending" => Ok(true),
+        other => Err(ScimError::invalid_value(format!(
+            "sortOrder must be \"ascending\" or \"descending\", got \"{other}\""
+        ))),
+    }
+}
+
+/// Parses and checks a filter, with the RFC's 400 invalidFilter on any problem.
+pub fn parse_filter(text: &str, kind: ResourceKind) -> Result<Filter, ScimError> {
+    let parsed = filter::parse_filter(text)
+        .map_err(|e| ScimError::invalid_filter(format!("invalid filter \"{text}\": {e}")))?;
+    filter::check(&parsed, kind)
+        .map_err(|m| ScimError::invalid_filter(format!("invalid filter \"{text}\": {m}")))?;
+    Ok(parsed)
+}
+
+/// Candidates from an index for `attr eq "value"` (also inside an `and`), or `None` to scan.
+fn indexed<'s>(store: &'s Store, kind: ResourceKind, f: &Filter) -> Option<Vec<&'s Record>> {
+    match f {
+        Filter::Compare {
+            path,
+            op: CompareOp::Eq,
+            value: CompValue::Str(v),
+        } if path.sub_attr.is_none() => {
+            let resolved = kind.resolve(path.urn.as_deref(), &path.attr)?;
+            if resolved.in_extension {
+                return None;
+            }
+            store.lookup_eq(kind, resolved.def.name, v)
+        }
+        Filter::And(a, b) => indexed(store, kind, a).or_else(|| indexed(store, kind, b)),
+        _ => None,
+    }
+}
+
+/// Whether `filter` is exactly `userName eq "…"`, returning the value.
+fn user_name_eq(f: &Filter) -> Option<&str> {
+    match f {
+        Filter::Compare {
+            path,
+            op: CompareOp::Eq,
+            value: CompValue::Str(v),
+        } if path.urn.is_none() && path.sub_attr.is_none() && path.attr.eq_ignore_ascii_case("userName") => {
+            Some(v)
+        }
+        _ => None,
+    }
+}
+
+fn compare_keys(a: Option<&Value>, b: Option<&Value>, case_exact: bool) -> Ordering {
+    match (a, b) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Greater,
+        (Some(_), None) => Ordering::Less,
+        (Some(a), Some(b)) => match (a, b) {
+            (Value::String(x), Value::String(y)) if case_exact => x.cmp(y),
+            (Value::String(x), Value::String(y)) => x.to_lowercase().cmp(&y.to_lowercase()),
+            (Value::Number(x), Value::Number(y)) => x
+                .as_f64()
+                .partial_cmp(&y.as_f64())
+                .unwrap_or(Ordering::Equal),
+            (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+            _ => a.to_string().cmp(&b.to_string()),
+        },
+    }
+}
+
+/// The records a list request selects, sorted, before paging.
+pub fn select<'s>(
+    store: &'s Store,
+    kind: ResourceKind,
+    query: &ListQuery,
+    faults: &crate::faults::Faults,
+) -> Result<Vec<&'s Record>, ScimError> {
+    let hidden = |r: &Record| {
+        kind == ResourceKind::User
+            && faults.has(Fault::DeactivatedUsersHidden)
+            && r.data.get("active") == Some(&Value::Bool(false))
+    };
+    let mut records: Vec<&Record> = match &query.filter {
+        None => store.iter(kind).filter(|r| !hidden(r)).collect(),
+        Some(text) => {
+            let f = parse_filter(text, kind)?;
+            let candidates = match indexed(store, kind, &f) {
+                Some(mut c) => {
+                    c.sort_by_key(|r| r.seq);
+                    c
+                }
+                None => store.iter(kind).collect(),
+            };
+            let exact_user_name = if faults.has(Fault::FilterUsernameCaseSensitive) {
+                user_name_eq(&f)
+            } else {
+                None
+            };
+            candidates
+                .into_iter()
+                .filter(|r| !hidden(r) && filter::matches(&f, &r.data, kind))
+                .filter(|r| {
+                    exact_user_name
+                        .is_none_or(|v| r.data.get("userName").and_then(Value::as_str) == Some(v))
+                })
+                .collect()
+        }
+    };
+    if let Some(sort_by) = &query.sort_by {
+        let path = crate::projection::parse_attr_path(sort_by);
+        let case_exact = kind
+            .resolve(path.urn.as_deref(), &path.attr)
+            .map(|r| match &path.sub_attr {
+                Some(s) => r.def.sub_attribute(s).is_some_and(|d| d.case_exact),
+                None => r.def.case_exact,
+            })
+            .unwrap_or(false);
+        let mut keyed: Vec<(Option<Value>, &Record)> = records
+            .into_iter()
+            .map(|r| (filter::values_at(&r.data, &path, kind).first().map(|v| (*v).clone()), r))
+            .collect();
+        // sort_by is stable: equal keys keep insertion order.
+        keyed.sort_by(|(a, _), (b, _)| {
+            let o = compare_keys(a.as_ref(), b.as_ref(), case_exact);
+            if query.descending && a.is_some() && b.is_some() {
+                o.reverse()
+            } else {
+                o
+            }
+        });
+        records = keyed.into_iter().map(|(_, r)| r).collect();
+    }
+    Ok(records)
+}
+
+/// The page of `records` a query asks for, and the ListResponse around the rendered resources.
+pub fn list_response(
+    total: usize,
+    start_index: usize,
+    resources: Vec<Value>,
+    faults: &crate::faults::Faults,
+) -> Value {
+    let items = resources.len();
+    if faults.has(Fault::ListCountsAsStrings) {
+        return json!({
+            "schemas": [LIST_RESPONSE_SCHEMA],
+            "totalResults": total.to_string(),
+            "startIndex": start_index.to_string(),
+            "itemsPerPage": items.to_string(),
+            "Resources": resources,
+        });
+    }
+    json!({
+        "schemas": [LIST_RESPONSE_SCHEMA],
+        "totalResults": total,
+        "startIndex": start_index,
+        "itemsPerPage": items,
+        "Resources": resources,
+    })
+}

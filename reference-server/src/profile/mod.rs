@@ -1,0 +1,3 @@
+//! App profiles: behaviour beyond the RFC that a real Okta-provisioned app shows.
+
+pub mod tailnet;

@@ -1,0 +1,267 @@
+//! The HTTP handlers of `/Users` and `/Groups`. Each takes the resource kind as data, so the two
+//! endpoints share one implementation of the protocol.
+
+use std::time::Duration;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::body::ScimBody;
+use crate::errors::ScimError;
+use crate::faults::Fault;
+use crate::list::{self, ListQuery};
+use crate::patch::{PatchContext, apply_patch};
+use crate::projection::Projection;
+use crate::resources::input::normalize_resource;
+use crate::resources::validate::prepare;
+use crate::schema::ResourceKind;
+use crate::state::SharedState;
+use crate::store::{Record, Store, not_found};
+
+/// A stored resource as it is answered: derived `groups` added for users.
+pub fn render(store: &Store, kind: ResourceKind, record: &Record) -> Value {
+    let mut data = record.data.clone();
+    if kind == ResourceKind::User {
+        let groups: Vec<Value> = store
+            .groups_of(&record.id)
+            .into_iter()
+            .map(|(gid, name)| {
+                json!({
+                    "value": gid,
+                    "display": name,
+                    "$ref": format!("{}/Groups/{gid}", store.base_url()),
+                    "type": "direct",
+                })
+            })
+            .collect();
+        if !groups.is_empty() {
+            data["groups"] = Value::Array(groups);
+        }
+    }
+    data
+}
+
+fn answer(store: &Store, kind: ResourceKind, record: &Record, projection: &Projection) -> crate::response::ScimJson {
+    let body = projection.apply(render(store, kind, record), kind);
+    crate::response::ScimJson::ok(body).etag(&record.etag())
+}
+
+fn is_hidden(state: &SharedState, kind: ResourceKind, record: &Record) -> bool {
+    kind == ResourceKind::User
+        && state.fault(Fault::DeactivatedUsersHidden)
+        && record.data.get("active") == Some(&Value::Bool(false))
+}
+
+/// Strips the weak prefix and quotes so `W/"3"` and `"3"` compare equal.
+fn opaque_tag(tag: &str) -> &str {
+    tag.trim().trim_start_matches("W/").trim_matches('"')
+}
+
+fn header_matches(value: &str, etag: &str) -> bool {
+    value
+        .split(',')
+        .any(|t| t.trim() == "*" || opaque_tag(t) == opaque_tag(etag))
+}
+
+/// 412 unless `If-Match` (when sent) names the current version.
+fn check_if_match(headers: &HeaderMap, record: &Record) -> Result<(), ScimError> {
+    match headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
+        Some(v) if !header_matches(v, &record.etag()) => Err(ScimError::new(
+            StatusCode::PRECONDITION_FAILED,
+            format!(
+                "If-Match {v} does not match the current version {}",
+                record.etag()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `GET /Users`, `GET /Groups`.
+pub async fn list(State(state): State<SharedState>, kind: ResourceKind, RawQuery(raw): RawQuery) -> Result<Response, ScimError> {
+    let query = ListQuery::from_query(raw.as_deref())?;
+    respond_list(&state, kind, &query)
+}
+
+/// `POST /Users/.search`, `POST /Groups/.search`.
+pub async fn search(State(state): State<SharedState>, kind: ResourceKind, ScimBody(body): ScimBody) -> Result<Response, ScimError> {
+    let query = ListQuery::from_search_body(&body)?;
+    respond_list(&state, kind, &query)
+}
+
+fn respond_list(state: &SharedState, kind: ResourceKind, query: &ListQuery) -> Result<Response, ScimError> {
+    let store = state.store();
+    let selected = list::select(&store, kind, query, &state.faults)?;
+    let total = selected.len();
+    let (start, page): (usize, Vec<&Record>) = if state.fault(Fault::IgnorePaging) {
+        (1, selected)
+    } else {
+        let count = query.count.unwrap_or(state.max_results).min(state.max_results);
+        let page = selected
+            .into_iter()
+            .skip(query.start_index - 1)
+            .take(count)
+            .collect();
+        (query.start_index, page)
+    };
+    let resources = page
+        .into_iter()
+        .map(|r| query.projection.apply(render(&store, kind, r), kind))
+        .collect();
+    Ok(crate::response::ScimJson::ok(list::list_response(total, start, resources, &state.faults)).into_response())
+}
+
+/// `GET /Users/{id}`, `GET /Groups/{id}`.
+pub async fn get_one(
+    State(state): State<SharedState>,
+    kind: ResourceKind,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ScimError> {
+    let query = ListQuery::from_query(raw.as_deref())?;
+    let store = state.store();
+    let record = store
+        .get(kind, &id)
+        .filter(|r| !is_hidden(&state, kind, r))
+        .ok_or_else(|| not_found(kind, &id))?;
+    if let Some(v) = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok())
+        && header_matches(v, &record.etag())
+    {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        if let Ok(tag) = record.etag().parse() {
+            response.headers_mut().insert(header::ETAG, tag);
+        }
+        return Ok(response);
+    }
+    Ok(answer(&store, kind, record, &query.projection).into_response())
+}
+
+/// `POST /Users`, `POST /Groups`.
+pub async fn create(State(state): State<SharedState>, kind: ResourceKind, ScimBody(body): ScimBody) -> Result<Response, ScimError> {
+    let attrs = normalize_resource(&body, kind)?;
+    let mut store = state.store();
+    let prepared = prepare(attrs, kind, None, &store, &state)?;
+    let record = store.insert(kind, prepared.attrs)?.clone();
+    if let Some(p) = prepared.password {
+        store.set_password(&record.id, &p);
+    }
+    if kind == ResourceKind::User && state.fault(Fault::CreateEmptyBody) {
+        return Ok(StatusCode::CREATED.into_response());
+    }
+    let status = if state.fault(Fault::CreateReturns200) {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let location = format!("{}{}/{}", state.base_url, kind.endpoint(), record.id);
+    Ok(answer(&store, kind, &record, &Projection::default())
+        .status(status)
+        .location(&location)
+        .into_response())
+}
+
+/// Stores an updated resource, or deletes a user that was deactivated when the
+/// delete-on-deactivate fault is on.
+fn store_update(
+    state: &SharedState,
+    store: &mut Store,
+    kind: ResourceKind,
+    id: &str,
+    attrs: serde_json::Map<String, Value>,
+) -> Result<Response, ScimError> {
+    let previous = store.get(kind, id).map(|r| r.data.clone());
+    let prepared = prepare(attrs, kind, previous.as_ref(), store, state)?;
+    if kind == ResourceKind::User
+        && state.fault(Fault::DeleteOnDeactivate)
+        && prepared.attrs.get("active") == Some(&Value::Bool(false))
+    {
+        store.delete(kind, id)?;
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    let record = store.replace(kind, id, prepared.attrs)?.clone();
+    if let Some(p) = prepared.password {
+        store.set_password(id, &p);
+    }
+    Ok(answer(store, kind, &record, &Projection::default()).into_response())
+}
+
+/// `PUT /Users/{id}`, `PUT /Groups/{id}`: replaces every writable attribute. Read-only
+/// attributes that Okta round-trips (`id`, `meta`, `groups`) are ignored.
+pub async fn replace(
+    State(state): State<SharedState>,
+    kind: ResourceKind,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ScimBody(body): ScimBody,
+) -> Result<Response, ScimError> {
+    if state.fault(Fault::RejectReadOnlyInPut)
+        && let Some(key) = ["id", "meta", "groups"].iter().find(|k| body.get(**k).is_some())
+    {
+        return Err(ScimError::mutability(format!("{key} is readOnly and may not be sent")));
+    }
+    let attrs = normalize_resource(&body, kind)?;
+    let mut store = state.store();
+    let record = store
+        .get(kind, &id)
+        .filter(|r| !is_hidden(&state, kind, r))
+        .ok_or_else(|| not_found(kind, &id))?;
+    check_if_match(&headers, record)?;
+    store_update(&state, &mut store, kind, &id, attrs)
+}
+
+/// `PATCH /Users/{id}`, `PATCH /Groups/{id}`: all operations apply, or none do.
+pub async fn patch(
+    State(state): State<SharedState>,
+    kind: ResourceKind,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ScimBody(body): ScimBody,
+) -> Result<Response, ScimError> {
+    let ctx = PatchContext {
+        kind,
+        faults: &state.faults,
+    };
+    if kind == ResourceKind::Group && state.fault(Fault::MembershipLostUpdate) {
+        // The bug: read, let go of the lock, write back later, overwriting whatever happened
+        // in between.
+        let snapshot = {
+            let store = state.store();
+            let record = store.get(kind, &id).ok_or_else(|| not_found(kind, &id))?;
+            record.data.clone()
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let patched = apply_patch(&snapshot, &body, &ctx)?;
+        let attrs = patched.as_object().cloned().unwrap_or_default();
+        let mut store = state.store();
+        return store_update(&state, &mut store, kind, &id, attrs);
+    }
+    let mut store = state.store();
+    let record = store
+        .get(kind, &id)
+        .filter(|r| !is_hidden(&state, kind, r))
+        .ok_or_else(|| not_found(kind, &id))?;
+    check_if_match(&headers, record)?;
+    let patched = apply_patch(&record.data, &body, &ctx)?;
+    let attrs = patched
+        .as_object()
+        .cloned()
+        .ok_or_else(|| ScimError::invalid_value("the patched resource is not an object"))?;
+    store_update(&state, &mut store, kind, &id, attrs)
+}
+
+/// `DELETE /Users/{id}`, `DELETE /Groups/{id}`.
+pub async fn delete(
+    State(state): State<SharedState>,
+    kind: ResourceKind,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ScimError> {
+    let mut store = state.store();
+    let record = store.get(kind, &id).ok_or_else(|| not_found(kind, &id))?;
+    check_if_match(&headers, record)?;
+    store.delete(kind, &id)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -1,0 +1,178 @@
+//! Rules a resource must satisfy before it is stored, whichever way it arrived (POST, PUT or
+//! PATCH): required attributes, `schemas`, members that exist, the tailnet profile's rules, and
+//! the write-path faults.
+
+use serde_json::{Map, Value, json};
+
+use crate::config::Profile;
+use crate::errors::ScimError;
+use crate::faults::Fault;
+use crate::schema::ResourceKind;
+use crate::state::AppState;
+use crate::store::Store;
+
+/// A resource ready to store, and the password it carried (stored hashed, never as JSON).
+#[derive(Debug)]
+pub struct Prepared {
+    /// The attributes to store.
+    pub attrs: Map<String, Value>,
+    /// The clear-text password, if one was sent.
+    pub password: Option<String>,
+}
+
+fn non_empty_str<'a>(attrs: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+    attrs.get(name).and_then(Value::as_str).filter(|s| !s.trim().is_empty())
+}
+
+/// Sets `schemas` to the core schema plus the extensions the resource carries; rejects a
+/// `schemas` list that does not name the core schema.
+fn settle_schemas(attrs: &mut Map<String, Value>, kind: ResourceKind) -> Result<(), ScimError> {
+    let core = kind.core_schema().id;
+    if let Some(given) = attrs.get("schemas") {
+        let list = given
+            .as_array()
+            .ok_or_else(|| ScimError::invalid_syntax("schemas must be an array of schema URNs"))?;
+        let names_core = list
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|s| s.eq_ignore_ascii_case(core));
+        if !names_core {
+            return Err(ScimError::invalid_value(format!(
+                "schemas must include \"{core}\" for a {}",
+                kind.name()
+            )));
+        }
+    }
+    let mut schemas = vec![json!(core)];
+    for ext in kind.extensions() {
+        if attrs.get(ext.id).is_some_and(|v| v.as_object().is_some_and(|o| !o.is_empty())) {
+            schemas.push(json!(ext.id));
+        } else {
+            attrs.remove(ext.id);
+        }
+    }
+    attrs.insert("schemas".into(), Value::Array(schemas));
+    Ok(())
+}
+
+/// The primary email: the one marked primary, else the first.
+fn primary_email(attrs: &Map<String, Value>) -> Option<&str> {
+    let emails = attrs.get("emails")?.as_array()?;
+    emails
+        .iter()
+        .find(|e| e.get("primary") == Some(&Value::Bool(true)))
+        .or_else(|| emails.first())
+        .and_then(|e| e.get("value"))
+        .and_then(Value::as_str)
+}
+
+/// Fills in and checks each member: it must name an existing user or group; `type`, `$ref`
+/// and `display` are filled in when absent.
+fn settle_members(attrs: &mut Map<String, Value>, store: &Store, state: &AppState) -> Result<(), ScimError> {
+    let Some(members) = attrs.get_mut("members") else {
+        return Ok(());
+    };
+    let Value::Array(list) = members else {
+        return Err(ScimError::invalid_value("members must be an array"));
+    };
+    if state.fault(Fault::MemberRequiresType) {
+        list.retain(|m| m.get("type").and_then(Value::as_str) == Some("User"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut settled = Vec::with_capacity(list.len());
+    for member in list.iter() {
+        let Some(obj) = member.as_object() else {
+            return Err(ScimError::invalid_value("each member must be an object with a value"));
+        };
+        let Some(value) = obj.get("value").and_then(Value::as_str) else {
+            return Err(ScimError::invalid_value("each member needs a \"value\": the member's id"));
+        };
+        if !seen.insert(value.to_string()) {
+            continue;
+        }
+        let (kind, name) = if let Some(u) = store.get(ResourceKind::User, value) {
+            (ResourceKind::User, u.data.get("userName").cloned())
+        } else if let Some(g) = store.get(ResourceKind::Group, value) {
+            (ResourceKind::Group, g.data.get("displayName").cloned())
+        } else {
+            return Err(ScimError::invalid_value(format!(
+                "member \"{value}\" is not the id of an existing User or Group"
+            )));
+        };
+        let mut out = obj.clone();
+        out.entry("type").or_insert_with(|| json!(kind.name()));
+        out.entry("$ref")
+            .or_insert_with(|| json!(format!("{}{}/{value}", state.base_url, kind.endpoint())));
+        if let Some(name) = name {
+            out.entry("display").or_insert(name);
+        }
+        settled.push(Value::Object(out));
+    }
+    *list = settled;
+    Ok(())
+}
+
+/// Checks and completes `attrs` (already canonical) for storing as a `kind`.
+/// `previous` is the stored resource on update.
+pub fn prepare(
+    mut attrs: Map<String, Value>,
+    kind: ResourceKind,
+    previous: Option<&Value>,
+    store: &Store,
+    state: &AppState,
+) -> Result<Prepared, ScimError> {
+    for read_only in ["id", "meta", "groups"] {
+        attrs.remove(read_only);
+    }
+    settle_schemas(&mut attrs, kind)?;
+    let password = match attrs.remove("password") {
+        Some(Value::String(p)) => Some(p),
+        Some(Value::Null) | None => None,
+        Some(_) => return Err(ScimError::invalid_value("password must be a string")),
+    };
+    match kind {
+        ResourceKind::User => {
+            if non_empty_str(&attrs, "userName").is_none() {
+                return Err(ScimError::invalid_value("userName is required and must be a non-empty string"));
+            }
+            if state.fault(Fault::UsernameLowercased)
+                && let Some(Value::String(u)) = attrs.get_mut("userName")
+            {
+                *u = u.to_lowercase();
+            }
+            if !attrs.contains_key("active") {
+                // Okta's CRUD test reads `active` back after every step; keep it always present.
+                let active = previous.and_then(|p| p.get("active")).cloned().unwrap_or(json!(true));
+                attrs.insert("active".into(), active);
+            }
+            if state.profile == Profile::Tailnet {
+                let user_name = non_empty_str(&attrs, "userName").unwrap_or_default();
+                match primary_email(&attrs) {
+                    Some(email) if email.eq_ignore_ascii_case(user_name) => {}
+                    Some(email) => {
+                        return Err(ScimError::invalid_value(format!(
+                            "userName \"{user_name}\" must equal the primary email \"{email}\": this app requires Email as the Application username format"
+                        )));
+                    }
+                    None => {
+                        return Err(ScimError::invalid_value(format!(
+                            "userName \"{user_name}\" must equal the primary email, but the user has no email: this app requires Email as the Application username format"
+                        )));
+                    }
+                }
+            }
+        }
+        ResourceKind::Group => {
+            let Some(name) = non_empty_str(&attrs, "displayName") else {
+                return Err(ScimError::invalid_value("displayName is required and must be a non-empty string"));
+            };
+            if state.profile == Profile::Tailnet && name.contains('@') {
+                return Err(ScimError::invalid_value(format!(
+                    "group name \"{name}\" contains '@', which this app does not allow in group names"
+                )));
+            }
+            settle_members(&mut attrs, store, state)?;
+        }
+    }
+    Ok(Prepared { attrs, password })
+}

@@ -1,0 +1,63 @@
+//! The routes and the middleware around them.
+
+use axum::Router;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::auth::require_token;
+use crate::discovery;
+use crate::middleware::{log_request, shape_errors};
+use crate::profile::tailnet;
+use crate::resources::handlers;
+use crate::schema::ResourceKind;
+use crate::state::SharedState;
+
+fn resource_routes(kind: ResourceKind) -> Router<SharedState> {
+    let collection = kind.endpoint().to_string();
+    let search = format!("{collection}/.search");
+    let item = format!("{collection}/{{id}}");
+    Router::new()
+        .route(
+            &collection,
+            get(move |s, q| handlers::list(s, kind, q)).post(move |s, b| handlers::create(s, kind, b)),
+        )
+        .route(&search, post(move |s, b| handlers::search(s, kind, b)))
+        .route(
+            &item,
+            get(move |s, p, q, h| handlers::get_one(s, kind, p, q, h))
+                .put(move |s, p, h, b| handlers::replace(s, kind, p, h, b))
+                .patch(move |s, p, h, b| handlers::patch(s, kind, p, h, b))
+                .delete(move |s, p, h| handlers::delete(s, kind, p, h)),
+        )
+}
+
+/// The whole application: SCIM under `base_path`, the tailnet admin API under `/admin`.
+pub fn router(state: SharedState, base_path: &str) -> Router {
+    let protected = resource_routes(ResourceKind::User)
+        .merge(resource_routes(ResourceKind::Group))
+        .route_layer(from_fn_with_state(state.clone(), require_token));
+    let discovery = Router::new()
+        .route("/ServiceProviderConfig", get(discovery::service_provider_config))
+        .route("/ResourceTypes", get(discovery::resource_types))
+        .route("/ResourceTypes/{name}", get(discovery::resource_type))
+        .route("/Schemas", get(discovery::schemas))
+        .route("/Schemas/{id}", get(discovery::schema));
+    let scim = protected.merge(discovery);
+    let scim = if base_path.is_empty() {
+        scim
+    } else {
+        Router::new().nest(base_path, scim)
+    };
+    let admin = Router::new()
+        .route("/admin/policy", get(tailnet::get_policy).put(tailnet::put_policy))
+        .route("/admin/policy/problems", get(tailnet::get_problems))
+        .route("/admin/policy/check", post(tailnet::check))
+        .route("/admin/groups", get(tailnet::groups))
+        .route_layer(from_fn_with_state(state.clone(), require_token));
+    scim.merge(admin)
+        .layer(CatchPanicLayer::new())
+        .layer(from_fn_with_state(state.clone(), shape_errors))
+        .layer(from_fn(log_request))
+        .with_state(state)
+}

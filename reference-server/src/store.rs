@@ -1,0 +1,502 @@
+//! The in-memory resource store.
+//!
+//! Resources are kept as JSON in insertion order (a sequence number per resource), so paging is
+//! stable whatever `count` is. Indexes make Okta's filter-before-create O(1): users by id,
+//! lowercased userName and externalId; groups by id and lowercased displayName. A reverse
+//! membership index derives each user's `groups` attribute, so it can never drift from the
+//! groups themselves (including after a group is deleted).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::errors::ScimError;
+use crate::schema::ResourceKind;
+
+/// One stored resource.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// The server-assigned id.
+    pub id: String,
+    /// Insertion order.
+    pub seq: u64,
+    /// Bumped on every write; the ETag is `W/"<version>"`.
+    pub version: u64,
+    /// The stored representation (canonical attribute names, `meta` filled in).
+    pub data: Value,
+}
+
+impl Record {
+    /// The ETag of this version.
+    pub fn etag(&self) -> String {
+        etag(self.version)
+    }
+}
+
+/// The ETag for a version number.
+pub fn etag(version: u64) -> String {
+    format!("W/\"{version}\"")
+}
+
+#[derive(Debug, Default)]
+struct Table {
+    by_seq: BTreeMap<u64, Record>,
+    seq_of: HashMap<String, u64>,
+}
+
+impl Table {
+    fn get(&self, id: &str) -> Option<&Record> {
+        self.seq_of.get(id).and_then(|s| self.by_seq.get(s))
+    }
+    fn get_mut(&mut self, id: &str) -> Option<&mut Record> {
+        match self.seq_of.get(id) {
+            Some(s) => self.by_seq.get_mut(s),
+            None => None,
+        }
+    }
+}
+
+/// A salted SHA-256 of a password: enough to show it was set, never the clear text.
+#[derive(Debug, Clone)]
+struct PasswordHash {
+    salt: [u8; 16],
+    digest: [u8; 32],
+}
+
+/// How uniqueness is enforced (faults relax it).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StorePolicy {
+    /// Index userName exactly as stored instead of lowercased (the case-sensitive filter fault).
+    pub case_sensitive_user_names: bool,
+    /// Let a second user with the same userName in (the duplicate-create fault).
+    pub allow_duplicate_user_names: bool,
+}
+
+/// All users and groups of one server.
+#[derive(Debug)]
+pub struct Store {
+    base_url: String,
+    policy: StorePolicy,
+    users: Table,
+    groups: Table,
+    user_names: HashMap<String, String>,
+    user_external_ids: HashMap<String, String>,
+    group_names: HashMap<String, String>,
+    /// user id → ids of the groups that list it as a member.
+    memberships: HashMap<String, BTreeSet<String>>,
+    passwords: HashMap<String, PasswordHash>,
+    next_seq: u64,
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn fold(s: &str) -> String {
+    s.to_lowercase()
+}
+
+impl Store {
+    /// An empty store whose resources live under `base_url`.
+    pub fn new(base_url: impl Into<String>, policy: StorePolicy) -> Self {
+        Store {
+            base_url: base_url.into(),
+            policy,
+            users: Table::default(),
+            groups: Table::default(),
+            user_names: HashMap::new(),
+            user_external_ids: HashMap::new(),
+            group_names: HashMap::new(),
+            memberships: HashMap::new(),
+            passwords: HashMap::new(),
+            next_seq: 1,
+        }
+    }
+
+    /// The base URL resources are located under.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    fn table(&self, kind: ResourceKind) -> &Table {
+        match kind {
+            ResourceKind::User => &self.users,
+            ResourceKind::Group => &self.groups,
+        }
+    }
+
+    fn table_mut(&mut self, kind: ResourceKind) -> &mut Table {
+        match kind {
+            ResourceKind::User => &mut self.users,
+            ResourceKind::Group => &mut self.groups,
+        }
+    }
+
+    /// A resource by id.
+    pub fn get(&self, kind: ResourceKind, id: &str) -> Option<&Record> {
+        self.table(kind).get(id)
+    }
+
+    /// Every resource of a kind, in insertion order.
+    pub fn iter(&self, kind: ResourceKind) -> impl Iterator<Item = &Record> {
+        self.table(kind).by_seq.values()
+    }
+
+    /// How many resources of a kind there are.
+    pub fn len(&self, kind: ResourceKind) -> usize {
+        self.table(kind).by_seq.len()
+    }
+
+    /// Whether there are none of a kind.
+    pub fn is_empty(&self, kind: ResourceKind) -> bool {
+        self.len(kind) == 0
+    }
+
+    /// The index answer for `attr eq value`, where an index covers `attr` (canonical name):
+    /// `Some(candidates)` (possibly empty), or `None` when no index applies.
+    pub fn lookup_eq(&self, kind: ResourceKind, attr: &str, value: &str) -> Option<Vec<&Record>> {
+        let id = match (kind, attr) {
+            (_, "id") => Some(value.to_string()),
+            (ResourceKind::User, "userName") => {
+                let key = if self.policy.case_sensitive_user_names {
+                    value.to_string()
+                } else {
+                    fold(value)
+                };
+                self.user_names.get(&key).cloned()
+            }
+            (ResourceKind::User, "externalId") => self.user_external_ids.get(value).cloned(),
+            (ResourceKind::Group, "displayName") => self.group_names.get(&fold(value)).cloned(),
+            _ => return None,
+        };
+        Some(id.and_then(|id| self.get(kind, &id)).into_iter().collect())
+    }
+
+    /// The groups `user_id` belongs to, as `(id, displayName)`, in id order.
+    pub fn groups_of(&self, user_id: &str) -> Vec<(&str, &str)> {
+        self.memberships
+            .get(user_id)
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|gid| self.groups.get(gid))
+                    .map(|g| {
+                        (
+                            g.id.as_str(),
+                            g.data
+                                .get("displayName")
+                                .and_then(Value::as_str)
+                                .unwrap_or(""),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn unique_key(&self, kind: ResourceKind, data: &Value) -> Option<String> {
+        let (attr, case_sensitive) = match kind {
+            ResourceKind::User => ("userName", self.policy.case_sensitive_user_names),
+            ResourceKind::Group => ("displayName", false),
+        };
+        data.get(attr).and_then(Value::as_str).map(|s| {
+            if case_sensitive {
+                s.to_string()
+            } else {
+                fold(s)
+            }
+        })
+    }
+
+    fn check_unique(&self, kind: ResourceKind, data: &Value, own_id: Option<&str>) -> Result<(), ScimError> {
+        if kind == ResourceKind::User && self.policy.allow_duplicate_user_names {
+            return Ok(());
+        }
+        let Some(key) = self.unique_key(kind, data) else {
+            return Ok(());
+        };
+        let index = match kind {
+            ResourceKind::User => &self.user_names,
+            ResourceKind::Group => &self.group_names,
+        };
+        match index.get(&key) {
+            Some(existing) if Some(existing.as_str()) != own_id => {
+                let (what, attr) = match kind {
+                    ResourceKind::User => ("user", "userName"),
+                    ResourceKind::Group => ("group", "displayName"),
+                };
+                let value = data.get(attr).and_then(Value::as_str).unwrap_or_default();
+                Err(ScimError::uniqueness(format!(
+                    "a {what} with {attr} \"{value}\" already exists ({attr} is unique, compared case-insensitively)"
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn index(&mut self, kind: ResourceKind, id: &str, data: &Value) {
+        let key = self.unique_key(kind, data);
+        match kind {
+            ResourceKind::User => {
+                if let Some(k) = key {
+                    self.user_names.insert(k, id.to_string());
+                }
+                if let Some(ext) = data.get("externalId").and_then(Value::as_str) {
+                    self.user_external_ids.insert(ext.to_string(), id.to_string());
+                }
+            }
+            ResourceKind::Group => {
+                if let Some(k) = key {
+                    self.group_names.insert(k, id.to_string());
+                }
+                for member in member_ids(data) {
+                    self.memberships
+                        .entry(member)
+                        .or_default()
+                        .insert(id.to_string());
+                }
+            }
+        }
+    }
+
+    fn unindex(&mut self, kind: ResourceKind, id: &str, data: &Value) {
+        let key = self.unique_key(kind, data);
+        match kind {
+            ResourceKind::User => {
+                if let Some(k) = key
+                    && self.user_names.get(&k).map(String::as_str) == Some(id)
+                {
+                    self.user_names.remove(&k);
+                }
+                if let Some(ext) = data.get("externalId").and_then(Value::as_str)
+                    && self.user_external_ids.get(ext).map(String::as_str) == Some(id)
+                {
+                    self.user_external_ids.remove(ext);
+                }
+            }
+            ResourceKind::Group => {
+                if let Some(k) = key
+                    && self.group_names.get(&k).map(String::as_str) == Some(id)
+                {
+                    self.group_names.remove(&k);
+                }
+                for member in member_ids(data) {
+                    if let Some(set) = self.memberships.get_mut(&member) {
+                        set.remove(id);
+                        if set.is_empty() {
+                            self.memberships.remove(&member);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn location(&self, kind: ResourceKind, id: &str) -> String {
+        format!("{}{}/{}", self.base_url, kind.endpoint(), id)
+    }
+
+    /// Stores a new resource: assigns `id` and `meta`, enforces uniqueness.
+    pub fn insert(&mut self, kind: ResourceKind, mut attrs: Map<String, Value>) -> Result<&Record, ScimError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let ts = now();
+        attrs.insert("id".into(), json!(id));
+        attrs.insert(
+            "meta".into(),
+            json!({
+                "resourceType": kind.name(),
+                "created": ts,
+                "lastModified": ts,
+                "location": self.location(kind, &id),
+                "version": etag(1),
+            }),
+        );
+        let data = Value::Object(attrs);
+        self.check_unique(kind, &data, None)?;
+        self.index(kind, &id, &data);
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let table = self.table_mut(kind);
+        table.seq_of.insert(id.clone(), seq);
+        let record = table.by_seq.entry(seq).or_insert(Record {
+            id,
+            seq,
+            version: 1,
+            data,
+        });
+        Ok(record)
+    }
+
+    /// Replaces the attributes of an existing resource, keeping `id`, `meta.created` and the
+    /// position; bumps the version.
+    pub fn replace(&mut self, kind: ResourceKind, id: &str, mut attrs: Map<String, Value>) -> Result<&Record, ScimError> {
+        let Some(old) = self.table(kind).get(id) else {
+            return Err(not_found(kind, id));
+        };
+        let created = old.data["meta"]["created"].clone();
+        let version = old.version + 1;
+        let old_data = old.data.clone();
+        attrs.insert("id".into(), json!(id));
+        attrs.insert(
+            "meta".into(),
+            json!({
+                "resourceType": kind.name(),
+                "created": created,
+                "lastModified": now(),
+                "location": self.location(kind, id),
+                "version": etag(version),
+            }),
+        );
+        let data = Value::Object(attrs);
+        self.check_unique(kind, &data, Some(id))?;
+        self.unindex(kind, id, &old_data);
+        self.index(kind, id, &data);
+        let record = self
+            .table_mut(kind)
+            .get_mut(id)
+            .ok_or_else(|| not_found(kind, id))?;
+        record.data = data;
+        record.version = version;
+        Ok(record)
+    }
+
+    /// Deletes a resource. Deleting a user also removes it from every group's members.
+    pub fn delete(&mut self, kind: ResourceKind, id: &str) -> Result<(), ScimError> {
+        let table = self.table_mut(kind);
+        let Some(seq) = table.seq_of.remove(id) else {
+            return Err(not_found(kind, id));
+        };
+        let Some(record) = table.by_seq.remove(&seq) else {
+            return Err(not_found(kind, id));
+        };
+        self.unindex(kind, id, &record.data);
+        if kind == ResourceKind::User {
+            self.passwords.remove(id);
+            let groups: Vec<String> = self
+                .memberships
+                .remove(id)
+                .map(|s| s.into_iter().collect())
+                .unwrap_or_default();
+            for gid in groups {
+                if let Some(group) = self.groups.get(&gid) {
+                    let mut attrs = group.data.as_object().cloned().unwrap_or_default();
+                    if let Some(Value::Array(members)) = attrs.get_mut("members") {
+                        members.retain(|m| m.get("value").and_then(Value::as_str) != Some(id));
+                    }
+                    self.replace(ResourceKind::Group, &gid, attrs)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a user's password as a salted hash; the clear text is dropped by the caller.
+    pub fn set_password(&mut self, user_id: &str, password: &str) {
+        let salt: [u8; 16] = rand::random();
+        let mut hasher = Sha256::new();
+        hasher.update(salt);
+        hasher.update(password.as_bytes());
+        self.passwords.insert(
+            user_id.to_string(),
+            PasswordHash {
+                salt,
+                digest: hasher.finalize().into(),
+            },
+        );
+    }
+
+    /// Whether `password` is the user's password (for tests: proves it is kept, hashed).
+    pub fn password_matches(&self, user_id: &str, password: &str) -> bool {
+        self.passwords.get(user_id).is_some_and(|h| {
+            let mut hasher = Sha256::new();
+            hasher.update(h.salt);
+            hasher.update(password.as_bytes());
+            let digest: [u8; 32] = hasher.finalize().into();
+            digest == h.digest
+        })
+    }
+}
+
+/// The `value`s of a group's members.
+pub fn member_ids(data: &Value) -> Vec<String> {
+    data.get("members")
+        .and_then(Value::as_array)
+        .map(|ms| {
+            ms.iter()
+                .filter_map(|m| m.get("value").and_then(Value::as_str).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The 404 for a missing resource.
+pub fn not_found(kind: ResourceKind, id: &str) -> ScimError {
+    ScimError::not_found(format!("{} {id} not found", kind.name()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn user_names_are_unique_case_insensitively_and_indexed() {
+        let mut s = Store::new("http://h/scim/v2", StorePolicy::default());
+        let id = s
+            .insert(ResourceKind::User, attrs(json!({"userName": "Alice@X.com"})))
+            .unwrap()
+            .id
+            .clone();
+        let err = s
+            .insert(ResourceKind::User, attrs(json!({"userName": "alice@x.COM"})))
+            .unwrap_err();
+        assert_eq!(err.status.as_u16(), 409);
+        let hits = s.lookup_eq(ResourceKind::User, "userName", "ALICE@x.com").unwrap();
+        assert_eq!(hits[0].id, id);
+        assert_eq!(hits[0].data["userName"], "Alice@X.com");
+    }
+
+    #[test]
+    fn deleting_a_group_clears_user_groups_and_deleting_a_user_clears_members() {
+        let mut s = Store::new("http://h", StorePolicy::default());
+        let u = s
+            .insert(ResourceKind::User, attrs(json!({"userName": "u"})))
+            .unwrap()
+            .id
+            .clone();
+        let g = s
+            .insert(
+                ResourceKind::Group,
+                attrs(json!({"displayName": "g", "members": [{"value": u}]})),
+            )
+            .unwrap()
+            .id
+            .clone();
+        assert_eq!(s.groups_of(&u), vec![(g.as_str(), "g")]);
+        s.delete(ResourceKind::User, &u).unwrap();
+        assert_eq!(s.get(ResourceKind::Group, &g).unwrap().data["members"], json!([]));
+        let u2 = s
+            .insert(ResourceKind::User, attrs(json!({"userName": "u2"})))
+            .unwrap()
+            .id
+            .clone();
+        let mut ga = s.get(ResourceKind::Group, &g).unwrap().data.as_object().cloned().unwrap();
+        ga.insert("members".into(), json!([{"value": u2}]));
+        s.replace(ResourceKind::Group, &g, ga).unwrap();
+        assert_eq!(s.groups_of(&u2).len(), 1);
+        s.delete(ResourceKind::Group, &g).unwrap();
+        assert!(s.groups_of(&u2).is_empty());
+    }
+
+    #[test]
+    fn passwords_are_hashed() {
+        let mut s = Store::new("http://h", StorePolicy::default());
+        s.set_password("x", "secret");
+        assert!(s.password_matches("x", "secret"));
+        assert!(!s.password_matches("x", "other"));
+        assert!(!format!("{s:?}").contains("secret"));
+    }
+}
