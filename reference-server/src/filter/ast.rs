@@ -105,3 +105,125 @@ impl fmt::Display for FilterError {
 }
 
 impl std::error::Error for FilterError {}
+
+impl CompareOp {
+    /// Every operator, in the order RFC 7644 lists them.
+    pub const ALL: [CompareOp; 9] = [
+        CompareOp::Eq,
+        CompareOp::Ne,
+        CompareOp::Co,
+        CompareOp::Sw,
+        CompareOp::Ew,
+        CompareOp::Gt,
+        CompareOp::Ge,
+        CompareOp::Lt,
+        CompareOp::Le,
+    ];
+
+    /// The operator as written in a filter (lowercase).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CompareOp::Eq => "eq",
+            CompareOp::Ne => "ne",
+            CompareOp::Co => "co",
+            CompareOp::Sw => "sw",
+            CompareOp::Ew => "ew",
+            CompareOp::Gt => "gt",
+            CompareOp::Ge => "ge",
+            CompareOp::Lt => "lt",
+            CompareOp::Le => "le",
+        }
+    }
+
+    /// Whether this is an ordering operator (`gt`, `ge`, `lt`, `le`).
+    pub fn is_ordering(self) -> bool {
+        matches!(
+            self,
+            CompareOp::Gt | CompareOp::Ge | CompareOp::Lt | CompareOp::Le
+        )
+    }
+}
+
+impl fmt::Display for CompareOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Renders the literal as JSON (strings quoted and escaped), so it parses back unchanged.
+impl fmt::Display for CompValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CompValue::Str(s) => {
+                let quoted = serde_json::to_string(s).map_err(|_| fmt::Error)?;
+                f.write_str(&quoted)
+            }
+            CompValue::Num(n) => write!(f, "{n}"),
+            CompValue::Bool(b) => write!(f, "{b}"),
+            CompValue::Null => f.write_str("null"),
+        }
+    }
+}
+
+/// Renders `[urn:]attr[.subAttr]`.
+impl fmt::Display for AttrPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(urn) = &self.urn {
+            write!(f, "{urn}:")?;
+        }
+        f.write_str(&self.attr)?;
+        if let Some(sub) = &self.sub_attr {
+            write!(f, ".{sub}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Renders valid filter syntax that [`super::parse_filter`] parses back to an equal tree:
+/// lowercase keywords, single spaces, and parentheses only where precedence (`and` binds
+/// tighter than `or`, both associate to the left) requires them.
+impl fmt::Display for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn operand(f: &mut fmt::Formatter<'_>, filter: &Filter, parens: bool) -> fmt::Result {
+            if parens {
+                write!(f, "({filter})")
+            } else {
+                write!(f, "{filter}")
+            }
+        }
+        match self {
+            Filter::Compare { path, op, value } => write!(f, "{path} {op} {value}"),
+            Filter::Present(path) => write!(f, "{path} pr"),
+            Filter::And(left, right) => {
+                operand(f, left, matches!(**left, Filter::Or(..)))?;
+                f.write_str(" and ")?;
+                operand(
+                    f,
+                    right,
+                    matches!(**right, Filter::Or(..) | Filter::And(..)),
+                )
+            }
+            Filter::Or(left, right) => {
+                operand(f, left, false)?;
+                f.write_str(" or ")?;
+                operand(f, right, matches!(**right, Filter::Or(..)))
+            }
+            Filter::Not(inner) => write!(f, "not ({inner})"),
+            Filter::ValuePath { path, filter } => write!(f, "{path}[{filter}]"),
+        }
+    }
+}
+
+/// Renders `attrPath`, or `attrPath[valFilter][.subAttr]`.
+impl fmt::Display for PatchPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.attr)?;
+        if let Some(filter) = &self.value_filter {
+            write!(f, "[{filter}]")?;
+        }
+        if let Some(sub) = &self.sub_attr {
+            write!(f, ".{sub}")?;
+        }
+        Ok(())
+    }
+}

@@ -8,4 +8,4 @@ mod parse;
 
 pub use ast::{AttrPath, CompValue, CompareOp, Filter, FilterError, PatchPath};
 pub use eval::{check, matches, matches_element, values_at};
-pub use parse::{parse_filter, parse_patch_path};
+pub use parse::{MAX_DEPTH, MAX_TERMS, parse_filter, parse_patch_path};
