@@ -16,18 +16,20 @@ use crate::faults::Fault;
 use crate::response::SCIM_CONTENT_TYPE;
 use crate::state::SharedState;
 
-/// Logs `METHOD path?query -> status (ms)`; never headers or bodies, which carry secrets.
-pub async fn log_request(req: Request, next: Next) -> Response {
+/// Logs `METHOD path?query -> status (ms)`; never headers or bodies, which carry secrets. At
+/// info level for `serve`, at debug level when embedded in the harness.
+pub async fn log_request(State(state): State<SharedState>, req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let uri = req.uri().clone();
     let started = Instant::now();
     let response = next.run(req).await;
-    tracing::info!(
-        target: "okscim_reference_server::request",
-        "{method} {uri} -> {} ({:.1} ms)",
-        response.status().as_u16(),
-        started.elapsed().as_secs_f64() * 1000.0
-    );
+    let status = response.status().as_u16();
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if state.log_requests {
+        tracing::info!(target: "okscim_reference_server::request", "{method} {uri} -> {status} ({ms:.1} ms)");
+    } else {
+        tracing::debug!(target: "okscim_reference_server::request", "{method} {uri} -> {status} ({ms:.1} ms)");
+    }
     response
 }
 

@@ -1,7 +1,7 @@
 //! The routes and the middleware around them.
 
 use axum::Router;
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 
@@ -58,6 +58,6 @@ pub fn router(state: SharedState, base_path: &str) -> Router {
     scim.merge(admin)
         .layer(CatchPanicLayer::new())
         .layer(from_fn_with_state(state.clone(), shape_errors))
-        .layer(from_fn(log_request))
+        .layer(from_fn_with_state(state.clone(), log_request))
         .with_state(state)
 }

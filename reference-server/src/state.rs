@@ -22,6 +22,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// Most resources per list response.
     pub max_results: usize,
+    /// Log each request at info level (otherwise debug).
+    pub log_requests: bool,
     /// One mutex around the whole store: every request is one atomic step, so concurrent PATCHes
     /// of one group cannot lose each other's members.
     store: Mutex<Store>,
@@ -47,6 +49,7 @@ impl AppState {
             faults: config.faults.clone(),
             max_body_bytes: config.max_body_bytes,
             max_results: config.max_results,
+            log_requests: config.log_requests,
             policy: Mutex::new(policy),
         }
     }

@@ -1,8 +1,14 @@
 //! The command line: clap types, one file per subcommand.
 
+mod list;
+mod run;
+mod schema;
 mod serve;
 
 use clap::{Parser, Subcommand};
+
+pub use list::ListArgs;
+pub use run::{RunArgs, TargetArgs};
 
 /// okscim: play Okta's provisioning engine against a SCIM 2.0 server.
 #[derive(Debug, Parser)]
@@ -16,13 +22,22 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run scenarios against a target (default: the embedded reference server).
+    Run(RunArgs),
+    /// List the scenario runs that would happen.
+    List(ListArgs),
+    /// Print the JSON Schema of the scenario format.
+    Schema,
     /// Run the bundled reference SCIM server.
     Serve(okscim_reference_server::cli::ServeArgs),
 }
 
-/// Runs a parsed command line and returns the process exit code (see [`crate::errors`]).
+/// Runs a parsed command line and returns the process exit code (see [`crate::exit`]).
 pub async fn run(cli: Cli) -> u8 {
     match cli.command {
+        Command::Run(args) => run::run(&args).await,
+        Command::List(args) => list::run(&args),
+        Command::Schema => schema::run(),
         Command::Serve(args) => serve::run(&args).await,
     }
 }

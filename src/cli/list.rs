@@ -1,0 +1,50 @@
+//! `okscim list`: what would run.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use okscim_reference_server::Profile;
+
+use crate::exit;
+use crate::runner::{Selection, plan};
+
+/// Options of `okscim list`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ListArgs {
+    /// Scenario files or folders (default: `scenarios`).
+    pub paths: Vec<PathBuf>,
+    /// The target's profile (tailnet scenarios are skipped otherwise).
+    #[arg(long, value_enum, default_value_t = Profile::Rfc)]
+    pub profile: Profile,
+}
+
+/// Prints one line per planned scenario run.
+pub fn run(args: &ListArgs) -> u8 {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from("scenarios")]
+    } else {
+        args.paths.clone()
+    };
+    let scenarios = match crate::scenario::load_all(&paths) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{:?}", miette::Report::new(e));
+            return exit::USAGE;
+        }
+    };
+    let scenarios: Vec<Arc<_>> = scenarios.into_iter().map(Arc::new).collect();
+    let jobs = plan(&scenarios, &Selection::default(), args.profile);
+    for job in &jobs {
+        let tags = job.scenario.tags.join(",");
+        let skip = job.skip.as_deref().map(|s| format!("  (skipped: {s})")).unwrap_or_default();
+        println!(
+            "{} [{}]  {}  {} steps  tags: {tags}{skip}",
+            job.scenario.name,
+            job.app.name(),
+            job.scenario.path.display(),
+            job.scenario.steps.len()
+        );
+    }
+    println!("{} scenario runs from {} files", jobs.len(), scenarios.len());
+    exit::OK
+}

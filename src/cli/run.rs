@@ -1,0 +1,223 @@
+//! `okscim run`: load scenarios, open the target, run, report, exit with a documented code.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use okscim_reference_server::{Fault, Faults, Profile};
+
+use crate::exit;
+use crate::http::{Auth, Secret};
+use crate::okta::{AppKind, FilterEncoding, HeaderStyle, OktaOptions};
+use crate::report::TerminalReporter;
+use crate::runner::{Reporter, Selection, parse_partition, plan, run_jobs};
+use crate::target::{Target, TargetOptions, TargetSpec};
+
+/// Options of `okscim run`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Scenario files or folders (default: `scenarios`).
+    pub paths: Vec<PathBuf>,
+    /// Where requests go and how they authenticate.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Run only this Okta app kind (default: each kind the scenario lists).
+    #[arg(long, value_enum)]
+    pub okta_app: Option<AppKind>,
+    /// Run only scenarios with one of these tags (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub tags: Vec<String>,
+    /// Run only scenarios whose name or path contains this text.
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Scenario runs at once (default: the number of CPUs).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Run only part K of N of the planned runs (CI sharding), e.g. `1/4`.
+    #[arg(long, value_name = "K/N")]
+    pub partition: Option<String>,
+    /// Filter encoding of spaces: `percent` (%20, Okta's current reference) or `plus`.
+    #[arg(long, value_enum, default_value_t = FilterEncoding::Percent)]
+    pub filter_encoding: FilterEncoding,
+    /// Header set: `current` (confirmed today) or `okta2019` (adds Accept-Encoding,
+    /// Connection, Content-Type on DELETE; unconfirmed today).
+    #[arg(long, value_enum, default_value_t = HeaderStyle::Current)]
+    pub okta_headers: HeaderStyle,
+    /// Do not send the observed `{id, displayName}` replace right after an OIN group push.
+    #[arg(long)]
+    pub no_reconcile_after_push: bool,
+    /// Show advisory findings of passing steps too.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+/// Where to send requests and how to authenticate.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TargetArgs {
+    /// SCIM base URL of the server under test (default: the embedded reference server).
+    #[arg(long, value_name = "URL")]
+    pub target: Option<String>,
+    /// Environment variable holding a bearer token (`Authorization: Bearer <token>`).
+    #[arg(long, value_name = "VAR", conflicts_with_all = ["header_env", "basic"])]
+    pub token_env: Option<String>,
+    /// Environment variable holding the raw Authorization value (Okta's Header auth).
+    #[arg(long, value_name = "VAR", conflicts_with = "basic")]
+    pub header_env: Option<String>,
+    /// Basic auth user (the password comes from --password-env).
+    #[arg(long, value_name = "USER", requires = "password_env")]
+    pub basic: Option<String>,
+    /// Environment variable holding the Basic auth password.
+    #[arg(long, value_name = "VAR", requires = "basic")]
+    pub password_env: Option<String>,
+    /// The app profile the target implements; `tailnet` also runs the tailnet scenarios.
+    #[arg(long, value_enum, default_value_t = Profile::Rfc)]
+    pub profile: Profile,
+    /// Per-request timeout in seconds (Okta's is 60).
+    #[arg(long, default_value_t = 60.0)]
+    pub timeout: f64,
+    /// Connect timeout in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    pub connect_timeout: f64,
+    /// Accept invalid TLS certificates.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Trust this extra CA certificate (PEM).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Embedded target only: switch on a reference-server fault (self-test of the harness).
+    #[arg(long = "fault", value_name = "NAME")]
+    pub faults: Vec<String>,
+}
+
+fn secret_from_env(var: &str) -> Result<Secret, String> {
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => Ok(Secret::new(v)),
+        Ok(_) => Err(format!("environment variable {var} is empty")),
+        Err(_) => Err(format!("environment variable {var} is not set (secrets are read from the environment only)")),
+    }
+}
+
+impl TargetArgs {
+    /// The target spec and options.
+    pub fn resolve(&self) -> Result<(TargetSpec, TargetOptions), String> {
+        let options = TargetOptions {
+            profile: self.profile,
+            timeout: Duration::from_secs_f64(self.timeout.max(0.001)),
+            connect_timeout: Duration::from_secs_f64(self.connect_timeout.max(0.001)),
+            insecure: self.insecure,
+            ca_file: self.ca_file.clone(),
+        };
+        let spec = match &self.target {
+            None => {
+                if self.token_env.is_some() || self.header_env.is_some() || self.basic.is_some() {
+                    return Err("auth flags need --target URL (the embedded server makes its own token)".into());
+                }
+                let faults: Faults = self
+                    .faults
+                    .iter()
+                    .map(|f| f.parse::<Fault>().map_err(|e| e.to_string()))
+                    .collect::<Result<_, _>>()?;
+                TargetSpec::Embedded { faults }
+            }
+            Some(url) => {
+                if !self.faults.is_empty() {
+                    return Err("--fault applies to the embedded server only".into());
+                }
+                let (auth, secret_env) = if let Some(var) = &self.token_env {
+                    (Auth::Bearer(secret_from_env(var)?), Some(var.clone()))
+                } else if let Some(var) = &self.header_env {
+                    (Auth::Header(secret_from_env(var)?), Some(var.clone()))
+                } else if let (Some(user), Some(var)) = (&self.basic, &self.password_env) {
+                    (
+                        Auth::Basic {
+                            user: user.clone(),
+                            password: secret_from_env(var)?,
+                        },
+                        Some(var.clone()),
+                    )
+                } else {
+                    (Auth::None, None)
+                };
+                TargetSpec::Url {
+                    url: url.clone(),
+                    auth,
+                    secret_env,
+                }
+            }
+        };
+        Ok((spec, options))
+    }
+}
+
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+}
+
+/// Runs `okscim run`; returns the exit code.
+pub async fn run(args: &RunArgs) -> u8 {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from("scenarios")]
+    } else {
+        args.paths.clone()
+    };
+    let scenarios = match crate::scenario::load_all(&paths) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{:?}", miette::Report::new(e));
+            return exit::USAGE;
+        }
+    };
+    let partition = match args.partition.as_deref().map(parse_partition).transpose() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let (spec, options) = match args.target.resolve() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let target = match Target::open(spec, &options).await {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let selection = Selection {
+        tags: args.tags.clone(),
+        filter: args.filter.clone(),
+        apps: args.okta_app.into_iter().collect(),
+        partition,
+    };
+    let scenarios: Vec<Arc<_>> = scenarios.into_iter().map(Arc::new).collect();
+    let jobs = plan(&scenarios, &selection, target.profile);
+    let okta = OktaOptions {
+        filter_encoding: args.filter_encoding,
+        headers: args.okta_headers,
+        reconcile_after_push: !args.no_reconcile_after_push,
+        ..OktaOptions::default()
+    };
+    let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(target.curl_auth.clone(), args.verbose))];
+    let result = run_jobs(
+        jobs,
+        &target.client,
+        okta,
+        args.jobs.unwrap_or_else(default_jobs),
+        &target.label,
+        &mut reporters,
+    )
+    .await;
+    target.close().await;
+    if result.target_unreachable() {
+        exit::UNREACHABLE
+    } else if result.counts().failed > 0 {
+        exit::FAILED
+    } else {
+        exit::OK
+    }
+}

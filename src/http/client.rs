@@ -1,0 +1,274 @@
+//! The HTTP client: sends exactly the bytes and headers it is given (reqwest's `.json()` would
+//! change the Content-Type), records each exchange, never follows redirects, and reports
+//! transport failures as data instead of failing the run.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+
+use super::exchange::{Exchange, RecordedRequest, RecordedResponse};
+use super::redact::{REDACTED, Redactor, Secret};
+use crate::harness_error::HarnessError;
+
+/// How requests authenticate (Okta's auth modes, okta-wire.md §4.4).
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// No Authorization header.
+    None,
+    /// `Authorization: Bearer <token>`.
+    Bearer(Secret),
+    /// `Authorization: <value>` verbatim (Okta's Header auth).
+    Header(Secret),
+    /// `Authorization: Basic base64(user:password)`.
+    Basic {
+        /// User name.
+        user: String,
+        /// Password.
+        password: Secret,
+    },
+}
+
+impl Auth {
+    fn header_value(&self) -> Option<String> {
+        use base64::Engine;
+        match self {
+            Auth::None => None,
+            Auth::Bearer(t) => Some(format!("Bearer {}", t.expose())),
+            Auth::Header(v) => Some(v.expose().to_string()),
+            Auth::Basic { user, password } => Some(format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD
+                    .encode(format!("{user}:{}", password.expose()))
+            )),
+        }
+    }
+
+    fn redacted_value(&self) -> Option<String> {
+        match self {
+            Auth::None => None,
+            Auth::Bearer(_) => Some(format!("Bearer {REDACTED}")),
+            Auth::Header(_) => Some(REDACTED.to_string()),
+            Auth::Basic { .. } => Some(format!("Basic {REDACTED}")),
+        }
+    }
+
+    /// The secrets this auth carries (for the redactor), including the encoded Basic value.
+    pub fn secrets(&self) -> Vec<Secret> {
+        match self {
+            Auth::None => vec![],
+            Auth::Bearer(t) | Auth::Header(t) => vec![t.clone()],
+            Auth::Basic { password, .. } => {
+                let mut v = vec![password.clone()];
+                if let Some(h) = self.header_value() {
+                    v.push(Secret::new(h.trim_start_matches("Basic ").to_string()));
+                }
+                v
+            }
+        }
+    }
+}
+
+/// Which credentials one request carries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RequestAuth {
+    /// The target's credentials.
+    #[default]
+    Default,
+    /// No Authorization header at all.
+    Omit,
+    /// A wrong token (`Authorization: Bearer invalid-okscim-token`), to test 401 handling.
+    Invalid,
+}
+
+/// Transport settings.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Per-request timeout (Okta gives up after 60 s of silence).
+    pub timeout: Duration,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Accept invalid TLS certificates.
+    pub insecure: bool,
+    /// An extra CA certificate (PEM) to trust.
+    pub ca_file: Option<PathBuf>,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            insecure: false,
+            ca_file: None,
+        }
+    }
+}
+
+/// A request to send.
+#[derive(Debug, Clone)]
+pub struct OutgoingRequest {
+    /// Method.
+    pub method: Method,
+    /// Path and query below the base URL (`/Users?filter=…`), already encoded.
+    pub path: String,
+    /// Headers other than Authorization, in order.
+    pub headers: Vec<(String, String)>,
+    /// Body bytes, sent verbatim.
+    pub body: Option<String>,
+    /// Which credentials.
+    pub auth: RequestAuth,
+}
+
+/// A client bound to one target.
+#[derive(Debug, Clone)]
+pub struct ScimClient {
+    http: reqwest::Client,
+    base_url: String,
+    auth: Auth,
+    redactor: Redactor,
+    timeout: Duration,
+}
+
+fn describe(e: &reqwest::Error, timeout: Duration) -> String {
+    let mut text = if e.is_timeout() {
+        format!("no answer within {} s (timed out)", timeout.as_secs_f64())
+    } else if e.is_connect() {
+        "could not connect".to_string()
+    } else {
+        "request failed".to_string()
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+impl ScimClient {
+    /// A client for `base_url` (trailing slash ignored).
+    pub fn new(base_url: &str, auth: Auth, options: &ClientOptions, redactor: Redactor) -> Result<Self, HarnessError> {
+        let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(options.timeout)
+            .connect_timeout(options.connect_timeout)
+            .no_gzip()
+            .no_deflate()
+            .danger_accept_invalid_certs(options.insecure);
+        if let Some(path) = &options.ca_file {
+            let pem = std::fs::read(path).map_err(|e| HarnessError::Usage(format!("cannot read --ca-file {}: {e}", path.display())))?;
+            let cert = reqwest::Certificate::from_pem(&pem)
+                .map_err(|e| HarnessError::Usage(format!("--ca-file {} is not a PEM certificate: {e}", path.display())))?;
+            builder = builder.add_root_certificate(cert);
+        }
+        let http = builder
+            .build()
+            .map_err(|e| HarnessError::Usage(format!("cannot build the HTTP client: {e}")))?;
+        let mut redactor = redactor;
+        for s in auth.secrets() {
+            redactor.add(s);
+        }
+        Ok(ScimClient {
+            http,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            auth,
+            redactor,
+            timeout: options.timeout,
+        })
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The redactor (shared with reports).
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    /// Adds a secret to redact from now on (e.g. a generated password).
+    pub fn add_secret(&mut self, secret: Secret) {
+        self.redactor.add(secret);
+    }
+
+    /// Sends a request and records the exchange. Never fails: transport errors are recorded.
+    pub async fn send(&self, request: OutgoingRequest) -> Exchange {
+        let url = format!("{}{}", self.base_url, request.path);
+        let (auth_value, auth_recorded) = match request.auth {
+            RequestAuth::Default => (self.auth.header_value(), self.auth.redacted_value()),
+            RequestAuth::Omit => (None, None),
+            RequestAuth::Invalid => (
+                Some("Bearer invalid-okscim-token".to_string()),
+                Some("Bearer invalid-okscim-token".to_string()),
+            ),
+        };
+        let mut recorded_headers: Vec<(String, String)> = Vec::new();
+        let mut builder = self.http.request(request.method.clone(), &url);
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+            recorded_headers.push((name.clone(), self.redactor.redact(value)));
+        }
+        if let (Some(v), Some(r)) = (auth_value, auth_recorded) {
+            builder = builder.header("Authorization", v);
+            recorded_headers.push(("Authorization".to_string(), r));
+        }
+        if let Some(body) = &request.body {
+            builder = builder.body(body.clone());
+        }
+        let recorded = RecordedRequest {
+            method: request.method.to_string(),
+            url: self.redactor.redact(&url),
+            path: self.redactor.redact(&request.path),
+            headers: recorded_headers,
+            body: request.body.as_deref().map(|b| self.redactor.redact(b)),
+        };
+        let started = Instant::now();
+        let timeout = self.timeout;
+        let result = async {
+            let response = builder.send().await?;
+            let status = response.status().as_u16();
+            let headers: Vec<(String, String)> = response
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .collect();
+            let bytes = response.bytes().await?;
+            Ok::<_, reqwest::Error>((status, headers, bytes))
+        }
+        .await;
+        let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        match result {
+            Ok((status, headers, bytes)) => {
+                let text = self.redactor.redact(&String::from_utf8_lossy(&bytes));
+                let json = if text.trim().is_empty() {
+                    None
+                } else {
+                    serde_json::from_str(&text).ok()
+                };
+                Exchange {
+                    request: recorded,
+                    response: Some(RecordedResponse {
+                        status,
+                        headers: headers
+                            .into_iter()
+                            .map(|(k, v)| (k, self.redactor.redact(&v)))
+                            .collect(),
+                        body: text,
+                        json,
+                    }),
+                    error: None,
+                    duration_ms,
+                }
+            }
+            Err(e) => Exchange {
+                request: recorded,
+                response: None,
+                error: Some(self.redactor.redact(&describe(&e, timeout))),
+                duration_ms,
+            },
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! One request and its response, as recorded: redacted, with timings. Results are data: the
+//! runner, the checks and the reporters all read these records.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// The request as it was sent (secrets redacted).
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordedRequest {
+    /// HTTP method.
+    pub method: String,
+    /// The full URL.
+    pub url: String,
+    /// The path and query below the SCIM base URL, e.g. `/Users?filter=…`.
+    pub path: String,
+    /// Headers in the order sent.
+    pub headers: Vec<(String, String)>,
+    /// The body as text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+/// The response as received (secrets redacted).
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordedResponse {
+    /// Status code.
+    pub status: u16,
+    /// Headers (names lowercase).
+    pub headers: Vec<(String, String)>,
+    /// The body as text (lossy UTF-8).
+    pub body: String,
+    /// The body parsed as JSON, when it is JSON.
+    #[serde(skip)]
+    pub json: Option<Value>,
+}
+
+impl RecordedResponse {
+    /// A header value by name, case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The media type of the body, lowercase, without parameters.
+    pub fn media_type(&self) -> Option<String> {
+        self.header("content-type").map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+    }
+}
+
+/// One exchange.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exchange {
+    /// What was sent.
+    pub request: RecordedRequest,
+    /// What came back; `None` when the request failed in transport.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<RecordedResponse>,
+    /// The transport error (connection refused, timeout, TLS), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Wall time from sending to the end of the body, in milliseconds.
+    pub duration_ms: f64,
+}
+
+impl Exchange {
+    /// The status, or `None` on a transport error.
+    pub fn status(&self) -> Option<u16> {
+        self.response.as_ref().map(|r| r.status)
+    }
+
+    /// The parsed response body.
+    pub fn json(&self) -> Option<&Value> {
+        self.response.as_ref().and_then(|r| r.json.as_ref())
+    }
+
+    /// `GET /Users?…` — a one-line summary.
+    pub fn summary(&self) -> String {
+        let outcome = match (&self.response, &self.error) {
+            (Some(r), _) => r.status.to_string(),
+            (None, Some(e)) => format!("error: {e}"),
+            (None, None) => "no response".to_string(),
+        };
+        format!("{} {} -> {outcome}", self.request.method, self.request.path)
+    }
+}

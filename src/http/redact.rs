@@ -1,0 +1,85 @@
+//! Secrets (tokens, passwords) are wrapped so that they cannot be printed by accident, and every
+//! recorded request and response passes through a [`Redactor`] that replaces them.
+
+use std::fmt;
+
+/// What a secret is replaced with.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// A secret value: its `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The clear value, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+/// Replaces every known secret in recorded text.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    secrets: Vec<Secret>,
+}
+
+impl Redactor {
+    /// A redactor for these secrets (empty ones are ignored).
+    pub fn new(secrets: impl IntoIterator<Item = Secret>) -> Self {
+        let mut r = Redactor::default();
+        for s in secrets {
+            r.add(s);
+        }
+        r
+    }
+
+    /// Adds a secret.
+    pub fn add(&mut self, secret: Secret) {
+        if !secret.0.is_empty() && !self.secrets.contains(&secret) {
+            self.secrets.push(secret);
+            // Longest first, so a secret that contains another is replaced whole.
+            self.secrets.sort_by_key(|s| std::cmp::Reverse(s.0.len()));
+        }
+    }
+
+    /// `text` with every secret replaced.
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for s in &self.secrets {
+            if out.contains(&s.0) {
+                out = out.replace(&s.0, REDACTED);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let s = Secret::new("hunter2");
+        assert_eq!(format!("{s} {s:?}"), "[REDACTED] [REDACTED]");
+        let r = Redactor::new([s, Secret::new("hunter")]);
+        assert_eq!(r.redact("a hunter2 b hunter"), "a [REDACTED] b [REDACTED]");
+    }
+}

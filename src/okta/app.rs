@@ -1,0 +1,72 @@
+//! The Okta app being simulated: its kind and settings, including every behaviour okta-wire.md
+//! marks "unconfirmed", each a documented option with a default.
+
+use serde::Serialize;
+
+/// Okta app kinds differ in how they write (okta-wire.md §1.5, §3.19).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum AppKind {
+    /// An OIN catalog integration: PATCH for activation, deactivation and group membership.
+    Oin,
+    /// An App Integration Wizard custom app: GET then PUT for everything.
+    Aiw,
+}
+
+impl AppKind {
+    /// `oin` or `aiw`.
+    pub fn name(self) -> &'static str {
+        match self {
+            AppKind::Oin => "oin",
+            AppKind::Aiw => "aiw",
+        }
+    }
+}
+
+/// How spaces in a filter query value are encoded (okta-wire.md §1.0).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum FilterEncoding {
+    /// `%20`, as in Okta's current SCIM 2.0 reference (R20). The default.
+    #[default]
+    Percent,
+    /// `+`, form-encoded, as in the 2019 reference (R19).
+    Plus,
+}
+
+/// Which request headers are sent (okta-wire.md §1.0).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum HeaderStyle {
+    /// The headers a current Okta KB confirms (Accept, Accept-Charset, User-Agent), plus
+    /// Content-Type on requests with a body. The default.
+    #[default]
+    Current,
+    /// The 2019 reference's full set (unconfirmed today): also `Accept-Encoding: gzip,deflate`,
+    /// `Connection: Keep-Alive`, and Content-Type on DELETE.
+    Okta2019,
+}
+
+/// Okta-side settings of the simulated app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OktaOptions {
+    /// "Rename app groups to match group name in Okta": rename sends a PATCH/PUT, and OIN apps
+    /// send the `{id, displayName}` replace alongside every membership update (R20).
+    pub rename_groups: bool,
+    /// Send the observed `{id, displayName}` replace right after a group is created on an OIN
+    /// app (okta-wire.md §1.9, observed, not documented). Default on.
+    pub reconcile_after_push: bool,
+    /// Filter encoding.
+    pub filter_encoding: FilterEncoding,
+    /// Header set.
+    pub headers: HeaderStyle,
+}
+
+impl Default for OktaOptions {
+    fn default() -> Self {
+        OktaOptions {
+            rename_groups: true,
+            reconcile_after_push: true,
+            filter_encoding: FilterEncoding::Percent,
+            headers: HeaderStyle::Current,
+        }
+    }
+}

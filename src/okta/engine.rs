@@ -1,0 +1,695 @@
+//! The simulated Okta provisioning engine: for each admin action, exactly the requests Okta
+//! sends given its state (okta-wire.md §1), for OIN (PATCH) and AIW (PUT) apps. Okta decides
+//! what to do next from each response (found → link, not found → create), and fails the action
+//! where Okta would fail the task: when a required okta check fails.
+
+use serde_json::{Map, Value, json};
+
+use super::app::{AppKind, OktaOptions};
+use super::org::{OktaOrg, UserStatus};
+use super::purpose::Purpose;
+use super::wire::{self, Member, NewUser, PatchOperation, Wire};
+use crate::check::{CheckOutcome, judge_okta, judge_rfc, list_view};
+use crate::http::{Exchange, OutgoingRequest, ScimClient};
+
+/// Everything one action produced.
+#[derive(Debug, Default, Clone)]
+pub struct ActionRecord {
+    /// The exchanges, in order.
+    pub exchanges: Vec<Exchange>,
+    /// Why each was sent.
+    pub purposes: Vec<Purpose>,
+    /// Every okta and rfc check outcome (with the exchange index).
+    pub checks: Vec<CheckOutcome>,
+    /// Why the action failed, as Okta would report it; `None` on success.
+    pub failure: Option<String>,
+    /// What the action found out that the scenario may want (imported counts).
+    pub notes: Vec<String>,
+}
+
+/// An action could not proceed.
+#[derive(Debug, Clone)]
+pub struct ActionFailed(pub String);
+
+/// A mistake in the scenario itself (e.g. reading a user that was never provisioned).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct ScenarioMistake(pub String);
+
+/// The engine for one app.
+#[derive(Debug)]
+pub struct OktaEngine {
+    /// Okta's state.
+    pub org: OktaOrg,
+    /// The app kind.
+    pub app: AppKind,
+    /// The app's settings.
+    pub options: OktaOptions,
+    wire: Wire,
+}
+
+type Step = Result<(), ActionFailed>;
+
+impl OktaEngine {
+    /// An engine for `app` with this org.
+    pub fn new(org: OktaOrg, app: AppKind, options: OktaOptions) -> Self {
+        OktaEngine {
+            org,
+            app,
+            options,
+            wire: Wire::new(options),
+        }
+    }
+
+    /// The request builder (for scenario reads).
+    pub fn wire(&self) -> &Wire {
+        &self.wire
+    }
+
+    /// Sends one request, judges it, records everything. Fails when a required okta check
+    /// fails, as Okta fails the task.
+    async fn send(
+        &self,
+        client: &ScimClient,
+        record: &mut ActionRecord,
+        purpose: Purpose,
+        request: OutgoingRequest,
+    ) -> Result<usize, ActionFailed> {
+        let exchange = client.send(request).await;
+        let index = record.exchanges.len();
+        let mut checks = judge_okta(&purpose, &exchange);
+        checks.extend(judge_rfc(&purpose, &exchange));
+        for c in &mut checks {
+            c.exchange = Some(index);
+        }
+        let failed = checks
+            .iter()
+            .find(|c| c.is_failure() && c.kind == crate::check::CheckKind::Okta)
+            .map(|c| {
+                format!(
+                    "{} failed ({}): expected {}, got {}",
+                    exchange.summary(),
+                    c.id,
+                    c.expected,
+                    c.actual
+                )
+            });
+        record.checks.extend(checks);
+        record.exchanges.push(exchange);
+        record.purposes.push(purpose);
+        match failed {
+            Some(reason) => Err(ActionFailed(reason)),
+            None => Ok(index),
+        }
+    }
+
+    fn user_ref(&self, alias: &str) -> Result<&super::org::OktaUser, ScenarioMistake> {
+        self.org
+            .user(alias)
+            .ok_or_else(|| ScenarioMistake(format!("no user fixture `{alias}`")))
+    }
+
+    fn group_ref(&self, alias: &str) -> Result<&super::org::OktaGroup, ScenarioMistake> {
+        self.org
+            .group(alias)
+            .ok_or_else(|| ScenarioMistake(format!("no group fixture `{alias}`")))
+    }
+
+    /// Runs an action body and turns its failure into the record's `failure`.
+    fn finish(record: &mut ActionRecord, result: Step) {
+        if let Err(ActionFailed(reason)) = result {
+            record.failure = Some(reason);
+        }
+    }
+
+    // ---- connection and import ----
+
+    /// Test API Credentials: `GET /Users?startIndex=1&count=2`, `GET /Groups?startIndex=1&count=100`.
+    pub async fn test_connection(&mut self, client: &ScimClient) -> ActionRecord {
+        let mut record = ActionRecord::default();
+        let result = async {
+            self.send(client, &mut record, Purpose::ConnectionProbe, self.wire.list("/Users", 1, 2))
+                .await?;
+            self.send(client, &mut record, Purpose::ConnectionProbe, self.wire.list("/Groups", 1, 100))
+                .await?;
+            Ok(())
+        }
+        .await;
+        Self::finish(&mut record, result);
+        record
+    }
+
+    /// Import users or groups: pages of 100 until `startIndex` passes `totalResults`.
+    pub async fn import(&mut self, client: &ScimClient, endpoint: &str) -> ActionRecord {
+        const PAGE: usize = 100;
+        const MAX_PAGES: usize = 10_000;
+        let mut record = ActionRecord::default();
+        let result = async {
+            let mut start = 1;
+            let mut seen = std::collections::HashSet::new();
+            let mut imported = 0usize;
+            for _ in 0..MAX_PAGES {
+                let i = self
+                    .send(client, &mut record, Purpose::ImportPage, self.wire.list(endpoint, start, PAGE))
+                    .await?;
+                let body = record.exchanges[i].json().cloned().unwrap_or(Value::Null);
+                let view = list_view(&body);
+                let total = view.and_then(|v| v.total()).unwrap_or(0) as usize;
+                let items = view.and_then(|v| v.items()).unwrap_or(&[]).to_vec();
+                for item in &items {
+                    let id = item.get("id").and_then(Value::as_str).unwrap_or("").to_string();
+                    if !seen.insert(id.clone()) {
+                        record.checks.push(import_duplicate(&id, i));
+                    }
+                    // Okta does not import users whose `active` is false (okta-wire.md §1.2).
+                    if item.get("active") != Some(&Value::Bool(false)) {
+                        imported += 1;
+                    }
+                }
+                if items.is_empty() || start + PAGE > total {
+                    break;
+                }
+                start += PAGE;
+            }
+            record.notes.push(format!("{} scanned, {imported} importable", seen.len()));
+            if record.checks.iter().any(|c| c.is_failure() && c.kind == crate::check::CheckKind::Okta) {
+                return Err(ActionFailed("the import saw the same resource on two pages: ordering is not stable".into()));
+            }
+            Ok(())
+        }
+        .await;
+        Self::finish(&mut record, result);
+        record
+    }
+
+    // ---- users ----
+
+    /// Assign a user to the app: look up by userName, then create, or link an existing user.
+    pub async fn assign(&mut self, client: &ScimClient, alias: &str) -> Result<ActionRecord, ScenarioMistake> {
+        self.user_ref(alias)?;
+        if let Some(u) = self.org.user_mut(alias) {
+            u.assigned = true;
+        }
+        let mut record = ActionRecord::default();
+        if self.user_ref(alias)?.status == UserStatus::Active {
+            let result = self.provision(client, &mut record, alias).await;
+            Self::finish(&mut record, result);
+        }
+        Ok(record)
+    }
+
+    async fn provision(&mut self, client: &ScimClient, record: &mut ActionRecord, alias: &str) -> Step {
+        let user = self.org.user(alias).cloned().ok_or_else(|| ActionFailed(format!("no user {alias}")))?;
+        let i = self
+            .send(
+                client,
+                record,
+                Purpose::FindUser {
+                    user_name: user.user_name.clone(),
+                },
+                self.wire.find("/Users", "userName", &user.user_name),
+            )
+            .await?;
+        let found = first_resource(&record.exchanges[i]);
+        match found {
+            None => {
+                let extra = user.extra.clone();
+                let request = self.wire.create_user(&NewUser {
+                    user_name: &user.user_name,
+                    given_name: &user.given_name,
+                    family_name: &user.family_name,
+                    email: &user.email,
+                    display_name: &user.display_name,
+                    locale: &user.locale,
+                    okta_id: &user.okta_id,
+                    password: user.password.expose(),
+                    extra: &extra,
+                });
+                let i = self
+                    .send(
+                        client,
+                        record,
+                        Purpose::CreateUser {
+                            user_name: user.user_name.clone(),
+                            given_name: user.given_name.clone(),
+                            family_name: user.family_name.clone(),
+                        },
+                        request,
+                    )
+                    .await?;
+                let id = record.exchanges[i]
+                    .json()
+                    .and_then(|b| b.get("id"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                if let Some(u) = self.org.user_mut(alias) {
+                    u.scim_id = id;
+                    u.app_active = true;
+                }
+                Ok(())
+            }
+            Some(existing) => {
+                let id = existing.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+                if let Some(u) = self.org.user_mut(alias) {
+                    u.scim_id = Some(id.clone());
+                }
+                let active = existing.get("active") != Some(&Value::Bool(false));
+                if active {
+                    // Link: push Okta's profile onto the existing user (GET + PUT, both kinds).
+                    self.put_user(client, record, alias, &id, true).await
+                } else {
+                    self.set_active(client, record, alias, &id, true).await
+                }
+            }
+        }
+    }
+
+    /// GET the user, apply Okta's profile (and `active`), PUT it back.
+    async fn put_user(&mut self, client: &ScimClient, record: &mut ActionRecord, alias: &str, id: &str, active: bool) -> Step {
+        let i = self
+            .send(client, record, Purpose::ReadUser { id: id.to_string() }, self.wire.get("/Users", id))
+            .await?;
+        let mut resource = record.exchanges[i].json().cloned().unwrap_or_else(|| json!({}));
+        let user = self.org.user(alias).cloned().ok_or_else(|| ActionFailed(format!("no user {alias}")))?;
+        apply_profile(&mut resource, &user, active);
+        self.send(
+            client,
+            record,
+            Purpose::ReplaceUser {
+                id: id.to_string(),
+                active,
+            },
+            self.wire.put("/Users", id, &resource),
+        )
+        .await?;
+        if let Some(u) = self.org.user_mut(alias) {
+            u.app_active = active;
+        }
+        Ok(())
+    }
+
+    /// Activate or deactivate: PATCH (OIN) or GET + PUT (AIW).
+    async fn set_active(&mut self, client: &ScimClient, record: &mut ActionRecord, alias: &str, id: &str, active: bool) -> Step {
+        match self.app {
+            AppKind::Oin => {
+                self.send(
+                    client,
+                    record,
+                    Purpose::SetUserActive {
+                        id: id.to_string(),
+                        active,
+                    },
+                    self.wire.patch("/Users", id, &[wire::set_active(active)]),
+                )
+                .await?;
+                if let Some(u) = self.org.user_mut(alias) {
+                    u.app_active = active;
+                }
+                Ok(())
+            }
+            AppKind::Aiw => self.put_user(client, record, alias, id, active).await,
+        }
+    }
+
+    /// Change Okta profile attributes; a provisioned active user gets GET + PUT.
+    pub async fn update(&mut self, client: &ScimClient, alias: &str, set: &Map<String, Value>) -> Result<ActionRecord, ScenarioMistake> {
+        self.user_ref(alias)?;
+        if let Some(u) = self.org.user_mut(alias) {
+            for (key, value) in set {
+                let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
+                match key.as_str() {
+                    "givenName" => u.given_name = text,
+                    "familyName" => u.family_name = text,
+                    "displayName" => u.display_name = text,
+                    "email" => u.email = text,
+                    "userName" => u.user_name = text,
+                    "locale" => u.locale = text,
+                    _ => {
+                        u.extra.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+        }
+        let mut record = ActionRecord::default();
+        let user = self.user_ref(alias)?.clone();
+        if user.pushable()
+            && let Some(id) = user.scim_id.clone()
+        {
+            let result = self.put_user(client, &mut record, alias, &id, true).await;
+            Self::finish(&mut record, result);
+        }
+        Ok(record)
+    }
+
+    async fn deprovision(&mut self, client: &ScimClient, alias: &str) -> Result<ActionRecord, ScenarioMistake> {
+        let user = self.user_ref(alias)?.clone();
+        let mut record = ActionRecord::default();
+        if user.app_active
+            && let Some(id) = user.scim_id.clone()
+        {
+            let result = self.set_active(client, &mut record, alias, &id, false).await;
+            Self::finish(&mut record, result);
+        }
+        Ok(record)
+    }
+
+    /// Unassign from the app: deactivate in the app (Okta never DELETEs users).
+    pub async fn unassign(&mut self, client: &ScimClient, alias: &str) -> Result<ActionRecord, ScenarioMistake> {
+        self.user_ref(alias)?;
+        let record = self.deprovision(client, alias).await?;
+        if let Some(u) = self.org.user_mut(alias) {
+            u.assigned = false;
+        }
+        Ok(record)
+    }
+
+    /// Deactivate the Okta user: deactivates it in the app and removes the assignment.
+    pub async fn deactivate(&mut self, client: &ScimClient, alias: &str) -> Result<ActionRecord, ScenarioMistake> {
+        self.user_ref(alias)?;
+        let record = self.deprovision(client, alias).await?;
+        if let Some(u) = self.org.user_mut(alias) {
+            u.status = UserStatus::Deactivated;
+            u.assigned = false;
+        }
+        Ok(record)
+    }
+
+    /// Reactivate the Okta user and re-assign it: the lookup runs again, then activate (or
+    /// create, if the app lost the user).
+    pub async fn reactivate(&mut self, client: &ScimClient, alias: &str) -> Result<ActionRecord, ScenarioMistake> {
+        self.user_ref(alias)?;
+        if let Some(u) = self.org.user_mut(alias) {
+            u.status = UserStatus::Active;
+        }
+        self.assign(client, alias).await
+    }
+
+    /// Suspend or unsuspend in Okta: no SCIM request (okta-wire.md §1.7).
+    pub fn set_suspended(&mut self, alias: &str, suspended: bool) -> Result<ActionRecord, ScenarioMistake> {
+        self.user_ref(alias)?;
+        if let Some(u) = self.org.user_mut(alias) {
+            u.status = if suspended {
+                UserStatus::Suspended
+            } else {
+                UserStatus::Active
+            };
+        }
+        Ok(ActionRecord::default())
+    }
+
+    // ---- groups ----
+
+    /// Push a group: POST with no members, then the membership.
+    pub async fn push(&mut self, client: &ScimClient, alias: &str, members: Option<&[String]>) -> Result<ActionRecord, ScenarioMistake> {
+        let group = self.group_ref(alias)?.clone();
+        if group.pushed {
+            return Err(ScenarioMistake(format!("group `{alias}` is already pushed; use push-now or add-members")));
+        }
+        if let Some(m) = members
+            && let Some(g) = self.org.group_mut(alias)
+        {
+            g.members = m.to_vec();
+        }
+        let mut record = ActionRecord::default();
+        let result = async {
+            let i = self
+                .send(
+                    client,
+                    &mut record,
+                    Purpose::CreateGroup { name: group.name.clone() },
+                    self.wire.create_group(&group.name),
+                )
+                .await?;
+            let id = record.exchanges[i]
+                .json()
+                .and_then(|b| b.get("id"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            if let Some(g) = self.org.group_mut(alias) {
+                g.scim_id = Some(id.clone());
+                g.pushed = true;
+            }
+            match self.app {
+                AppKind::Oin => {
+                    if self.options.reconcile_after_push {
+                        self.patch_group(client, &mut record, &id, &[wire::rename(&id, &group.name)]).await?;
+                    }
+                    let members = self.current_members(alias);
+                    if !members.is_empty() {
+                        self.patch_group(client, &mut record, &id, &[wire::add_members(&members)]).await?;
+                    }
+                }
+                AppKind::Aiw => {
+                    self.put_group(client, &mut record, alias, true, Some(&[])).await?;
+                    if !self.current_members(alias).is_empty() {
+                        self.put_group(client, &mut record, alias, false, None).await?;
+                    }
+                }
+            }
+            Ok(())
+        }
+        .await;
+        Self::finish(&mut record, result);
+        Ok(record)
+    }
+
+    fn current_members(&self, alias: &str) -> Vec<Member> {
+        self.org
+            .group(alias)
+            .map(|g| self.org.pushed_members(g))
+            .unwrap_or_default()
+    }
+
+    async fn patch_group(&self, client: &ScimClient, record: &mut ActionRecord, id: &str, ops: &[PatchOperation]) -> Step {
+        self.send(client, record, Purpose::PatchGroup { id: id.to_string() }, self.wire.patch("/Groups", id, ops))
+            .await
+            .map(|_| ())
+    }
+
+    /// AIW: PUT the group; `members` overrides the pushed member list.
+    async fn put_group(&self, client: &ScimClient, record: &mut ActionRecord, alias: &str, with_id: bool, members: Option<&[Member]>) -> Step {
+        let group = self.org.group(alias).cloned().ok_or_else(|| ActionFailed(format!("no group {alias}")))?;
+        let id = group.scim_id.clone().unwrap_or_default();
+        let all = self.org.pushed_members(&group);
+        let members = members.unwrap_or(&all);
+        self.send(
+            client,
+            record,
+            Purpose::ReplaceGroup { id: id.clone() },
+            self.wire.put_group(&id, with_id, &group.name, members),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// The pushed group's SCIM id, when it is pushed.
+    fn pushed_id(&self, alias: &str) -> Option<String> {
+        self.org.group(alias).filter(|g| g.pushed).and_then(|g| g.scim_id.clone())
+    }
+
+    /// Add Okta members to a group; a pushed group gets the membership update.
+    pub async fn add_members(&mut self, client: &ScimClient, alias: &str, users: &[String]) -> Result<ActionRecord, ScenarioMistake> {
+        self.group_ref(alias)?;
+        for u in users {
+            self.user_ref(u)?;
+        }
+        if let Some(g) = self.org.group_mut(alias) {
+            for u in users {
+                if !g.members.contains(u) {
+                    g.members.push(u.clone());
+                }
+            }
+        }
+        let added = self.org.members_of(users);
+        self.membership_update(client, alias, &added, &[]).await
+    }
+
+    /// Remove Okta members from a group; a pushed group gets the membership update.
+    pub async fn remove_members(&mut self, client: &ScimClient, alias: &str, users: &[String]) -> Result<ActionRecord, ScenarioMistake> {
+        self.group_ref(alias)?;
+        for u in users {
+            self.user_ref(u)?;
+        }
+        let removed = self.org.members_of(users);
+        if let Some(g) = self.org.group_mut(alias) {
+            g.members.retain(|m| !users.contains(m));
+        }
+        self.membership_update(client, alias, &[], &removed).await
+    }
+
+    async fn membership_update(&mut self, client: &ScimClient, alias: &str, added: &[Member], removed: &[Member]) -> Result<ActionRecord, ScenarioMistake> {
+        let mut record = ActionRecord::default();
+        let Some(id) = self.pushed_id(alias) else {
+            return Ok(record);
+        };
+        if added.is_empty() && removed.is_empty() {
+            return Ok(record);
+        }
+        let result = async {
+            match self.app {
+                AppKind::Oin => {
+                    let name = self.group_ref(alias).map(|g| g.name.clone()).unwrap_or_default();
+                    if self.options.rename_groups {
+                        // R20: the group name update is sent with every membership update.
+                        self.patch_group(client, &mut record, &id, &[wire::rename(&id, &name)]).await?;
+                    }
+                    let mut ops: Vec<PatchOperation> = removed.iter().map(|m| wire::remove_member(&m.value)).collect();
+                    if !added.is_empty() {
+                        ops.push(wire::add_members(added));
+                    }
+                    self.patch_group(client, &mut record, &id, &ops).await
+                }
+                AppKind::Aiw => self.put_group(client, &mut record, alias, false, None).await,
+            }
+        }
+        .await;
+        Self::finish(&mut record, result);
+        Ok(record)
+    }
+
+    /// Push Now: replace the whole membership (`[]` for an empty group).
+    pub async fn push_now(&mut self, client: &ScimClient, alias: &str) -> Result<ActionRecord, ScenarioMistake> {
+        self.group_ref(alias)?;
+        let id = self
+            .pushed_id(alias)
+            .ok_or_else(|| ScenarioMistake(format!("group `{alias}` is not pushed; push or link it first")))?;
+        let mut record = ActionRecord::default();
+        let members = self.current_members(alias);
+        let result = match self.app {
+            AppKind::Oin => self.patch_group(client, &mut record, &id, &[wire::replace_members(&members)]).await,
+            AppKind::Aiw => self.put_group(client, &mut record, alias, false, None).await,
+        };
+        Self::finish(&mut record, result);
+        Ok(record)
+    }
+
+    /// Rename the Okta group; with "rename app groups" on, the app group is renamed too.
+    pub async fn rename(&mut self, client: &ScimClient, alias: &str, to: &str) -> Result<ActionRecord, ScenarioMistake> {
+        self.group_ref(alias)?;
+        if let Some(g) = self.org.group_mut(alias) {
+            g.name = to.to_string();
+        }
+        let mut record = ActionRecord::default();
+        let Some(id) = self.pushed_id(alias) else {
+            return Ok(record);
+        };
+        if !self.options.rename_groups {
+            return Ok(record);
+        }
+        let result = match self.app {
+            AppKind::Oin => self.patch_group(client, &mut record, &id, &[wire::rename(&id, to)]).await,
+            AppKind::Aiw => self.put_group(client, &mut record, alias, true, None).await,
+        };
+        Self::finish(&mut record, result);
+        Ok(record)
+    }
+
+    /// Link the Okta group to an existing app group found by name, then push the membership.
+    pub async fn link(&mut self, client: &ScimClient, alias: &str) -> Result<ActionRecord, ScenarioMistake> {
+        let group = self.group_ref(alias)?.clone();
+        let mut record = ActionRecord::default();
+        let result = async {
+            let i = self
+                .send(
+                    client,
+                    &mut record,
+                    Purpose::FindGroup { name: group.name.clone() },
+                    self.wire.find("/Groups", "displayName", &group.name),
+                )
+                .await?;
+            let Some(found) = first_resource(&record.exchanges[i]) else {
+                return Err(ActionFailed(format!("no app group named {:?} to link", group.name)));
+            };
+            let id = found.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+            if let Some(g) = self.org.group_mut(alias) {
+                g.scim_id = Some(id.clone());
+                g.pushed = true;
+            }
+            let members = self.current_members(alias);
+            if !members.is_empty() {
+                match self.app {
+                    AppKind::Oin => self.patch_group(client, &mut record, &id, &[wire::add_members(&members)]).await?,
+                    AppKind::Aiw => self.put_group(client, &mut record, alias, false, None).await?,
+                }
+            }
+            Ok(())
+        }
+        .await;
+        Self::finish(&mut record, result);
+        Ok(record)
+    }
+
+    /// Unlink the pushed group: delete it in the app (`DELETE /Groups/{id}`) or leave it (no request).
+    pub async fn unlink(&mut self, client: &ScimClient, alias: &str, delete: bool) -> Result<ActionRecord, ScenarioMistake> {
+        self.group_ref(alias)?;
+        let id = self
+            .pushed_id(alias)
+            .ok_or_else(|| ScenarioMistake(format!("group `{alias}` is not pushed; nothing to unlink")))?;
+        let mut record = ActionRecord::default();
+        if delete {
+            let result = self
+                .send(client, &mut record, Purpose::DeleteGroup { id: id.clone() }, self.wire.delete("/Groups", &id))
+                .await
+                .map(|_| ());
+            Self::finish(&mut record, result);
+        }
+        if let Some(g) = self.org.group_mut(alias) {
+            g.pushed = false;
+            g.scim_id = None;
+        }
+        Ok(record)
+    }
+}
+
+/// The first resource of a lookup answer; `None` for a 404 or an empty list.
+fn first_resource(exchange: &Exchange) -> Option<Value> {
+    if exchange.status() != Some(200) {
+        return None;
+    }
+    let body = exchange.json()?;
+    list_view(body)?.items()?.first().cloned()
+}
+
+fn import_duplicate(id: &str, exchange: usize) -> CheckOutcome {
+    CheckOutcome {
+        id: "okta.import.stable-order",
+        kind: crate::check::CheckKind::Okta,
+        severity: crate::check::Severity::Required,
+        source: "Okta pages imports by 100; ordering must be stable across pages (okta-wire.md §1.2)",
+        passed: false,
+        expected: "each resource on exactly one page".to_string(),
+        actual: format!("{id} seen again"),
+        exchange: Some(exchange),
+    }
+}
+
+/// Okta's profile written onto a resource it read: only the attributes Okta masters change.
+fn apply_profile(resource: &mut Value, user: &super::org::OktaUser, active: bool) {
+    if !resource.is_object() {
+        *resource = json!({});
+    }
+    let obj = resource.as_object_mut().expect("made an object above");
+    obj.insert("userName".into(), json!(user.user_name));
+    let name = obj.entry("name").or_insert_with(|| json!({}));
+    if let Some(n) = name.as_object_mut() {
+        n.insert("givenName".into(), json!(user.given_name));
+        n.insert("familyName".into(), json!(user.family_name));
+    }
+    obj.insert("displayName".into(), json!(user.display_name));
+    let emails = obj.entry("emails").or_insert_with(|| json!([]));
+    match emails.as_array_mut() {
+        Some(list) if !list.is_empty() => {
+            let primary = list
+                .iter()
+                .position(|e| e.get("primary") == Some(&Value::Bool(true)))
+                .unwrap_or(0);
+            list[primary]["value"] = json!(user.email);
+        }
+        _ => *emails = json!([{"primary": true, "value": user.email, "type": "work"}]),
+    }
+    for (k, v) in &user.extra {
+        obj.insert(k.clone(), v.clone());
+    }
+    obj.insert("active".into(), json!(active));
+}

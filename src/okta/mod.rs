@@ -1,0 +1,14 @@
+//! The simulated Okta: its state (users, groups, assignments, push links) and the exact SCIM
+//! requests each admin action produces, for OIN (PATCH) and AIW (PUT) apps.
+
+mod app;
+mod engine;
+mod org;
+mod purpose;
+mod wire;
+
+pub use app::{AppKind, FilterEncoding, HeaderStyle, OktaOptions};
+pub use engine::{ActionRecord, OktaEngine, ScenarioMistake};
+pub use org::{OktaGroup, OktaOrg, OktaUser, UserStatus, okta_id, placeholder_password};
+pub use purpose::Purpose;
+pub use wire::{Member, PatchOperation, Wire};

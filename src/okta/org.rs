@@ -1,0 +1,156 @@
+//! Okta's side of the world: users with their status and app assignment, groups with their
+//! push link, and the SCIM ids Okta stored.
+
+use serde_json::{Map, Value};
+
+use super::wire::Member;
+use crate::http::Secret;
+
+/// An Okta user's lifecycle status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserStatus {
+    /// Created, not activated.
+    Staged,
+    /// Active.
+    Active,
+    /// Suspended in Okta (no SCIM request; the app keeps the user).
+    Suspended,
+    /// Deactivated in Okta.
+    Deactivated,
+}
+
+/// An Okta user and its app assignment.
+#[derive(Debug, Clone)]
+pub struct OktaUser {
+    /// The scenario's alias.
+    pub alias: String,
+    /// Okta's own id (`00u…`), sent as `externalId`.
+    pub okta_id: String,
+    /// The app username sent as `userName`.
+    pub user_name: String,
+    /// Primary email.
+    pub email: String,
+    /// Given name.
+    pub given_name: String,
+    /// Family name.
+    pub family_name: String,
+    /// Display name.
+    pub display_name: String,
+    /// Locale.
+    pub locale: String,
+    /// Extra mapped attributes.
+    pub extra: Map<String, Value>,
+    /// Okta status.
+    pub status: UserStatus,
+    /// Assigned to the app (directly).
+    pub assigned: bool,
+    /// The SCIM id Okta stored after create or link.
+    pub scim_id: Option<String>,
+    /// Whether Okta last set the app user active.
+    pub app_active: bool,
+    /// The placeholder password Okta sends on create.
+    pub password: Secret,
+}
+
+impl OktaUser {
+    /// Whether Okta would push this user as a group member: assigned, provisioned, active.
+    pub fn pushable(&self) -> bool {
+        self.assigned && self.status == UserStatus::Active && self.app_active && self.scim_id.is_some()
+    }
+
+    /// The member item Okta sends for this user.
+    pub fn member(&self) -> Option<Member> {
+        self.scim_id.as_ref().map(|id| Member {
+            value: id.clone(),
+            display: self.user_name.clone(),
+        })
+    }
+}
+
+/// An Okta group and its push link.
+#[derive(Debug, Clone)]
+pub struct OktaGroup {
+    /// The scenario's alias.
+    pub alias: String,
+    /// Okta's own id (`00g…`).
+    pub okta_id: String,
+    /// The name in Okta.
+    pub name: String,
+    /// Okta-side members (user aliases), in the order they were added.
+    pub members: Vec<String>,
+    /// Pushed (or linked) to the app.
+    pub pushed: bool,
+    /// The SCIM id of the app group.
+    pub scim_id: Option<String>,
+}
+
+/// The simulated Okta org.
+#[derive(Debug, Clone, Default)]
+pub struct OktaOrg {
+    /// Users, in fixture order.
+    pub users: Vec<OktaUser>,
+    /// Groups, in fixture order.
+    pub groups: Vec<OktaGroup>,
+}
+
+impl OktaOrg {
+    /// A user by alias.
+    pub fn user(&self, alias: &str) -> Option<&OktaUser> {
+        self.users.iter().find(|u| u.alias == alias)
+    }
+
+    /// A user by alias, mutably.
+    pub fn user_mut(&mut self, alias: &str) -> Option<&mut OktaUser> {
+        self.users.iter_mut().find(|u| u.alias == alias)
+    }
+
+    /// A group by alias.
+    pub fn group(&self, alias: &str) -> Option<&OktaGroup> {
+        self.groups.iter().find(|g| g.alias == alias)
+    }
+
+    /// A group by alias, mutably.
+    pub fn group_mut(&mut self, alias: &str) -> Option<&mut OktaGroup> {
+        self.groups.iter_mut().find(|g| g.alias == alias)
+    }
+
+    /// The member items Okta would push for `group` (pushable members only).
+    pub fn pushed_members(&self, group: &OktaGroup) -> Vec<Member> {
+        group
+            .members
+            .iter()
+            .filter_map(|alias| self.user(alias))
+            .filter(|u| u.pushable())
+            .filter_map(OktaUser::member)
+            .collect()
+    }
+
+    /// The member items for some users of `aliases` (pushable ones only).
+    pub fn members_of(&self, aliases: &[String]) -> Vec<Member> {
+        aliases
+            .iter()
+            .filter_map(|alias| self.user(alias))
+            .filter(|u| u.pushable())
+            .filter_map(OktaUser::member)
+            .collect()
+    }
+}
+
+/// A random id in Okta's style: a three-letter prefix and 17 alphanumerics.
+pub fn okta_id(prefix: &str) -> String {
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut s = prefix.to_string();
+    for _ in 0..17 {
+        let i = rand::random_range(0..ALPHABET.len());
+        s.push(ALPHABET[i] as char);
+    }
+    s
+}
+
+/// Okta's placeholder password: eight lowercase alphanumerics (like `1mz050nq`).
+pub fn placeholder_password() -> String {
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    (0..8)
+        .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
+        .collect()
+}

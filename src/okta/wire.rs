@@ -1,0 +1,410 @@
+//! The exact requests Okta sends (okta-wire.md §1): headers, query encoding and body shapes.
+//! Bodies are serialized from structs so their key order is Okta's, and kept as the exact bytes
+//! sent.
+
+use reqwest::Method;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::app::{FilterEncoding, HeaderStyle, OktaOptions};
+use crate::http::OutgoingRequest;
+
+/// SCIM core User schema URN.
+pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+/// SCIM core Group schema URN.
+pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+/// PatchOp message URN.
+pub const PATCH_OP_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+/// The User-Agent Okta's provisioning engine sends.
+pub const USER_AGENT: &str = "Okta SCIM Client 1.0.0";
+
+/// Builds Okta's requests for one app's settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Wire {
+    options: OktaOptions,
+}
+
+/// Characters Java's URLEncoder leaves alone: Okta's filter values are encoded like this.
+fn encode_query_value(value: &str, encoding: FilterEncoding) -> String {
+    let mut out = String::with_capacity(value.len() * 3);
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'*' | b'_' => out.push(b as char),
+            b' ' => out.push_str(match encoding {
+                FilterEncoding::Percent => "%20",
+                FilterEncoding::Plus => "+",
+            }),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+/// A SCIM filter string literal: quotes and backslashes escaped.
+fn filter_literal(value: &str) -> String {
+    let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
+    format!("\"{escaped}\"")
+}
+
+#[derive(Serialize)]
+struct PatchMessage<'a> {
+    schemas: [&'static str; 1],
+    #[serde(rename = "Operations")]
+    operations: &'a [PatchOperation],
+}
+
+/// One PATCH operation, with Okta's key order.
+#[derive(Debug, Clone, Serialize)]
+pub struct PatchOperation {
+    /// `add`, `remove` or `replace` (Okta sends lowercase).
+    pub op: &'static str,
+    /// The path, absent for Okta's path-less replaces.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+}
+
+/// A member item as Okta sends it: only `value` and `display`, no `type`, no `$ref`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Member {
+    /// The member's SCIM id.
+    pub value: String,
+    /// Its userName.
+    pub display: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UserName<'a> {
+    given_name: &'a str,
+    family_name: &'a str,
+}
+
+#[derive(Serialize)]
+struct Email<'a> {
+    primary: bool,
+    value: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+/// The profile Okta sends when it creates a user.
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    /// userName (the app username: usually the Okta login or email).
+    pub user_name: &'a str,
+    /// Given name.
+    pub given_name: &'a str,
+    /// Family name.
+    pub family_name: &'a str,
+    /// Primary work email.
+    pub email: &'a str,
+    /// Display name.
+    pub display_name: &'a str,
+    /// Locale, `en-US` in SCIM 2.0 (R20).
+    pub locale: &'a str,
+    /// Okta's own user id, sent as `externalId`.
+    pub okta_id: &'a str,
+    /// The placeholder password Okta sends on every create.
+    pub password: &'a str,
+    /// Extra mapped attributes, appended after Okta's standard ones.
+    pub extra: &'a serde_json::Map<String, Value>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateUserBody<'a> {
+    schemas: [&'static str; 1],
+    user_name: &'a str,
+    name: UserName<'a>,
+    emails: [Email<'a>; 1],
+    display_name: &'a str,
+    locale: &'a str,
+    external_id: &'a str,
+    groups: [(); 0],
+    password: &'a str,
+    active: bool,
+    #[serde(flatten)]
+    extra: &'a serde_json::Map<String, Value>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateGroupBody<'a> {
+    schemas: [&'static str; 1],
+    display_name: &'a str,
+    members: [(); 0],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RenameValue<'a> {
+    id: &'a str,
+    display_name: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GroupPutBody<'a> {
+    schemas: [&'static str; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    display_name: &'a str,
+    members: &'a [Member],
+}
+
+fn to_json<T: Serialize>(value: &T) -> String {
+    // Serializing these plain structs cannot fail.
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+impl Wire {
+    /// Requests for these settings.
+    pub fn new(options: OktaOptions) -> Self {
+        Wire { options }
+    }
+
+    fn headers(&self, method: &Method, has_body: bool) -> Vec<(String, String)> {
+        let mut h = vec![
+            ("Accept".to_string(), "application/scim+json".to_string()),
+            ("Accept-Charset".to_string(), "utf-8".to_string()),
+        ];
+        let legacy = self.options.headers == HeaderStyle::Okta2019;
+        if has_body || (legacy && *method == Method::DELETE) {
+            h.push((
+                "Content-Type".to_string(),
+                "application/scim+json; charset=utf-8".to_string(),
+            ));
+        }
+        h.push(("User-Agent".to_string(), USER_AGENT.to_string()));
+        if legacy {
+            h.push(("Accept-Encoding".to_string(), "gzip,deflate".to_string()));
+            h.push(("Connection".to_string(), "Keep-Alive".to_string()));
+        }
+        h
+    }
+
+    fn request(&self, method: Method, path: String, body: Option<String>) -> OutgoingRequest {
+        OutgoingRequest {
+            headers: self.headers(&method, body.is_some()),
+            method,
+            path,
+            body,
+            auth: Default::default(),
+        }
+    }
+
+    /// `GET /Users?startIndex=…&count=…` (test connection, import).
+    pub fn list(&self, endpoint: &str, start_index: usize, count: usize) -> OutgoingRequest {
+        self.request(
+            Method::GET,
+            format!("{endpoint}?startIndex={start_index}&count={count}"),
+            None,
+        )
+    }
+
+    /// `GET /Users?filter=userName eq "…"&startIndex=1&count=100` (and `displayName eq` for groups).
+    pub fn find(&self, endpoint: &str, attribute: &str, value: &str) -> OutgoingRequest {
+        let filter = format!("{attribute} eq {}", filter_literal(value));
+        self.request(
+            Method::GET,
+            format!(
+                "{endpoint}?filter={}&startIndex=1&count=100",
+                encode_query_value(&filter, self.options.filter_encoding)
+            ),
+            None,
+        )
+    }
+
+    /// `GET /Users/{id}` or `GET /Groups/{id}`.
+    pub fn get(&self, endpoint: &str, id: &str) -> OutgoingRequest {
+        self.request(Method::GET, format!("{endpoint}/{}", encode_path_segment(id)), None)
+    }
+
+    /// `POST /Users` with Okta's create body.
+    pub fn create_user(&self, user: &NewUser<'_>) -> OutgoingRequest {
+        let body = CreateUserBody {
+            schemas: [USER_SCHEMA],
+            user_name: user.user_name,
+            name: UserName {
+                given_name: user.given_name,
+                family_name: user.family_name,
+            },
+            emails: [Email {
+                primary: true,
+                value: user.email,
+                kind: "work",
+            }],
+            display_name: user.display_name,
+            locale: user.locale,
+            external_id: user.okta_id,
+            groups: [],
+            password: user.password,
+            active: true,
+            extra: user.extra,
+        };
+        self.request(Method::POST, "/Users".to_string(), Some(to_json(&body)))
+    }
+
+    /// `PUT /Users/{id}` or `/Groups/{id}` with a whole resource.
+    pub fn put(&self, endpoint: &str, id: &str, resource: &Value) -> OutgoingRequest {
+        self.request(
+            Method::PUT,
+            format!("{endpoint}/{}", encode_path_segment(id)),
+            Some(resource.to_string()),
+        )
+    }
+
+    /// `PATCH` with a PatchOp message.
+    pub fn patch(&self, endpoint: &str, id: &str, operations: &[PatchOperation]) -> OutgoingRequest {
+        let body = PatchMessage {
+            schemas: [PATCH_OP_SCHEMA],
+            operations,
+        };
+        self.request(
+            Method::PATCH,
+            format!("{endpoint}/{}", encode_path_segment(id)),
+            Some(to_json(&body)),
+        )
+    }
+
+    /// `POST /Groups` with `members: []`.
+    pub fn create_group(&self, name: &str) -> OutgoingRequest {
+        let body = CreateGroupBody {
+            schemas: [GROUP_SCHEMA],
+            display_name: name,
+            members: [],
+        };
+        self.request(Method::POST, "/Groups".to_string(), Some(to_json(&body)))
+    }
+
+    /// An AIW group PUT: `{schemas, [id], displayName, members}`.
+    pub fn put_group(&self, id: &str, with_id: bool, name: &str, members: &[Member]) -> OutgoingRequest {
+        let body = GroupPutBody {
+            schemas: [GROUP_SCHEMA],
+            id: with_id.then_some(id),
+            display_name: name,
+            members,
+        };
+        self.request(
+            Method::PUT,
+            format!("/Groups/{}", encode_path_segment(id)),
+            Some(to_json(&body)),
+        )
+    }
+
+    /// `DELETE /Groups/{id}`.
+    pub fn delete(&self, endpoint: &str, id: &str) -> OutgoingRequest {
+        self.request(Method::DELETE, format!("{endpoint}/{}", encode_path_segment(id)), None)
+    }
+}
+
+/// Path-less `replace` of `{active}` (deactivate, reactivate).
+pub fn set_active(active: bool) -> PatchOperation {
+    PatchOperation {
+        op: "replace",
+        path: None,
+        value: Some(serde_json::json!({ "active": active })),
+    }
+}
+
+/// Path-less `replace` of `{id, displayName}` (rename, and alongside membership updates).
+pub fn rename(id: &str, display_name: &str) -> PatchOperation {
+    PatchOperation {
+        op: "replace",
+        path: None,
+        value: Some(serde_json::to_value(RenameValue { id, display_name }).unwrap_or_default()),
+    }
+}
+
+/// `remove` of one member by value filter.
+pub fn remove_member(id: &str) -> PatchOperation {
+    PatchOperation {
+        op: "remove",
+        path: Some(format!("members[value eq {}]", filter_literal(id))),
+        value: None,
+    }
+}
+
+/// `add` of members, batched.
+pub fn add_members(members: &[Member]) -> PatchOperation {
+    PatchOperation {
+        op: "add",
+        path: Some("members".to_string()),
+        value: Some(serde_json::to_value(members).unwrap_or_default()),
+    }
+}
+
+/// `replace` of all members (Push Now), `[]` for an empty group.
+pub fn replace_members(members: &[Member]) -> PatchOperation {
+    PatchOperation {
+        op: "replace",
+        path: Some("members".to_string()),
+        value: Some(serde_json::to_value(members).unwrap_or_default()),
+    }
+}
+
+/// Ids come from the server; escape what a path segment cannot carry.
+fn encode_path_segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'@' | b':' | b'+' => {
+                out.push(b as char)
+            }
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_are_encoded_as_okta_does() {
+        let w = Wire::new(OktaOptions::default());
+        assert_eq!(
+            w.find("/Users", "userName", "test.user@okta.local").path,
+            "/Users?filter=userName%20eq%20%22test.user%40okta.local%22&startIndex=1&count=100"
+        );
+        let w = Wire::new(OktaOptions {
+            filter_encoding: FilterEncoding::Plus,
+            ..OktaOptions::default()
+        });
+        assert_eq!(
+            w.find("/Users", "userName", "jane.doe@example.com").path,
+            "/Users?filter=userName+eq+%22jane.doe%40example.com%22&startIndex=1&count=100"
+        );
+    }
+
+    #[test]
+    fn patch_bodies_have_okta_key_order() {
+        let w = Wire::new(OktaOptions::default());
+        let r = w.patch("/Groups", "g1", &[rename("g1", "New Name")]);
+        assert_eq!(
+            r.body.unwrap(),
+            r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"id":"g1","displayName":"New Name"}}]}"#
+        );
+        let r = w.patch("/Users", "u1", &[set_active(false)]);
+        assert_eq!(
+            r.body.unwrap(),
+            r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false}}]}"#
+        );
+        assert_eq!(remove_member("a\"b").path.unwrap(), r#"members[value eq "a\"b"]"#);
+    }
+
+    #[test]
+    fn get_has_no_content_type_and_writes_do() {
+        let w = Wire::new(OktaOptions::default());
+        let names = |r: &OutgoingRequest| r.headers.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&w.get("/Users", "x")), ["Accept", "Accept-Charset", "User-Agent"]);
+        assert_eq!(
+            names(&w.create_group("g")),
+            ["Accept", "Accept-Charset", "Content-Type", "User-Agent"]
+        );
+    }
+}

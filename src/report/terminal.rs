@@ -1,0 +1,226 @@
+//! The terminal report: a line per scenario, details for each failure (the check, its kind and
+//! source, expected vs actual, the exchange, and a curl command that reproduces it), a progress
+//! bar when stderr is a terminal, colour unless NO_COLOR is set, and the closing
+//! `N passed, N failed` line.
+
+use std::io::{IsTerminal, Write};
+
+use anstream::AutoStream;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::check::{CheckKind, CheckOutcome, Severity};
+use crate::http::{Exchange, curl_command};
+use crate::runner::{Counts, Reporter, RunEvent, ScenarioResult, Status, StepResult};
+
+const RED: &str = "\x1b[31m";
+const GREEN: &str = "\x1b[32m";
+const YELLOW: &str = "\x1b[33m";
+const DIM: &str = "\x1b[2m";
+const BOLD: &str = "\x1b[1m";
+const RESET: &str = "\x1b[0m";
+
+/// Writes the human report to stdout.
+pub struct TerminalReporter {
+    out: AutoStream<std::io::Stdout>,
+    progress: Option<ProgressBar>,
+    curl_auth: Option<String>,
+    verbose: bool,
+}
+
+impl std::fmt::Debug for TerminalReporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TerminalReporter").finish_non_exhaustive()
+    }
+}
+
+/// `N passed, N failed` (`, N skipped` when any were skipped).
+pub fn summary_line(counts: Counts) -> String {
+    let mut line = format!("{} passed, {} failed", counts.passed, counts.failed);
+    if counts.skipped > 0 {
+        line.push_str(&format!(", {} skipped", counts.skipped));
+    }
+    line
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(max).collect();
+        format!("{cut}… ({} more bytes)", text.len() - cut.len())
+    }
+}
+
+fn kind_name(k: CheckKind) -> &'static str {
+    match k {
+        CheckKind::Okta => "okta",
+        CheckKind::Rfc => "rfc",
+        CheckKind::Expect => "expect",
+    }
+}
+
+impl TerminalReporter {
+    /// A reporter; `curl_auth` is the Authorization header curl commands should carry.
+    pub fn new(curl_auth: Option<String>, verbose: bool) -> Self {
+        TerminalReporter {
+            out: AutoStream::auto(std::io::stdout()),
+            progress: None,
+            curl_auth,
+            verbose,
+        }
+    }
+
+    fn emit(&mut self, text: &str) {
+        match &self.progress {
+            Some(pb) => pb.suspend(|| {
+                let _ = write!(self.out, "{text}");
+            }),
+            None => {
+                let _ = write!(self.out, "{text}");
+            }
+        }
+    }
+
+    fn render_scenario(&self, s: &ScenarioResult) -> String {
+        let mut text = String::new();
+        let (tag, colour) = match s.status {
+            Status::Passed => ("PASS", GREEN),
+            Status::Failed => ("FAIL", RED),
+            Status::Skipped => ("SKIP", YELLOW),
+        };
+        let advisories: usize = s.steps.iter().map(|st| st.warnings().count()).sum();
+        text.push_str(&format!("{colour}{BOLD}{tag}{RESET} {} {DIM}({:.0} ms", s.title(), s.duration_ms));
+        if advisories > 0 {
+            text.push_str(&format!(", {advisories} advisory"));
+        }
+        text.push_str(&format!("){RESET}\n"));
+        if let Some(reason) = &s.skip_reason {
+            text.push_str(&format!("     {DIM}{reason}{RESET}\n"));
+        }
+        for step in &s.steps {
+            if step.status == Status::Failed {
+                text.push_str(&self.render_failed_step(s, step));
+            } else if self.verbose {
+                for w in step.warnings() {
+                    text.push_str(&format!("     {YELLOW}!{RESET} {}\n", one_line(w)));
+                }
+            }
+        }
+        text
+    }
+
+    fn render_failed_step(&self, s: &ScenarioResult, step: &StepResult) -> String {
+        let mut text = format!(
+            "     {BOLD}step {}{RESET} {} {DIM}({}:{}){RESET}\n",
+            step.index,
+            step.label,
+            s.path.display(),
+            step.line
+        );
+        if let Some(e) = &step.error {
+            text.push_str(&format!("       {RED}error:{RESET} {e}\n"));
+        }
+        if let Some(f) = &step.okta_failure {
+            text.push_str(&format!("       {RED}Okta fails the action:{RESET} {f}\n"));
+        }
+        let mut shown_exchanges = Vec::new();
+        for c in step.failures() {
+            text.push_str(&format!(
+                "       {RED}✗{RESET} {BOLD}{}{RESET} [{}, required] {DIM}{}{RESET}\n         expected: {}\n         actual:   {}\n",
+                c.id,
+                kind_name(c.kind),
+                c.source,
+                c.expected,
+                truncate(&c.actual, 300)
+            ));
+            if let Some(i) = c.exchange
+                && !shown_exchanges.contains(&i)
+            {
+                shown_exchanges.push(i);
+            }
+        }
+        for w in step.warnings() {
+            text.push_str(&format!("       {YELLOW}!{RESET} {}\n", one_line(w)));
+        }
+        for i in shown_exchanges {
+            if let Some(e) = step.exchanges.get(i) {
+                text.push_str(&self.render_exchange(e));
+            }
+        }
+        text
+    }
+
+    fn render_exchange(&self, e: &Exchange) -> String {
+        let mut text = format!("       {DIM}exchange:{RESET} {}\n", e.summary());
+        if let Some(body) = &e.request.body {
+            text.push_str(&format!("         request body:  {}\n", truncate(body, 400)));
+        }
+        if let Some(r) = &e.response {
+            text.push_str(&format!(
+                "         response: {} {}\n",
+                r.status,
+                r.header("content-type").unwrap_or("(no content-type)")
+            ));
+            if !r.body.is_empty() {
+                text.push_str(&format!("         response body: {}\n", truncate(&r.body, 400)));
+            }
+        }
+        text.push_str(&format!(
+            "         reproduce: {}\n",
+            curl_command(&e.request, self.curl_auth.as_deref())
+        ));
+        text
+    }
+}
+
+fn one_line(c: &CheckOutcome) -> String {
+    let sev = match c.severity {
+        Severity::Required => "required",
+        Severity::Advisory => "advisory",
+    };
+    format!(
+        "{} [{}, {sev}]: expected {}, got {} ({})",
+        c.id,
+        kind_name(c.kind),
+        c.expected,
+        truncate(&c.actual, 120),
+        c.source
+    )
+}
+
+impl Reporter for TerminalReporter {
+    fn on_event(&mut self, event: &RunEvent) {
+        match event {
+            RunEvent::Started { total, target } => {
+                self.emit(&format!("{BOLD}okscim{RESET} running {total} scenario runs against the {target}\n"));
+                if std::io::stderr().is_terminal() {
+                    let pb = ProgressBar::new(*total as u64);
+                    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}") {
+                        pb.set_style(style);
+                    }
+                    self.progress = Some(pb);
+                }
+            }
+            RunEvent::ScenarioFinished(s) => {
+                let text = self.render_scenario(s);
+                self.emit(&text);
+                if let Some(pb) = &self.progress {
+                    pb.inc(1);
+                }
+            }
+            RunEvent::Finished(run) => {
+                if let Some(pb) = self.progress.take() {
+                    pb.finish_and_clear();
+                }
+                let counts = run.counts();
+                if run.target_unreachable() {
+                    self.emit(&format!("{RED}the target could not be reached{RESET}\n"));
+                }
+                let colour = if counts.failed > 0 { RED } else { GREEN };
+                self.emit(&format!("{DIM}finished in {:.2} s{RESET}\n", run.duration_ms / 1000.0));
+                self.emit(&format!("{colour}{}{RESET}\n", summary_line(counts)));
+                let _ = self.out.flush();
+            }
+        }
+    }
+}

@@ -1,0 +1,477 @@
+//! Runs one scenario under one app kind: builds Okta's org from the fixtures, runs the steps in
+//! order, judges each, captures values. A failing step skips the rest of its scenario.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use reqwest::Method;
+use serde_json::{Map, Value};
+
+use crate::check::{self, CheckKind, CheckOutcome, Expectations, Severity, judge_expectations, judge_rfc};
+use crate::http::{OutgoingRequest, ScimClient, Secret};
+use crate::okta::{
+    ActionRecord, AppKind, OktaEngine, OktaGroup, OktaOptions, OktaOrg, OktaUser, Purpose, UserStatus, okta_id,
+    placeholder_password,
+};
+use crate::runner::result::{ScenarioResult, Status, StepResult};
+use crate::runner::vars::RunVars;
+use crate::scenario::{self, OktaAction, Outcome, ReadTarget, Scenario, Step, StepKind, render_value};
+
+/// A fresh per-run token: ten lowercase alphanumerics.
+pub fn run_token() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    (0..10)
+        .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+fn capitalized(alias: &str) -> String {
+    let mut c = alias.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// Builds Okta's org from the scenario's fixtures, rendering their templates with `${run}`.
+fn build_org(scenario: &Scenario, token: &str) -> Result<OktaOrg, String> {
+    let empty = BTreeMap::new();
+    let bare = OktaOrg::default();
+    let vars = RunVars {
+        run: token,
+        org: &bare,
+        captures: &empty,
+    };
+    let render = |t: &scenario::Template| t.render(&vars).map_err(|e| e.to_string());
+    let mut org = OktaOrg::default();
+    for (alias, f) in &scenario.users {
+        let given = match &f.given_name {
+            Some(t) => render(t)?,
+            None => capitalized(alias),
+        };
+        let family = match &f.family_name {
+            Some(t) => render(t)?,
+            None => "Example".to_string(),
+        };
+        let display = match &f.display_name {
+            Some(t) => render(t)?,
+            None => format!("{given} {family}"),
+        };
+        let mut extra = Map::new();
+        if let Some(t) = &f.title {
+            extra.insert("title".into(), Value::String(render(t)?));
+        }
+        for (k, v) in &f.attributes {
+            extra.insert(k.clone(), render_value(v, &vars).map_err(|e| e.to_string())?);
+        }
+        org.users.push(OktaUser {
+            alias: alias.clone(),
+            okta_id: okta_id("00u"),
+            user_name: render(&f.user_name)?,
+            email: render(&f.email)?,
+            given_name: given,
+            family_name: family,
+            display_name: display,
+            locale: match &f.locale {
+                Some(t) => render(t)?,
+                None => "en-US".to_string(),
+            },
+            extra,
+            status: match f.status {
+                scenario::UserStatus::Active => UserStatus::Active,
+                scenario::UserStatus::Staged => UserStatus::Staged,
+                scenario::UserStatus::Suspended => UserStatus::Suspended,
+                scenario::UserStatus::Deactivated => UserStatus::Deactivated,
+            },
+            assigned: false,
+            scim_id: None,
+            app_active: false,
+            password: Secret::new(placeholder_password()),
+        });
+    }
+    for (alias, f) in &scenario.groups {
+        org.groups.push(OktaGroup {
+            alias: alias.clone(),
+            okta_id: okta_id("00g"),
+            name: render(&f.name)?,
+            members: f.members.clone(),
+            pushed: false,
+            scim_id: None,
+        });
+    }
+    Ok(org)
+}
+
+fn step_label(step: &Step) -> String {
+    if let Some(name) = &step.name {
+        return name.clone();
+    }
+    match &step.kind {
+        StepKind::Okta(action) => match (action.user(), action.group()) {
+            (Some(a), _) | (None, Some(a)) => format!("okta {} {a}", action.key()),
+            _ => format!("okta {}", action.key()),
+        },
+        StepKind::Read(ReadTarget::User(a)) => format!("read user {a}"),
+        StepKind::Read(ReadTarget::Group(a)) => format!("read group {a}"),
+        StepKind::Request(r) => format!("request {} {}", r.method, r.path),
+    }
+}
+
+/// What a step did before its expectations are judged.
+enum Performed {
+    Record(ActionRecord),
+    Mistake(String),
+}
+
+/// Runs one scenario under `app`.
+pub async fn run_scenario(scenario: &Scenario, app: AppKind, client: &ScimClient, options: OktaOptions) -> ScenarioResult {
+    let started = Instant::now();
+    let token = run_token();
+    let mut result = ScenarioResult {
+        name: scenario.name.clone(),
+        path: scenario.path.clone(),
+        app,
+        run_token: token.clone(),
+        status: Status::Passed,
+        skip_reason: None,
+        steps: Vec::new(),
+        duration_ms: 0.0,
+    };
+    let org = match build_org(scenario, &token) {
+        Ok(org) => org,
+        Err(e) => {
+            result.status = Status::Failed;
+            result.steps.push(StepResult {
+                index: 0,
+                label: "fixtures".into(),
+                line: 1,
+                status: Status::Failed,
+                exchanges: vec![],
+                purposes: vec![],
+                checks: vec![],
+                okta_failure: None,
+                error: Some(e),
+                snapshot: false,
+                notes: vec![],
+            });
+            return result;
+        }
+    };
+    let mut client = client.clone();
+    for u in &org.users {
+        client.add_secret(u.password.clone());
+    }
+    let options = OktaOptions {
+        rename_groups: scenario.options.rename_groups,
+        ..options
+    };
+    let mut engine = OktaEngine::new(org, app, options);
+    let mut captures: BTreeMap<String, String> = BTreeMap::new();
+    let mut failed = false;
+    for (i, step) in scenario.steps.iter().enumerate() {
+        let mut sr = StepResult {
+            index: i + 1,
+            label: step_label(step),
+            line: step.position.line,
+            status: Status::Skipped,
+            exchanges: vec![],
+            purposes: vec![],
+            checks: vec![],
+            okta_failure: None,
+            error: None,
+            snapshot: step.snapshot,
+            notes: vec![],
+        };
+        if failed {
+            result.steps.push(sr);
+            continue;
+        }
+        let performed = perform(step, &mut engine, &client, &token, &captures).await;
+        match performed {
+            Performed::Mistake(e) => sr.error = Some(e),
+            Performed::Record(record) => {
+                sr.exchanges = record.exchanges;
+                sr.purposes = record.purposes;
+                sr.checks = record.checks;
+                sr.notes = record.notes;
+                sr.okta_failure = record.failure;
+                judge_step(step, &mut sr, &engine, &token, &captures);
+                capture(step, &sr, &engine, &token, &mut captures);
+            }
+        }
+        let step_failed = sr.error.is_some() || sr.checks.iter().any(CheckOutcome::is_failure);
+        sr.status = if step_failed { Status::Failed } else { Status::Passed };
+        failed |= step_failed;
+        result.steps.push(sr);
+    }
+    result.status = if failed { Status::Failed } else { Status::Passed };
+    result.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    result
+}
+
+async fn perform(
+    step: &Step,
+    engine: &mut OktaEngine,
+    client: &ScimClient,
+    token: &str,
+    captures: &BTreeMap<String, String>,
+) -> Performed {
+    let outcome = match &step.kind {
+        StepKind::Okta(action) => {
+            let to = match action {
+                OktaAction::Rename { to, .. } => {
+                    let vars = RunVars {
+                        run: token,
+                        org: &engine.org,
+                        captures,
+                    };
+                    match to.render(&vars) {
+                        Ok(t) => Some(t),
+                        Err(e) => return Performed::Mistake(e.to_string()),
+                    }
+                }
+                _ => None,
+            };
+            let set = match action {
+                OktaAction::Update { set, .. } => {
+                    let vars = RunVars {
+                        run: token,
+                        org: &engine.org,
+                        captures,
+                    };
+                    match render_value(&Value::Object(set.clone()), &vars) {
+                        Ok(Value::Object(m)) => Some(m),
+                        Ok(_) => None,
+                        Err(e) => return Performed::Mistake(e.to_string()),
+                    }
+                }
+                _ => None,
+            };
+            run_action(action, engine, client, to, set).await
+        }
+        StepKind::Read(target) => {
+            let (endpoint, alias, id) = match target {
+                ReadTarget::User(a) => ("/Users", a, engine.org.user(a).and_then(|u| u.scim_id.clone())),
+                ReadTarget::Group(a) => ("/Groups", a, engine.org.group(a).and_then(|g| g.scim_id.clone())),
+            };
+            let Some(id) = id else {
+                return Performed::Mistake(format!(
+                    "`{alias}` has no SCIM id: Okta has not created or linked it in the app yet"
+                ));
+            };
+            let request = engine.wire().get(endpoint, &id);
+            Ok(single(client, Purpose::Read, request).await)
+        }
+        StepKind::Request(req) => {
+            let vars = RunVars {
+                run: token,
+                org: &engine.org,
+                captures,
+            };
+            match build_raw(req, engine, &vars) {
+                Ok(r) => Ok(single(client, Purpose::Raw, r).await),
+                Err(e) => return Performed::Mistake(e),
+            }
+        }
+    };
+    match outcome {
+        Ok(r) => Performed::Record(r),
+        Err(e) => Performed::Mistake(e),
+    }
+}
+
+async fn run_action(
+    action: &OktaAction,
+    engine: &mut OktaEngine,
+    client: &ScimClient,
+    to: Option<String>,
+    set: Option<Map<String, Value>>,
+) -> Result<ActionRecord, String> {
+    let r = match action {
+        OktaAction::TestConnection => Ok(engine.test_connection(client).await),
+        OktaAction::ImportUsers => Ok(engine.import(client, "/Users").await),
+        OktaAction::ImportGroups => Ok(engine.import(client, "/Groups").await),
+        OktaAction::Assign { user } => engine.assign(client, user).await,
+        OktaAction::Update { user, .. } => engine.update(client, user, &set.unwrap_or_default()).await,
+        OktaAction::Unassign { user } => engine.unassign(client, user).await,
+        OktaAction::Deactivate { user } => engine.deactivate(client, user).await,
+        OktaAction::Reactivate { user } => engine.reactivate(client, user).await,
+        OktaAction::Suspend { user } => engine.set_suspended(user, true),
+        OktaAction::Unsuspend { user } => engine.set_suspended(user, false),
+        OktaAction::Push { group, members } => engine.push(client, group, members.as_deref()).await,
+        OktaAction::AddMembers { group, users } => engine.add_members(client, group, users).await,
+        OktaAction::RemoveMembers { group, users } => engine.remove_members(client, group, users).await,
+        OktaAction::PushNow { group } => engine.push_now(client, group).await,
+        OktaAction::Rename { group, .. } => engine.rename(client, group, &to.unwrap_or_default()).await,
+        OktaAction::Link { group } => engine.link(client, group).await,
+        OktaAction::Unlink { group, delete } => engine.unlink(client, group, *delete).await,
+    };
+    r.map_err(|e| e.to_string())
+}
+
+async fn single(client: &ScimClient, purpose: Purpose, request: OutgoingRequest) -> ActionRecord {
+    let exchange = client.send(request).await;
+    let mut checks = judge_rfc(&purpose, &exchange);
+    if exchange.response.is_none() {
+        checks.extend(check::judge_okta(&purpose, &exchange));
+    }
+    for c in &mut checks {
+        c.exchange = Some(0);
+    }
+    ActionRecord {
+        exchanges: vec![exchange],
+        purposes: vec![purpose],
+        checks,
+        failure: None,
+        notes: vec![],
+    }
+}
+
+fn encode_component(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+fn build_raw(req: &scenario::Request, engine: &OktaEngine, vars: &RunVars<'_>) -> Result<OutgoingRequest, String> {
+    let path = req.path.render(vars).map_err(|e| e.to_string())?;
+    let mut query = Vec::new();
+    for (k, v) in &req.query {
+        let value = v.render(vars).map_err(|e| e.to_string())?;
+        query.push(format!("{}={}", encode_component(k), encode_component(&value)));
+    }
+    let path = if query.is_empty() {
+        path
+    } else if path.contains('?') {
+        format!("{path}&{}", query.join("&"))
+    } else {
+        format!("{path}?{}", query.join("&"))
+    };
+    let body = match req.body() {
+        Some(v) => Some(render_value(v, vars).map_err(|e| e.to_string())?.to_string()),
+        None => None,
+    };
+    let method = Method::from_bytes(req.method.as_str().as_bytes()).map_err(|e| e.to_string())?;
+    // Okta's headers for this method, then the scenario's own (which replace ours by name).
+    let mut template = match method {
+        Method::POST => engine.wire().create_group(""),
+        _ => engine.wire().get("/", ""),
+    };
+    let mut headers: Vec<(String, String)> = template
+        .headers
+        .drain(..)
+        .filter(|(k, _)| body.is_some() || !k.eq_ignore_ascii_case("content-type"))
+        .collect();
+    for (name, value) in &req.headers {
+        let value = value.render(vars).map_err(|e| e.to_string())?;
+        headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+        headers.push((name.clone(), value));
+    }
+    Ok(OutgoingRequest {
+        method,
+        path,
+        headers,
+        body,
+        auth: match req.auth {
+            scenario::Auth::Default => crate::http::RequestAuth::Default,
+            scenario::Auth::None => crate::http::RequestAuth::Omit,
+            scenario::Auth::Invalid => crate::http::RequestAuth::Invalid,
+        },
+    })
+}
+
+const OUTCOME: check::CheckDef = check::CheckDef {
+    id: "expect.outcome",
+    kind: CheckKind::Expect,
+    severity: Severity::Required,
+    source: "the scenario file",
+};
+
+/// Expectations on the step's last exchange, and the expected Okta outcome.
+fn judge_step(step: &Step, sr: &mut StepResult, engine: &OktaEngine, token: &str, captures: &BTreeMap<String, String>) {
+    let vars = RunVars {
+        run: token,
+        org: &engine.org,
+        captures,
+    };
+    if matches!(step.kind, StepKind::Okta(_)) {
+        let failed = sr.okta_failure.is_some();
+        match step.expect.outcome {
+            Outcome::Success => {}
+            Outcome::Failure => {
+                sr.checks.push(OUTCOME.judge(
+                    failed,
+                    "the Okta action fails",
+                    sr.okta_failure.clone().unwrap_or_else(|| "it succeeded".to_string()),
+                ));
+                if failed {
+                    // The failure was expected: what caused it is no longer a failure of the
+                    // run, but Okta still needs a readable error body.
+                    for c in &mut sr.checks {
+                        if c.kind == CheckKind::Okta && !c.passed && c.id != "okta.error-body" && c.id != "okta.reachable" {
+                            c.severity = Severity::Advisory;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let e = &step.expect;
+    if e.status.is_empty() && e.body.is_none() && e.jsonpath.is_empty() && e.headers.is_empty() {
+        return;
+    }
+    let Some(last) = sr.exchanges.last() else {
+        sr.error = Some("the step expects a response, but it sent no request".to_string());
+        return;
+    };
+    let mut exp = Expectations {
+        status: e.status.clone(),
+        ..Expectations::default()
+    };
+    let rendered = (|| -> Result<(), String> {
+        if let Some(b) = &e.body {
+            exp.body = Some(render_value(b, &vars).map_err(|e| e.to_string())?);
+        }
+        for (path, value) in &e.jsonpath {
+            let p = path.template().render(&vars).map_err(|e| e.to_string())?;
+            exp.jsonpath.push((p, render_value(value, &vars).map_err(|e| e.to_string())?));
+        }
+        for (name, value) in &e.headers {
+            exp.headers.push((name.clone(), value.render(&vars).map_err(|e| e.to_string())?));
+        }
+        Ok(())
+    })();
+    if let Err(err) = rendered {
+        sr.error = Some(err);
+        return;
+    }
+    let index = sr.exchanges.len() - 1;
+    for mut c in judge_expectations(&exp, last) {
+        c.exchange = Some(index);
+        sr.checks.push(c);
+    }
+}
+
+fn capture(step: &Step, sr: &StepResult, engine: &OktaEngine, token: &str, captures: &mut BTreeMap<String, String>) {
+    if step.capture.is_empty() {
+        return;
+    }
+    let Some(body) = sr.exchanges.last().and_then(|e| e.json()).cloned() else {
+        return;
+    };
+    let mut found = Vec::new();
+    {
+        let vars = RunVars {
+            run: token,
+            org: &engine.org,
+            captures,
+        };
+        for (name, path) in &step.capture {
+            if let Ok(p) = path.resolve(&vars)
+                && let Some(v) = p.query(&body).all().first()
+            {
+                let text = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+                found.push((name.clone(), text));
+            }
+        }
+    }
+    captures.extend(found);
+}

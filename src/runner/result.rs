@@ -1,0 +1,148 @@
+//! What a run produces: results as data, consumed by reporters and snapshots.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::check::{CheckOutcome, Severity};
+use crate::http::Exchange;
+use crate::okta::{AppKind, Purpose};
+
+/// Passed, failed or skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Every required check passed.
+    Passed,
+    /// A required check failed, or the step could not run.
+    Failed,
+    /// Not run (an earlier step failed, or the scenario does not apply to the target).
+    Skipped,
+}
+
+/// One step's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepResult {
+    /// 1-based position in the scenario.
+    pub index: usize,
+    /// `okta assign alice`, `read user alice`, `request GET /Users/…`, or the step's name.
+    pub label: String,
+    /// Line of the step in the scenario file.
+    pub line: usize,
+    /// Outcome.
+    pub status: Status,
+    /// The exchanges, in order.
+    pub exchanges: Vec<Exchange>,
+    /// Why each exchange was sent.
+    pub purposes: Vec<Purpose>,
+    /// Every check outcome (okta, rfc, expect).
+    pub checks: Vec<CheckOutcome>,
+    /// Why the Okta action failed, as Okta would report it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub okta_failure: Option<String>,
+    /// Why the step could not run (a scenario mistake, a template without a value).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Whether the step's exchanges belong in the snapshot.
+    pub snapshot: bool,
+    /// Facts the step learned (e.g. import counts).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl StepResult {
+    /// The required checks that failed.
+    pub fn failures(&self) -> impl Iterator<Item = &CheckOutcome> {
+        self.checks.iter().filter(|c| c.is_failure())
+    }
+
+    /// The advisory checks that failed.
+    pub fn warnings(&self) -> impl Iterator<Item = &CheckOutcome> {
+        self.checks
+            .iter()
+            .filter(|c| !c.passed && c.severity == Severity::Advisory)
+    }
+}
+
+/// One scenario run under one app kind.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioResult {
+    /// The scenario's name.
+    pub name: String,
+    /// Its file.
+    pub path: PathBuf,
+    /// The app kind it ran under.
+    pub app: AppKind,
+    /// The per-run token in user and group names.
+    pub run_token: String,
+    /// Outcome.
+    pub status: Status,
+    /// Why it was skipped, when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skip_reason: Option<String>,
+    /// The steps.
+    pub steps: Vec<StepResult>,
+    /// Wall time.
+    pub duration_ms: f64,
+}
+
+impl ScenarioResult {
+    /// `name [oin]`.
+    pub fn title(&self) -> String {
+        format!("{} [{}]", self.name, self.app.name())
+    }
+
+    /// Every exchange of the scenario, in order.
+    pub fn exchanges(&self) -> impl Iterator<Item = &Exchange> {
+        self.steps.iter().flat_map(|s| s.exchanges.iter())
+    }
+}
+
+/// A whole run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunResult {
+    /// What was targeted (`embedded reference server` or the URL).
+    pub target: String,
+    /// Scenario results in plan order.
+    pub scenarios: Vec<ScenarioResult>,
+    /// Wall time.
+    pub duration_ms: f64,
+}
+
+/// Counts of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Passed scenarios.
+    pub passed: usize,
+    /// Failed scenarios.
+    pub failed: usize,
+    /// Skipped scenarios.
+    pub skipped: usize,
+}
+
+impl RunResult {
+    /// Scenario counts.
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts::default();
+        for s in &self.scenarios {
+            match s.status {
+                Status::Passed => c.passed += 1,
+                Status::Failed => c.failed += 1,
+                Status::Skipped => c.skipped += 1,
+            }
+        }
+        c
+    }
+
+    /// Whether no exchange of the run got any HTTP response: the target was unreachable.
+    pub fn target_unreachable(&self) -> bool {
+        let mut any = false;
+        for e in self.scenarios.iter().flat_map(ScenarioResult::exchanges) {
+            if e.response.is_some() {
+                return false;
+            }
+            any = true;
+        }
+        any
+    }
+}

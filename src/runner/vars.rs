@@ -1,0 +1,48 @@
+//! The variables of one scenario run: `${run}`, the fixtures' `${alice.id}`-style values and
+//! the captures.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use crate::okta::OktaOrg;
+use crate::scenario::Vars;
+
+/// Variables visible to templates.
+#[derive(Debug, Clone)]
+pub struct RunVars<'a> {
+    /// The per-run token.
+    pub run: &'a str,
+    /// Okta's state (ids appear once Okta stored them).
+    pub org: &'a OktaOrg,
+    /// Captured values.
+    pub captures: &'a BTreeMap<String, String>,
+}
+
+impl Vars for RunVars<'_> {
+    fn var(&self, name: &str) -> Option<Cow<'_, str>> {
+        if name == "run" {
+            return Some(Cow::Borrowed(self.run));
+        }
+        if let Some(v) = self.captures.get(name) {
+            return Some(Cow::Borrowed(v.as_str()));
+        }
+        let (alias, field) = name.split_once('.')?;
+        if let Some(u) = self.org.user(alias) {
+            return match field {
+                "id" => u.scim_id.as_deref().map(Cow::Borrowed),
+                "userName" => Some(Cow::Borrowed(u.user_name.as_str())),
+                "email" => Some(Cow::Borrowed(u.email.as_str())),
+                "oktaId" => Some(Cow::Borrowed(u.okta_id.as_str())),
+                _ => None,
+            };
+        }
+        if let Some(g) = self.org.group(alias) {
+            return match field {
+                "id" => g.scim_id.as_deref().map(Cow::Borrowed),
+                "name" => Some(Cow::Borrowed(g.name.as_str())),
+                _ => None,
+            };
+        }
+        None
+    }
+}

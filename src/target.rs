@@ -1,0 +1,134 @@
+//! Where requests go: the embedded reference server (the default: started in-process on
+//! 127.0.0.1 with a random port and token) or a URL with its auth. Secrets come from the
+//! environment only and never appear in any output.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use okscim_reference_server::{Faults, Profile, RunningServer, ServerConfig};
+
+use crate::harness_error::HarnessError;
+use crate::http::{Auth, ClientOptions, Redactor, ScimClient, Secret};
+
+/// How to reach the target, as the command line gave it.
+#[derive(Debug, Clone)]
+pub enum TargetSpec {
+    /// The bundled reference server, in-process.
+    Embedded {
+        /// Faults to switch on (for self-tests).
+        faults: Faults,
+    },
+    /// A SCIM base URL.
+    Url {
+        /// The base URL, e.g. `https://app.example.com/scim/v2`.
+        url: String,
+        /// How to authenticate.
+        auth: Auth,
+        /// The environment variable holding the secret (for the curl hint).
+        secret_env: Option<String>,
+    },
+}
+
+/// Connection settings shared by every target.
+#[derive(Debug, Clone)]
+pub struct TargetOptions {
+    /// The app profile the target implements.
+    pub profile: Profile,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Accept invalid certificates.
+    pub insecure: bool,
+    /// Extra CA certificate.
+    pub ca_file: Option<PathBuf>,
+}
+
+impl Default for TargetOptions {
+    fn default() -> Self {
+        TargetOptions {
+            profile: Profile::Rfc,
+            timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            insecure: false,
+            ca_file: None,
+        }
+    }
+}
+
+/// An open target: a client bound to it, and the embedded server kept alive.
+#[derive(Debug)]
+pub struct Target {
+    /// The client.
+    pub client: ScimClient,
+    /// A description for reports (`embedded reference server` or the URL).
+    pub label: String,
+    /// The profile it implements.
+    pub profile: Profile,
+    /// The Authorization header a curl reproduction should send (with a `$VAR` reference).
+    pub curl_auth: Option<String>,
+    server: Option<RunningServer>,
+}
+
+impl Target {
+    /// Opens the target: starts the embedded server if that is the target.
+    pub async fn open(spec: TargetSpec, options: &TargetOptions) -> Result<Target, HarnessError> {
+        let client_options = ClientOptions {
+            timeout: options.timeout,
+            connect_timeout: options.connect_timeout,
+            insecure: options.insecure,
+            ca_file: options.ca_file.clone(),
+        };
+        match spec {
+            TargetSpec::Embedded { faults } => {
+                let server = okscim_reference_server::spawn(ServerConfig {
+                    profile: options.profile,
+                    faults,
+                    ..ServerConfig::default()
+                })
+                .await?;
+                let auth = Auth::Bearer(Secret::new(server.token.clone()));
+                let client = ScimClient::new(&server.base_url, auth, &client_options, Redactor::default())?;
+                Ok(Target {
+                    client,
+                    label: "embedded reference server".to_string(),
+                    profile: options.profile,
+                    curl_auth: None,
+                    server: Some(server),
+                })
+            }
+            TargetSpec::Url { url, auth, secret_env } => {
+                let parsed = url::Url::parse(&url).map_err(|e| HarnessError::Usage(format!("--target {url:?} is not a URL: {e}")))?;
+                if parsed.scheme() != "http" && parsed.scheme() != "https" {
+                    return Err(HarnessError::Usage(format!("--target must be http or https, got {}", parsed.scheme())));
+                }
+                let curl_auth = match (&auth, &secret_env) {
+                    (Auth::Bearer(_), Some(var)) => Some(format!("Authorization: Bearer ${var}")),
+                    (Auth::Header(_), Some(var)) => Some(format!("Authorization: ${var}")),
+                    (Auth::Basic { user, .. }, Some(var)) => Some(format!("Authorization: Basic $(printf '%s:%s' '{user}' \"${var}\" | base64)")),
+                    _ => None,
+                };
+                let client = ScimClient::new(&url, auth, &client_options, Redactor::default())?;
+                Ok(Target {
+                    client,
+                    label: url,
+                    profile: options.profile,
+                    curl_auth,
+                    server: None,
+                })
+            }
+        }
+    }
+
+    /// The embedded server, when that is the target.
+    pub fn embedded(&self) -> Option<&RunningServer> {
+        self.server.as_ref()
+    }
+
+    /// Stops the embedded server, if any.
+    pub async fn close(self) {
+        if let Some(s) = self.server {
+            s.shutdown().await;
+        }
+    }
+}
