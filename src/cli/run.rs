@@ -7,6 +7,7 @@ use std::time::Duration;
 use okscim_reference_server::{Fault, Faults, Profile};
 
 use crate::exit;
+use crate::harness_error::HarnessError;
 use crate::http::{Auth, Secret};
 use crate::okta::{AppKind, FilterEncoding, HeaderStyle, OktaOptions};
 use crate::report::TerminalReporter;
@@ -46,6 +47,12 @@ pub struct RunArgs {
     /// Do not send the observed `{id, displayName}` replace right after an OIN group push.
     #[arg(long)]
     pub no_reconcile_after_push: bool,
+    /// Write a JUnit XML report here.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write the JSON report (the whole run as data) here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
     /// Show advisory findings of passing steps too.
     #[arg(long, short)]
     pub verbose: bool,
@@ -213,6 +220,20 @@ pub async fn run(args: &RunArgs) -> u8 {
     )
     .await;
     target.close().await;
+    if let Some(path) = &args.junit {
+        let written = crate::report::junit_xml(&result)
+            .and_then(|xml| std::fs::write(path, xml).map_err(|source| HarnessError::Write { path: path.display().to_string(), source }));
+        if let Err(e) = written {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    }
+    if let Some(path) = &args.json
+        && let Err(e) = std::fs::write(path, crate::report::json_report(&result))
+    {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        return exit::USAGE;
+    }
     if result.target_unreachable() {
         exit::UNREACHABLE
     } else if result.counts().failed > 0 {

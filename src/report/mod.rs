@@ -1,6 +1,10 @@
-//! Reporters: consumers of run events. The terminal reporter prints as scenarios finish; the
-//! JUnit and JSON reporters write files at the end.
+//! Reporters: consumers of run results. The terminal reporter prints as scenarios finish; the
+//! JUnit and JSON reports are written at the end from the same data.
 
+mod json;
+mod junit;
 mod terminal;
 
+pub use json::json_report;
+pub use junit::{failure_text, junit_xml};
 pub use terminal::{TerminalReporter, summary_line};

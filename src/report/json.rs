@@ -1,0 +1,18 @@
+//! The JSON report: the whole run as data (exchanges redacted, every check outcome).
+
+use serde_json::json;
+
+use crate::runner::RunResult;
+
+/// Renders the run as pretty JSON, with a format version for consumers.
+pub fn json_report(run: &RunResult) -> String {
+    let counts = run.counts();
+    let doc = json!({
+        "format": "okscim-report/1",
+        "target": run.target,
+        "duration_ms": run.duration_ms,
+        "counts": counts,
+        "scenarios": run.scenarios,
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}

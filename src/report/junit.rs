@@ -1,0 +1,77 @@
+//! JUnit XML (quick-junit): one test case per scenario run, its failures in the description.
+
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+use crate::harness_error::HarnessError;
+use crate::runner::{RunResult, Status};
+
+/// The failures of a scenario as plain text (no colour).
+pub fn failure_text(s: &crate::runner::ScenarioResult) -> String {
+    let mut text = String::new();
+    for step in s.steps.iter().filter(|st| st.status == Status::Failed) {
+        text.push_str(&format!("step {} {} ({}:{})\n", step.index, step.label, s.path.display(), step.line));
+        if let Some(e) = &step.error {
+            text.push_str(&format!("  error: {e}\n"));
+        }
+        if let Some(f) = &step.okta_failure {
+            text.push_str(&format!("  Okta fails the action: {f}\n"));
+        }
+        for c in step.failures() {
+            text.push_str(&format!(
+                "  {} [{:?}] {}\n    expected: {}\n    actual:   {}\n",
+                c.id, c.kind, c.source, c.expected, c.actual
+            ));
+            if let Some(e) = c.exchange.and_then(|i| step.exchanges.get(i)) {
+                text.push_str(&format!("    exchange: {}\n", e.summary()));
+            }
+        }
+    }
+    text
+}
+
+/// Renders the run as JUnit XML.
+pub fn junit_xml(run: &RunResult) -> Result<String, HarnessError> {
+    let mut report = Report::new("okscim");
+    let mut suite = TestSuite::new(format!("okscim against {}", run.target));
+    for s in &run.scenarios {
+        let status = match s.status {
+            Status::Passed => TestCaseStatus::success(),
+            Status::Skipped => {
+                let mut st = TestCaseStatus::skipped();
+                if let Some(r) = &s.skip_reason {
+                    st.set_message(r.clone());
+                }
+                st
+            }
+            Status::Failed => {
+                let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                let first = s
+                    .steps
+                    .iter()
+                    .find(|st| st.status == Status::Failed)
+                    .map(|st| {
+                        st.failures()
+                            .next()
+                            .map(|c| format!("step {} {}: {} expected {}, got {}", st.index, st.label, c.id, c.expected, c.actual))
+                            .or_else(|| st.error.clone().map(|e| format!("step {} {}: {e}", st.index, st.label)))
+                            .unwrap_or_else(|| format!("step {} {} failed", st.index, st.label))
+                    })
+                    .unwrap_or_default();
+                st.set_message(first);
+                st.set_description(failure_text(s));
+                st
+            }
+        };
+        let mut case = TestCase::new(s.title(), status);
+        case.set_classname(s.path.display().to_string());
+        case.set_time(Duration::from_secs_f64(s.duration_ms / 1000.0));
+        suite.add_test_case(case);
+    }
+    suite.set_time(Duration::from_secs_f64(run.duration_ms / 1000.0));
+    report.add_test_suite(suite);
+    report
+        .to_string()
+        .map_err(|e| HarnessError::Usage(format!("cannot render JUnit XML: {e}")))
+}
