@@ -56,22 +56,47 @@ impl Default for TargetOptions {
     }
 }
 
-/// An open target: a client bound to it, and the embedded server kept alive.
+/// An open target. The embedded server is started afresh for every scenario run, so runs
+/// cannot see each other's users and transcripts are deterministic; a URL target is shared, and
+/// runs are isolated by the per-run token in user and group names.
 #[derive(Debug)]
 pub struct Target {
-    /// The client.
-    pub client: ScimClient,
     /// A description for reports (`embedded reference server` or the URL).
     pub label: String,
+    /// The URL, for a URL target.
+    pub url: Option<String>,
     /// The profile it implements.
     pub profile: Profile,
     /// The Authorization header a curl reproduction should send (with a `$VAR` reference).
     pub curl_auth: Option<String>,
+    kind: TargetKind,
+}
+
+#[derive(Debug)]
+enum TargetKind {
+    Embedded { config: ServerConfig, options: ClientOptions },
+    Remote { client: ScimClient },
+}
+
+/// A client for one scenario run, and the embedded server it talks to (stopped on drop).
+#[derive(Debug)]
+pub struct Connection {
+    /// The client.
+    pub client: ScimClient,
     server: Option<RunningServer>,
 }
 
+impl Connection {
+    /// Stops the embedded server, if any.
+    pub async fn close(self) {
+        if let Some(s) = self.server {
+            s.shutdown().await;
+        }
+    }
+}
+
 impl Target {
-    /// Opens the target: starts the embedded server if that is the target.
+    /// Checks the spec and prepares the target.
     pub async fn open(spec: TargetSpec, options: &TargetOptions) -> Result<Target, HarnessError> {
         let client_options = ClientOptions {
             timeout: options.timeout,
@@ -81,20 +106,22 @@ impl Target {
         };
         match spec {
             TargetSpec::Embedded { faults } => {
-                let server = okscim_reference_server::spawn(ServerConfig {
+                let config = ServerConfig {
                     profile: options.profile,
                     faults,
                     ..ServerConfig::default()
-                })
-                .await?;
-                let auth = Auth::Bearer(Secret::new(server.token.clone()));
-                let client = ScimClient::new(&server.base_url, auth, &client_options, Redactor::default())?;
+                };
+                // Start one now so a server that cannot start is reported before any scenario runs.
+                okscim_reference_server::spawn(config.clone()).await?.shutdown().await;
                 Ok(Target {
-                    client,
                     label: "embedded reference server".to_string(),
+                    url: None,
                     profile: options.profile,
                     curl_auth: None,
-                    server: Some(server),
+                    kind: TargetKind::Embedded {
+                        config,
+                        options: client_options,
+                    },
                 })
             }
             TargetSpec::Url { url, auth, secret_env } => {
@@ -110,25 +137,32 @@ impl Target {
                 };
                 let client = ScimClient::new(&url, auth, &client_options, Redactor::default())?;
                 Ok(Target {
-                    client,
-                    label: url,
+                    label: url.clone(),
+                    url: Some(url),
                     profile: options.profile,
                     curl_auth,
-                    server: None,
+                    kind: TargetKind::Remote { client },
                 })
             }
         }
     }
 
-    /// The embedded server, when that is the target.
-    pub fn embedded(&self) -> Option<&RunningServer> {
-        self.server.as_ref()
-    }
-
-    /// Stops the embedded server, if any.
-    pub async fn close(self) {
-        if let Some(s) = self.server {
-            s.shutdown().await;
+    /// A connection for one scenario run.
+    pub async fn connect(&self) -> Result<Connection, HarnessError> {
+        match &self.kind {
+            TargetKind::Remote { client } => Ok(Connection {
+                client: client.clone(),
+                server: None,
+            }),
+            TargetKind::Embedded { config, options } => {
+                let server = okscim_reference_server::spawn(config.clone()).await?;
+                let auth = Auth::Bearer(Secret::new(server.token.clone()));
+                let client = ScimClient::new(&server.base_url, auth, options, Redactor::default())?;
+                Ok(Connection {
+                    client,
+                    server: Some(server),
+                })
+            }
         }
     }
 }

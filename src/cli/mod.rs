@@ -4,11 +4,13 @@ mod list;
 mod run;
 mod schema;
 mod serve;
+mod snapshots;
 
 use clap::{Parser, Subcommand};
 
 pub use list::ListArgs;
 pub use run::{RunArgs, TargetArgs};
+pub use snapshots::{PendingArgs, SnapshotsAction, SnapshotsArgs};
 
 /// okscim: play Okta's provisioning engine against a SCIM 2.0 server.
 #[derive(Debug, Parser)]
@@ -30,6 +32,8 @@ pub enum Command {
     Schema,
     /// Run the bundled reference SCIM server.
     Serve(okscim_reference_server::cli::ServeArgs),
+    /// Review, accept or reject pending snapshots.
+    Snapshots(SnapshotsArgs),
 }
 
 /// Runs a parsed command line and returns the process exit code (see [`crate::exit`]).
@@ -39,5 +43,6 @@ pub async fn run(cli: Cli) -> u8 {
         Command::List(args) => list::run(&args),
         Command::Schema => schema::run(),
         Command::Serve(args) => serve::run(&args).await,
+        Command::Snapshots(args) => snapshots::run(&args),
     }
 }

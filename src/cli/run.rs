@@ -11,7 +11,8 @@ use crate::harness_error::HarnessError;
 use crate::http::{Auth, Secret};
 use crate::okta::{AppKind, FilterEncoding, HeaderStyle, OktaOptions};
 use crate::report::TerminalReporter;
-use crate::runner::{Reporter, Selection, parse_partition, plan, run_jobs};
+use crate::runner::{Reporter, Selection, SnapshotSettings, parse_partition, plan, run_jobs};
+use crate::snapshot::UpdateMode;
 use crate::target::{Target, TargetOptions, TargetSpec};
 
 /// Options of `okscim run`.
@@ -47,6 +48,14 @@ pub struct RunArgs {
     /// Do not send the observed `{id, displayName}` replace right after an OIN group push.
     #[arg(long)]
     pub no_reconcile_after_push: bool,
+    /// Compare each scenario's transcript with its stored snapshot in DIR (default: a folder
+    /// derived from the target, see docs/snapshots.md).
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "")]
+    pub snapshots: Option<PathBuf>,
+    /// When snapshots are written: `no`, `new` (.snap.new for review) or `always`. Default:
+    /// `no` when the CI environment variable is set, `new` otherwise.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub update_snapshots: Option<UpdateMode>,
     /// Write a JUnit XML report here.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
@@ -189,7 +198,7 @@ pub async fn run(args: &RunArgs) -> u8 {
         }
     };
     let target = match Target::open(spec, &options).await {
-        Ok(t) => t,
+        Ok(t) => Arc::new(t),
         Err(e) => {
             eprintln!("error: {e}");
             return exit::USAGE;
@@ -210,16 +219,28 @@ pub async fn run(args: &RunArgs) -> u8 {
         ..OktaOptions::default()
     };
     let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(target.curl_auth.clone(), args.verbose))];
+    let snapshots = args.snapshots.as_ref().map(|dir| SnapshotSettings {
+        dir: if dir.as_os_str().is_empty() {
+            let profile = match target.profile {
+                Profile::Rfc => "rfc",
+                Profile::Tailnet => "tailnet",
+            };
+            crate::snapshot::default_dir(target.url.as_deref(), profile)
+        } else {
+            dir.clone()
+        },
+        mode: args.update_snapshots.unwrap_or_else(UpdateMode::default_for_env),
+    });
     let result = run_jobs(
         jobs,
-        &target.client,
+        &target,
         okta,
         args.jobs.unwrap_or_else(default_jobs),
         &target.label,
+        snapshots.as_ref(),
         &mut reporters,
     )
     .await;
-    target.close().await;
     if let Some(path) = &args.junit {
         let written = crate::report::junit_xml(&result)
             .and_then(|xml| std::fs::write(path, xml).map_err(|source| HarnessError::Write { path: path.display().to_string(), source }));

@@ -242,6 +242,9 @@ impl OktaEngine {
                     .and_then(|b| b.get("id"))
                     .and_then(Value::as_str)
                     .map(str::to_string);
+                if let Some(id) = &id {
+                    self.org.remember(alias, id);
+                }
                 if let Some(u) = self.org.user_mut(alias) {
                     u.scim_id = id;
                     u.app_active = true;
@@ -250,6 +253,7 @@ impl OktaEngine {
             }
             Some(existing) => {
                 let id = existing.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+                self.org.remember(alias, &id);
                 if let Some(u) = self.org.user_mut(alias) {
                     u.scim_id = Some(id.clone());
                 }
@@ -426,6 +430,7 @@ impl OktaEngine {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
+            self.org.remember(alias, &id);
             if let Some(g) = self.org.group_mut(alias) {
                 g.scim_id = Some(id.clone());
                 g.pushed = true;
@@ -602,6 +607,7 @@ impl OktaEngine {
                 return Err(ActionFailed(format!("no app group named {:?} to link", group.name)));
             };
             let id = found.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+            self.org.remember(alias, &id);
             if let Some(g) = self.org.group_mut(alias) {
                 g.scim_id = Some(id.clone());
                 g.pushed = true;

@@ -91,6 +91,9 @@ pub struct OktaOrg {
     pub users: Vec<OktaUser>,
     /// Groups, in fixture order.
     pub groups: Vec<OktaGroup>,
+    /// Every SCIM id Okta learned, as `(alice.id, value)`, in order; an alias that got a second
+    /// id (the app lost the first) is recorded as `alice.id-2`.
+    pub learned_ids: Vec<(String, String)>,
 }
 
 impl OktaOrg {
@@ -112,6 +115,37 @@ impl OktaOrg {
     /// A group by alias, mutably.
     pub fn group_mut(&mut self, alias: &str) -> Option<&mut OktaGroup> {
         self.groups.iter_mut().find(|g| g.alias == alias)
+    }
+
+    /// Records that `alias` (a fixture) got the SCIM id `id`.
+    pub fn remember(&mut self, alias: &str, id: &str) {
+        let base = format!("{alias}.id");
+        let same_alias: Vec<&(String, String)> = self
+            .learned_ids
+            .iter()
+            .filter(|(n, _)| n == &base || n.starts_with(&format!("{base}-")))
+            .collect();
+        if id.is_empty() || same_alias.iter().any(|(_, v)| v == id) {
+            return;
+        }
+        let name = if same_alias.is_empty() {
+            base
+        } else {
+            format!("{base}-{}", same_alias.len() + 1)
+        };
+        self.learned_ids.push((name, id.to_string()));
+    }
+
+    /// Every alias → value pair a snapshot can use: SCIM ids and Okta's own ids.
+    pub fn aliases(&self) -> Vec<(String, String)> {
+        let mut out = self.learned_ids.clone();
+        for u in &self.users {
+            out.push((format!("{}.oktaId", u.alias), u.okta_id.clone()));
+        }
+        for g in &self.groups {
+            out.push((format!("{}.oktaId", g.alias), g.okta_id.clone()));
+        }
+        out
     }
 
     /// The member items Okta would push for `group` (pushable members only).

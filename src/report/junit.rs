@@ -10,6 +10,15 @@ use crate::runner::{RunResult, Status};
 /// The failures of a scenario as plain text (no colour).
 pub fn failure_text(s: &crate::runner::ScenarioResult) -> String {
     let mut text = String::new();
+    match &s.snapshot {
+        Some(crate::snapshot::SnapshotVerdict::Changed { file, changes, .. }) => {
+            text.push_str(&format!("snapshot {} differs:\n{}", file.display(), crate::snapshot::render_changes(changes)));
+        }
+        Some(crate::snapshot::SnapshotVerdict::Missing { file, .. }) => {
+            text.push_str(&format!("snapshot {} is missing\n", file.display()));
+        }
+        _ => {}
+    }
     for step in s.steps.iter().filter(|st| st.status == Status::Failed) {
         text.push_str(&format!("step {} {} ({}:{})\n", step.index, step.label, s.path.display(), step.line));
         if let Some(e) = &step.error {
@@ -36,8 +45,15 @@ pub fn junit_xml(run: &RunResult) -> Result<String, HarnessError> {
     let mut report = Report::new("okscim");
     let mut suite = TestSuite::new(format!("okscim against {}", run.target));
     for s in &run.scenarios {
+        let snapshot_failure = s.snapshot.as_ref().filter(|v| v.is_failure());
         let status = match s.status {
-            Status::Passed => TestCaseStatus::success(),
+            Status::Passed if snapshot_failure.is_none() => TestCaseStatus::success(),
+            Status::Passed => {
+                let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                st.set_message("checks passed; the snapshot differs");
+                st.set_description(failure_text(s));
+                st
+            }
             Status::Skipped => {
                 let mut st = TestCaseStatus::skipped();
                 if let Some(r) = &s.skip_reason {

@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::check::{CheckKind, CheckOutcome, Severity};
 use crate::http::{Exchange, curl_command};
 use crate::runner::{Counts, Reporter, RunEvent, ScenarioResult, Status, StepResult};
+use crate::snapshot::{SnapshotVerdict, render_changes};
 
 const RED: &str = "\x1b[31m";
 const GREEN: &str = "\x1b[32m";
@@ -84,9 +85,9 @@ impl TerminalReporter {
     fn render_scenario(&self, s: &ScenarioResult) -> String {
         let mut text = String::new();
         let (tag, colour) = match s.status {
-            Status::Passed => ("PASS", GREEN),
-            Status::Failed => ("FAIL", RED),
             Status::Skipped => ("SKIP", YELLOW),
+            _ if s.failed() => ("FAIL", RED),
+            _ => ("PASS", GREEN),
         };
         let advisories: usize = s.steps.iter().map(|st| st.warnings().count()).sum();
         text.push_str(&format!("{colour}{BOLD}{tag}{RESET} {} {DIM}({:.0} ms", s.title(), s.duration_ms));
@@ -96,6 +97,9 @@ impl TerminalReporter {
         text.push_str(&format!("){RESET}\n"));
         if let Some(reason) = &s.skip_reason {
             text.push_str(&format!("     {DIM}{reason}{RESET}\n"));
+        }
+        if let Some(v) = &s.snapshot {
+            text.push_str(&render_verdict(s, v));
         }
         for step in &s.steps {
             if step.status == Status::Failed {
@@ -170,6 +174,41 @@ impl TerminalReporter {
             curl_command(&e.request, self.curl_auth.as_deref())
         ));
         text
+    }
+}
+
+fn render_verdict(s: &ScenarioResult, v: &SnapshotVerdict) -> String {
+    let checks = match s.status {
+        Status::Failed => format!("{RED}failed{RESET}"),
+        _ => format!("{GREEN}passed{RESET}"),
+    };
+    match v {
+        SnapshotVerdict::Matched { .. } => String::new(),
+        SnapshotVerdict::Written { file } => format!("     {DIM}snapshot written: {}{RESET}\n", file.display()),
+        SnapshotVerdict::Missing { file, pending } => {
+            let mut t = format!("     checks {checks}; {YELLOW}snapshot missing{RESET}: {}\n", file.display());
+            if let Some(p) = pending {
+                t.push_str(&format!("       new snapshot written to {} (review with `okscim snapshots review`)\n", p.display()));
+            }
+            t
+        }
+        SnapshotVerdict::Changed { file, changes, pending, .. } => {
+            let mut t = format!(
+                "     checks {checks}; {RED}snapshot differs{RESET} from {} ({} changes):\n",
+                file.display(),
+                changes.len()
+            );
+            for line in render_changes(changes).lines().take(40) {
+                t.push_str(&format!("       {line}\n"));
+            }
+            if changes.len() > 40 {
+                t.push_str(&format!("       … {} more\n", changes.len() - 40));
+            }
+            if let Some(p) = pending {
+                t.push_str(&format!("       pending: {} (review with `okscim snapshots review`)\n", p.display()));
+            }
+            t
+        }
     }
 }
 

@@ -136,6 +136,9 @@ pub async fn run_scenario(scenario: &Scenario, app: AppKind, client: &ScimClient
         skip_reason: None,
         steps: Vec::new(),
         duration_ms: 0.0,
+        base_url: client.base_url().to_string(),
+        aliases: Vec::new(),
+        snapshot: None,
     };
     let org = match build_org(scenario, &token) {
         Ok(org) => org,
@@ -205,6 +208,7 @@ pub async fn run_scenario(scenario: &Scenario, app: AppKind, client: &ScimClient
         result.steps.push(sr);
     }
     result.status = if failed { Status::Failed } else { Status::Passed };
+    result.aliases = engine.org.aliases();
     result.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     result
 }

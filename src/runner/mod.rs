@@ -12,5 +12,5 @@ pub use events::{Reporter, RunEvent};
 pub use execute::{run_scenario, run_token};
 pub use plan::{Job, Selection, parse_partition, plan};
 pub use result::{Counts, RunResult, ScenarioResult, Status, StepResult};
-pub use schedule::run_jobs;
+pub use schedule::{SnapshotSettings, run_jobs};
 pub use vars::RunVars;

@@ -75,6 +75,13 @@ pub fn plan(scenarios: &[Arc<Scenario>], selection: &Selection, profile: Profile
     jobs
 }
 
+impl Job {
+    /// The scenario's own JSONPath redactions for snapshots.
+    pub fn scenario_redactions(&self) -> Vec<serde_json_path::JsonPath> {
+        Vec::new()
+    }
+}
+
 /// Parses `K/N` (1 ≤ K ≤ N).
 pub fn parse_partition(text: &str) -> Result<(usize, usize), String> {
     let (k, n) = text

@@ -84,9 +84,24 @@ pub struct ScenarioResult {
     pub steps: Vec<StepResult>,
     /// Wall time.
     pub duration_ms: f64,
+    /// The target's base URL (redacted as `[base]` in snapshots).
+    #[serde(skip)]
+    pub base_url: String,
+    /// Ids Okta learned, as `(alice.id, value)` (aliases in snapshots).
+    #[serde(skip)]
+    pub aliases: Vec<(String, String)>,
+    /// The snapshot verdict, when snapshots are compared; separate from `status`, which is the
+    /// checks' verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<crate::snapshot::SnapshotVerdict>,
 }
 
 impl ScenarioResult {
+    /// Whether the scenario fails the run: a required check failed or its snapshot differs.
+    pub fn failed(&self) -> bool {
+        self.status == Status::Failed || self.snapshot.as_ref().is_some_and(|v| v.is_failure())
+    }
+
     /// `name [oin]`.
     pub fn title(&self) -> String {
         format!("{} [{}]", self.name, self.app.name())
@@ -126,9 +141,9 @@ impl RunResult {
         let mut c = Counts::default();
         for s in &self.scenarios {
             match s.status {
-                Status::Passed => c.passed += 1,
-                Status::Failed => c.failed += 1,
                 Status::Skipped => c.skipped += 1,
+                _ if s.failed() => c.failed += 1,
+                _ => c.passed += 1,
             }
         }
         c

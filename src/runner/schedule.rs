@@ -7,20 +7,63 @@ use std::time::Instant;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::http::ScimClient;
+use crate::target::Target;
 use crate::okta::OktaOptions;
 use crate::runner::events::{Reporter, RunEvent};
 use crate::runner::execute::{run_scenario, run_token};
 use crate::runner::plan::Job;
 use crate::runner::result::{RunResult, ScenarioResult, Status};
 
-/// Runs every job with at most `jobs` at once; reporters see each result as it completes.
+fn not_started(job: &Job, why: String) -> ScenarioResult {
+    ScenarioResult {
+        name: job.scenario.name.clone(),
+        path: job.scenario.path.clone(),
+        app: job.app,
+        run_token: run_token(),
+        status: Status::Failed,
+        skip_reason: Some(why),
+        steps: vec![],
+        duration_ms: 0.0,
+        base_url: String::new(),
+        aliases: vec![],
+        snapshot: None,
+    }
+}
+
+/// Where snapshots live and when they are written.
+#[derive(Debug, Clone)]
+pub struct SnapshotSettings {
+    /// The folder.
+    pub dir: std::path::PathBuf,
+    /// When to write.
+    pub mode: crate::snapshot::UpdateMode,
+}
+
+fn snapshot_verdict(result: &ScenarioResult, settings: &SnapshotSettings, redactions: &[serde_json_path::JsonPath]) -> crate::snapshot::SnapshotVerdict {
+    let mut aliases = crate::snapshot::Aliases::new(&result.aliases, &result.run_token, &result.base_url);
+    let doc = crate::snapshot::transcript(result, &mut aliases, redactions);
+    let name = crate::snapshot::snapshot_file_name(&result.path, result.app);
+    match crate::snapshot::compare(&settings.dir, &name, &result.title(), &doc, settings.mode) {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!("cannot compare the snapshot {name} in {}: {e}", settings.dir.display());
+            crate::snapshot::SnapshotVerdict::Missing {
+                file: settings.dir.join(name),
+                pending: None,
+            }
+        }
+    }
+}
+
+/// Runs every job with at most `jobs` at once; reporters see each result as it completes,
+/// with its snapshot verdict when `snapshots` is given.
 pub async fn run_jobs(
     plan: Vec<Job>,
-    client: &ScimClient,
+    target: &Arc<Target>,
     options: OktaOptions,
     jobs: usize,
     target_label: &str,
+    snapshots: Option<&SnapshotSettings>,
     reporters: &mut [Box<dyn Reporter>],
 ) -> RunResult {
     let started = Instant::now();
@@ -45,6 +88,9 @@ pub async fn run_jobs(
                 skip_reason: Some(reason),
                 steps: vec![],
                 duration_ms: 0.0,
+                base_url: String::new(),
+                aliases: vec![],
+                snapshot: None,
             };
             for r in reporters.iter_mut() {
                 r.on_event(&RunEvent::ScenarioFinished(Box::new(skipped.clone())));
@@ -52,12 +98,24 @@ pub async fn run_jobs(
             results[index] = Some(skipped);
             continue;
         }
-        let client = client.clone();
+        let target = target.clone();
         let permits = permits.clone();
+        let snapshots = snapshots.cloned();
         set.spawn(async move {
             // The semaphore is never closed, so acquiring cannot fail.
             let _permit = permits.acquire_owned().await.ok();
-            (index, run_scenario(&job.scenario, job.app, &client, options).await)
+            let mut result = match target.connect().await {
+                Ok(connection) => {
+                    let r = run_scenario(&job.scenario, job.app, &connection.client, options).await;
+                    connection.close().await;
+                    r
+                }
+                Err(e) => not_started(&job, e.to_string()),
+            };
+            if let Some(settings) = &snapshots {
+                result.snapshot = Some(snapshot_verdict(&result, settings, &job.scenario_redactions()));
+            }
+            (index, result)
         });
     }
     while let Some(joined) = set.join_next().await {
