@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run scenarios against a target (default: the embedded reference server).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List the scenario runs that would happen.
     List(ListArgs),
     /// Print the JSON Schema of the scenario format.
