@@ -6,7 +6,14 @@
 //! the bundled reference server (crate `okscim-reference-server`) in-process.
 #![warn(missing_docs)]
 
+pub mod check;
 pub mod cli;
 pub mod errors;
 pub mod exit;
+pub mod http;
+pub mod okta;
+pub mod report;
+pub mod runner;
 pub mod scenario;
+pub mod snapshot;
+pub mod target;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use okscim_reference_server::{Faults, Profile, RunningServer, ServerConfig};
 
-use crate::harness_error::HarnessError;
+use crate::errors::HarnessError;
 use crate::http::{Auth, ClientOptions, Redactor, ScimClient, Secret};
 
 /// How to reach the target, as the command line gave it.

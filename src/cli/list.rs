@@ -28,7 +28,7 @@ pub fn run(args: &ListArgs) -> u8 {
     let scenarios = match crate::scenario::load_all(&paths) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("{:?}", miette::Report::new(e));
+            super::print_load_errors(e);
             return exit::USAGE;
         }
     };
@@ -40,7 +40,7 @@ pub fn run(args: &ListArgs) -> u8 {
         println!(
             "{} [{}]  {}  {} steps  tags: {tags}{skip}",
             job.scenario.name,
-            job.app.name(),
+            job.app.as_str(),
             job.scenario.path.display(),
             job.scenario.steps.len()
         );

@@ -36,6 +36,17 @@ pub enum Command {
     Snapshots(SnapshotsArgs),
 }
 
+/// Prints each scenario-file problem as its own diagnostic (a code frame with the fix), then a
+/// count.
+pub fn print_load_errors(e: crate::errors::LoadError) {
+    let errors = e.into_errors();
+    let n = errors.len();
+    for err in errors {
+        eprintln!("{:?}", miette::Report::new(err));
+    }
+    eprintln!("{n} problem{} in scenario files; nothing was run", if n == 1 { "" } else { "s" });
+}
+
 /// Runs a parsed command line and returns the process exit code (see [`crate::exit`]).
 pub async fn run(cli: Cli) -> u8 {
     match cli.command {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use okscim_reference_server::{Fault, Faults, Profile};
 
 use crate::exit;
-use crate::harness_error::HarnessError;
+use crate::errors::HarnessError;
 use crate::http::{Auth, Secret};
 use crate::okta::{AppKind, FilterEncoding, HeaderStyle, OktaOptions};
 use crate::report::TerminalReporter;
@@ -179,7 +179,7 @@ pub async fn run(args: &RunArgs) -> u8 {
     let scenarios = match crate::scenario::load_all(&paths) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("{:?}", miette::Report::new(e));
+            super::print_load_errors(e);
             return exit::USAGE;
         }
     };

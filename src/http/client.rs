@@ -9,7 +9,7 @@ use reqwest::Method;
 
 use super::exchange::{Exchange, RecordedRequest, RecordedResponse};
 use super::redact::{REDACTED, Redactor, Secret};
-use crate::harness_error::HarnessError;
+use crate::errors::HarnessError;
 
 /// How requests authenticate (Okta's auth modes, okta-wire.md §4.4).
 #[derive(Debug, Clone)]

@@ -1,27 +1,7 @@
 //! The Okta app being simulated: its kind and settings, including every behaviour okta-wire.md
 //! marks "unconfirmed", each a documented option with a default.
 
-use serde::Serialize;
-
-/// Okta app kinds differ in how they write (okta-wire.md §1.5, §3.19).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum AppKind {
-    /// An OIN catalog integration: PATCH for activation, deactivation and group membership.
-    Oin,
-    /// An App Integration Wizard custom app: GET then PUT for everything.
-    Aiw,
-}
-
-impl AppKind {
-    /// `oin` or `aiw`.
-    pub fn name(self) -> &'static str {
-        match self {
-            AppKind::Oin => "oin",
-            AppKind::Aiw => "aiw",
-        }
-    }
-}
+pub use crate::scenario::AppKind;
 
 /// How spaces in a filter query value are encoded (okta-wire.md §1.0).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]

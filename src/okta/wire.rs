@@ -63,7 +63,29 @@ pub struct PatchOperation {
     pub path: Option<String>,
     /// The value.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<Value>,
+    pub value: Option<PatchValue>,
+}
+
+/// A PATCH operation's value. Typed rather than a `serde_json::Value`, whose maps sort their
+/// keys: Okta sends `{"id", "displayName"}` and members as `{"value", "display"}`, in that order.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum PatchValue {
+    /// `{"active": …}` (deactivate, reactivate).
+    Active {
+        /// The new `active`.
+        active: bool,
+    },
+    /// `{"id": …, "displayName": …}` (rename, reconciliation after a push).
+    Rename {
+        /// The group's SCIM id (the URL's).
+        id: String,
+        /// The new name.
+        #[serde(rename = "displayName")]
+        display_name: String,
+    },
+    /// A member list (add, Push Now; `[]` for an empty group).
+    Members(Vec<Member>),
 }
 
 /// A member item as Okta sends it: only `value` and `display`, no `type`, no `$ref`.
@@ -136,13 +158,6 @@ struct CreateGroupBody<'a> {
     schemas: [&'static str; 1],
     display_name: &'a str,
     members: [(); 0],
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RenameValue<'a> {
-    id: &'a str,
-    display_name: &'a str,
 }
 
 #[derive(Serialize)]
@@ -306,7 +321,7 @@ pub fn set_active(active: bool) -> PatchOperation {
     PatchOperation {
         op: "replace",
         path: None,
-        value: Some(serde_json::json!({ "active": active })),
+        value: Some(PatchValue::Active { active }),
     }
 }
 
@@ -315,7 +330,10 @@ pub fn rename(id: &str, display_name: &str) -> PatchOperation {
     PatchOperation {
         op: "replace",
         path: None,
-        value: Some(serde_json::to_value(RenameValue { id, display_name }).unwrap_or_default()),
+        value: Some(PatchValue::Rename {
+            id: id.to_string(),
+            display_name: display_name.to_string(),
+        }),
     }
 }
 
@@ -333,7 +351,7 @@ pub fn add_members(members: &[Member]) -> PatchOperation {
     PatchOperation {
         op: "add",
         path: Some("members".to_string()),
-        value: Some(serde_json::to_value(members).unwrap_or_default()),
+        value: Some(PatchValue::Members(members.to_vec())),
     }
 }
 
@@ -342,7 +360,7 @@ pub fn replace_members(members: &[Member]) -> PatchOperation {
     PatchOperation {
         op: "replace",
         path: Some("members".to_string()),
-        value: Some(serde_json::to_value(members).unwrap_or_default()),
+        value: Some(PatchValue::Members(members.to_vec())),
     }
 }
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-use crate::harness_error::HarnessError;
+use crate::errors::HarnessError;
 use crate::runner::{RunResult, Status};
 
 /// The failures of a scenario as plain text (no colour).

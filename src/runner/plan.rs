@@ -31,13 +31,6 @@ pub struct Job {
     pub skip: Option<String>,
 }
 
-fn app_of(a: crate::scenario::AppKind) -> AppKind {
-    match a {
-        crate::scenario::AppKind::Oin => AppKind::Oin,
-        crate::scenario::AppKind::Aiw => AppKind::Aiw,
-    }
-}
-
 /// The runs, in a stable order (scenario order, then oin before aiw).
 pub fn plan(scenarios: &[Arc<Scenario>], selection: &Selection, profile: Profile) -> Vec<Job> {
     let mut jobs = Vec::new();
@@ -51,7 +44,7 @@ pub fn plan(scenarios: &[Arc<Scenario>], selection: &Selection, profile: Profile
                 continue;
             }
         }
-        for app in s.apps.iter().copied().map(app_of) {
+        for app in s.apps.iter().copied() {
             if !selection.apps.is_empty() && !selection.apps.contains(&app) {
                 continue;
             }
@@ -78,7 +71,12 @@ pub fn plan(scenarios: &[Arc<Scenario>], selection: &Selection, profile: Profile
 impl Job {
     /// The scenario's own JSONPath redactions for snapshots.
     pub fn scenario_redactions(&self) -> Vec<serde_json_path::JsonPath> {
-        Vec::new()
+        let no_vars = |_: &str| None::<String>;
+        self.scenario
+            .redact
+            .iter()
+            .filter_map(|p| p.resolve(&no_vars).ok())
+            .collect()
     }
 }
 

@@ -104,7 +104,7 @@ impl ScenarioResult {
 
     /// `name [oin]`.
     pub fn title(&self) -> String {
-        format!("{} [{}]", self.name, self.app.name())
+        format!("{} [{}]", self.name, self.app.as_str())
     }
 
     /// Every exchange of the scenario, in order.

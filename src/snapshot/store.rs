@@ -98,7 +98,7 @@ pub fn snapshot_file_name(scenario_path: &Path, app: AppKind) -> String {
         })
         .filter(|s| s != "scenarios")
         .collect();
-    format!("{}__{}.snap", parts.join("__"), app.name())
+    format!("{}__{}.snap", parts.join("__"), app.as_str())
 }
 
 /// The default folder for a target: `okscim-snapshots/<slug of the URL>`, or

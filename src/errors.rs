@@ -1,0 +1,329 @@
+//! The harness's errors (exit codes are documented in [`crate::exit`]).
+//!
+//! Scenario files: a [`ScenarioError`] is one problem in one file, with `file:line:column`, a
+//! way to fix it and a miette code frame; a [`LoadError`] is every problem found while loading
+//! one or more scenario files. Templates: a [`TemplateError`] is a `${name}` that could not be
+//! filled in at run time.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode, SourceSpan};
+
+use crate::scenario::Position;
+
+/// What kind of problem a scenario file has. Each kind has a stable diagnostic code
+/// (`okscim::scenario::<kind>`), see [`ScenarioErrorKind::code`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ScenarioErrorKind {
+    /// A file or folder could not be read.
+    Io,
+    /// A path given on the command line does not exist.
+    MissingPath,
+    /// The file is not valid YAML.
+    Syntax,
+    /// A key that the format does not know.
+    UnknownKey,
+    /// A required key is missing.
+    MissingKey,
+    /// A value has the wrong type (e.g. a list where a string belongs).
+    WrongType,
+    /// A value has the right type but is not allowed (e.g. an unknown enum word).
+    InvalidValue,
+    /// Keys that exclude each other are both present (two actions, `body` and `json_file`).
+    Conflict,
+    /// A step has none of `okta`, `read`, `request`.
+    NoStepKind,
+    /// A fixture alias that is not defined.
+    UnknownAlias,
+    /// A user alias where a group belongs, or the other way round.
+    WrongAliasKind,
+    /// An alias or capture name that is not of the form `[A-Za-z_][A-Za-z0-9_-]*`, or reserved.
+    BadName,
+    /// The same alias is defined twice.
+    DuplicateAlias,
+    /// A malformed `${...}` template.
+    BadTemplate,
+    /// A `${name}` that is not defined anywhere.
+    UnknownVariable,
+    /// A `${capture}` used before (or in) the step that defines it.
+    CaptureNotYetDefined,
+    /// An HTTP status outside 100..=599.
+    BadStatus,
+    /// A JSONPath expression that does not compile.
+    BadJsonPath,
+    /// A `json_file` that is missing or unreadable.
+    JsonFile,
+}
+
+impl ScenarioErrorKind {
+    /// The stable diagnostic code, e.g. `okscim::scenario::unknown_key`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Io => "okscim::scenario::io",
+            Self::MissingPath => "okscim::scenario::missing_path",
+            Self::Syntax => "okscim::scenario::syntax",
+            Self::UnknownKey => "okscim::scenario::unknown_key",
+            Self::MissingKey => "okscim::scenario::missing_key",
+            Self::WrongType => "okscim::scenario::wrong_type",
+            Self::InvalidValue => "okscim::scenario::invalid_value",
+            Self::Conflict => "okscim::scenario::conflict",
+            Self::NoStepKind => "okscim::scenario::no_step_kind",
+            Self::UnknownAlias => "okscim::scenario::unknown_alias",
+            Self::WrongAliasKind => "okscim::scenario::wrong_alias_kind",
+            Self::BadName => "okscim::scenario::bad_name",
+            Self::DuplicateAlias => "okscim::scenario::duplicate_alias",
+            Self::BadTemplate => "okscim::scenario::bad_template",
+            Self::UnknownVariable => "okscim::scenario::unknown_variable",
+            Self::CaptureNotYetDefined => "okscim::scenario::capture_not_yet_defined",
+            Self::BadStatus => "okscim::scenario::bad_status",
+            Self::BadJsonPath => "okscim::scenario::bad_jsonpath",
+            Self::JsonFile => "okscim::scenario::json_file",
+        }
+    }
+}
+
+/// One problem in a scenario file: where it is, what is wrong, and how to fix it.
+///
+/// `Display` is one line, `path:line:column: message; help` (the path as it was given, never
+/// made absolute). As a miette [`Diagnostic`] it carries the file's text, a labelled span and
+/// the help, so a graphical handler can draw a code frame.
+#[derive(Debug, Clone)]
+pub struct ScenarioError {
+    kind: ScenarioErrorKind,
+    path: PathBuf,
+    position: Option<Position>,
+    message: String,
+    help: Option<String>,
+    label: Option<String>,
+    source_code: Option<NamedSource<Arc<str>>>,
+    span: Option<SourceSpan>,
+}
+
+impl ScenarioError {
+    /// A problem with `path` as a whole (no position).
+    pub(crate) fn new(kind: ScenarioErrorKind, path: &Path, message: impl Into<String>) -> Self {
+        ScenarioError {
+            kind,
+            path: path.to_owned(),
+            position: None,
+            message: message.into(),
+            help: None,
+            label: None,
+            source_code: None,
+            span: None,
+        }
+    }
+
+    /// Points the problem at `span` (bytes) of `source`, which is at `position`.
+    pub(crate) fn at(
+        mut self,
+        source: NamedSource<Arc<str>>,
+        position: Position,
+        span: SourceSpan,
+    ) -> Self {
+        self.source_code = Some(source);
+        self.position = Some(position);
+        self.span = Some(span);
+        self
+    }
+
+    /// Adds how to fix it.
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
+        let help = help.into();
+        self.help = (!help.is_empty()).then_some(help);
+        self
+    }
+
+    /// Sets the short text shown under the span in a code frame.
+    pub(crate) fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// What kind of problem this is.
+    pub fn kind(&self) -> ScenarioErrorKind {
+        self.kind
+    }
+
+    /// The file, as it was given (relative paths stay relative).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Line and column (1-based), when the problem has a place in the file.
+    pub fn position(&self) -> Option<Position> {
+        self.position
+    }
+
+    /// What is wrong, without the position and without the help.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// How to fix it.
+    pub fn help_text(&self) -> Option<&str> {
+        self.help.as_deref()
+    }
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(p) = self.position {
+            write!(f, ":{}:{}", p.line, p.column)?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, "; {help}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+impl Diagnostic for ScenarioError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.kind.code()))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source_code.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.span?;
+        let label = self.label.clone().unwrap_or_else(|| "here".to_owned());
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(Some(label), span),
+        )))
+    }
+}
+
+/// Every problem found while loading scenario files (never empty).
+///
+/// `Display` prints one [`ScenarioError`] per line. For code frames, render each of
+/// [`LoadError::errors`] as its own miette report; as a diagnostic, a `LoadError` lists them
+/// all as related diagnostics.
+#[derive(Debug, Clone)]
+pub struct LoadError {
+    errors: Vec<ScenarioError>,
+}
+
+impl LoadError {
+    /// Wraps a non-empty list of problems.
+    pub(crate) fn new(errors: Vec<ScenarioError>) -> Self {
+        debug_assert!(!errors.is_empty());
+        LoadError { errors }
+    }
+
+    /// The problems, in file order, then in order of appearance in each file.
+    pub fn errors(&self) -> &[ScenarioError] {
+        &self.errors
+    }
+
+    /// The problems, owned.
+    pub fn into_errors(self) -> Vec<ScenarioError> {
+        self.errors
+    }
+}
+
+impl From<ScenarioError> for LoadError {
+    fn from(error: ScenarioError) -> Self {
+        LoadError {
+            errors: vec![error],
+        }
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, error) in self.errors.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+impl Diagnostic for LoadError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new("okscim::scenario::load"))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        Some(Box::new(self.errors.iter().map(|e| e as &dyn Diagnostic)))
+    }
+}
+
+/// A template that could not be filled in at run time.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Diagnostic)]
+pub enum TemplateError {
+    /// A variable that has no value (yet).
+    #[error("variable `${{{name}}}` has no value")]
+    #[diagnostic(
+        code(okscim::template::missing),
+        help(
+            "ids are known once Okta has created the resource (assign, push, link); \
+             captures once their step has run and its JSONPath matched"
+        )
+    )]
+    Missing {
+        /// The variable, e.g. `alice.id`.
+        name: String,
+        /// The whole template it appeared in.
+        template: String,
+    },
+    /// A string that is not a valid template (only for values not checked at load time).
+    #[error("invalid template `{template}`: {message}")]
+    #[diagnostic(code(okscim::template::syntax))]
+    Syntax {
+        /// The string.
+        template: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// A JSONPath that no longer parses once its variables were filled in.
+    #[error("JSONPath `{path}` (from `{template}`) does not parse: {message}")]
+    #[diagnostic(code(okscim::template::jsonpath))]
+    JsonPath {
+        /// The template as written.
+        template: String,
+        /// The rendered expression.
+        path: String,
+        /// The parser's message.
+        message: String,
+    },
+}
+
+/// A run could not start or could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum HarnessError {
+    /// Bad command-line input.
+    #[error("{0}")]
+    Usage(String),
+    /// The embedded reference server could not start.
+    #[error("cannot start the embedded reference server: {0}")]
+    Embedded(#[from] okscim_reference_server::errors::ServerError),
+    /// Writing a report failed.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
