@@ -34,6 +34,11 @@ impl fmt::Display for Secret {
     }
 }
 
+/// Secrets shorter than this are not searched for in recorded text: replacing every `t` of a
+/// one-letter token would garble the record. They still never appear in the Authorization header
+/// as recorded, which is written redacted in the first place.
+pub const MIN_SEARCHED_SECRET_LEN: usize = 6;
+
 /// Replaces every known secret in recorded text.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
@@ -52,7 +57,7 @@ impl Redactor {
 
     /// Adds a secret.
     pub fn add(&mut self, secret: Secret) {
-        if !secret.0.is_empty() && !self.secrets.contains(&secret) {
+        if secret.0.len() >= MIN_SEARCHED_SECRET_LEN && !self.secrets.contains(&secret) {
             self.secrets.push(secret);
             // Longest first, so a secret that contains another is replaced whole.
             self.secrets.sort_by_key(|s| std::cmp::Reverse(s.0.len()));
@@ -79,7 +84,7 @@ mod tests {
     fn secrets_never_print() {
         let s = Secret::new("hunter2");
         assert_eq!(format!("{s} {s:?}"), "[REDACTED] [REDACTED]");
-        let r = Redactor::new([s, Secret::new("hunter")]);
-        assert_eq!(r.redact("a hunter2 b hunter"), "a [REDACTED] b [REDACTED]");
+        let r = Redactor::new([s, Secret::new("hunter"), Secret::new("t")]);
+        assert_eq!(r.redact("a hunter2 b hunter t"), "a [REDACTED] b [REDACTED] t");
     }
 }

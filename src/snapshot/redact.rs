@@ -82,7 +82,7 @@ impl Aliases {
                         ("path" | "location", Value::String(s)) => self.discover_path(s),
                         _ => {}
                     }
-                    if matches!(parent_key, Some("members" | "groups")) && k == "value"
+                    if matches!(parent_key, Some("members" | "groups" | "value")) && k == "value"
                         && let Value::String(s) = child
                     {
                         self.learn(s);
@@ -113,34 +113,55 @@ impl Aliases {
     /// Redacts a whole transcript in place.
     pub fn apply(&mut self, doc: &mut Value) {
         self.discover(doc, None);
-        self.rewrite(doc, None);
+        self.rewrite(doc, None, None);
     }
 
-    fn rewrite(&self, v: &mut Value, key: Option<&str>) {
+    fn rewrite(&self, v: &mut Value, key: Option<&str>, parent_key: Option<&str>) {
         match v {
             Value::Object(map) => {
                 for (k, child) in map.iter_mut() {
-                    self.rewrite(child, Some(k.as_str()));
+                    self.rewrite(child, Some(k.as_str()), key);
                 }
             }
             Value::Array(items) => {
                 for item in items {
-                    self.rewrite(item, key);
+                    self.rewrite(item, key, parent_key);
                 }
             }
             Value::String(s) => {
-                *s = match key {
-                    Some("version" | "etag") => "[version]".to_string(),
-                    _ => self.rewrite_str(s),
+                let position = match (key, parent_key) {
+                    (Some("version" | "etag"), _) => {
+                        *s = "[version]".to_string();
+                        return;
+                    }
+                    (Some("id"), _) => Position::Id,
+                    // Member items: in `members`/`groups`, and in a PATCH op's `value` list.
+                    (Some("value"), Some("members" | "groups" | "value")) => Position::Id,
+                    (Some("externalId"), _) => Position::Id,
+                    (Some("path" | "location" | "$ref"), _) => Position::Path,
+                    _ => Position::Text,
                 };
+                *s = self.rewrite_str(s, position);
             }
             _ => {}
         }
     }
 
-    /// One string: whole-value aliases, timestamps, then aliases inside longer text.
-    pub fn rewrite_str(&self, s: &str) -> String {
-        if let Some(a) = self.alias_of(s) {
+    fn ids(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.known
+            .iter()
+            .map(|(v, a)| (v.as_str(), a.as_str()))
+            .chain(self.unknown.iter().map(|(v, a)| (v.as_str(), a.as_str())))
+    }
+
+    /// One string. Ids are aliased by position, not by value: an `id`, a member's `value`, a
+    /// segment of a path or URL, a quoted token in a PATCH path. Elsewhere only long ids are
+    /// replaced inside longer text (an error detail naming an id), so a server that uses the
+    /// userName as the id does not turn every userName into `[alice.id]`.
+    fn rewrite_str(&self, s: &str, position: Position) -> String {
+        if position != Position::Text
+            && let Some(a) = self.alias_of(s)
+        {
             return a.to_string();
         }
         if is_timestamp(s) {
@@ -150,18 +171,19 @@ impl Aliases {
         if !self.base_url.is_empty() {
             out = out.replace(&self.base_url, "[base]");
         }
-        let all = self
-            .known
-            .iter()
-            .map(|(v, a)| (v.as_str(), a.as_str()))
-            .chain(self.unknown.iter().map(|(v, a)| (v.as_str(), a.as_str())));
-        for (value, alias) in all {
-            if value.len() >= SUBSTRING_SAFE_LEN {
-                if out.contains(value) {
-                    out = out.replace(value, alias);
+        for (value, alias) in self.ids() {
+            match position {
+                Position::Path => {
+                    out = replace_segments(&out, value, alias);
+                    if value.len() >= SUBSTRING_SAFE_LEN && out.contains(value) {
+                        out = out.replace(value, alias);
+                    }
                 }
-            } else {
-                out = replace_segments(&out, value, alias);
+                Position::Id | Position::Text => {
+                    if value.len() >= SUBSTRING_SAFE_LEN && out != value && out.contains(value) {
+                        out = out.replace(value, alias);
+                    }
+                }
             }
         }
         if !self.run_token.is_empty() {
@@ -169,6 +191,17 @@ impl Aliases {
         }
         out
     }
+}
+
+/// Where a string stands in a transcript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Position {
+    /// An id: `id`, a member or group `value`.
+    Id,
+    /// A path or URL: `path`, `location`, `$ref`, a PATCH op path.
+    Path,
+    /// Anything else.
+    Text,
 }
 
 /// Replaces `value` where it is a whole path segment or a quoted token (`"1"`, `%221%22`).
