@@ -236,7 +236,7 @@ pub fn select<'s>(
         // sort_by is stable: equal keys keep insertion order.
         keyed.sort_by(|(a, _), (b, _)| {
             let o = compare_keys(a.as_ref(), b.as_ref(), case_exact);
-            if query.descending && a.is_some() && b.is_some() {
+            if query.descending {
                 o.reverse()
             } else {
                 o

@@ -166,7 +166,6 @@ impl Store {
                 };
                 self.user_names.get(&key).cloned()
             }
-            (ResourceKind::User, "externalId") => self.user_external_ids.get(value).cloned(),
             (ResourceKind::Group, "displayName") => self.group_names.get(&fold(value)).cloned(),
             _ => return None,
         };

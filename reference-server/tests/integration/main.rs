@@ -1,0 +1,19 @@
+//! Integration tests of the reference server over HTTP on 127.0.0.1: Okta's exact requests
+//! (okta-wire.md §1), every error status, the filter grammar, paging, ETags, concurrency, the
+//! tailnet profile, every fault, and a property test that random bodies never cause a 500.
+
+mod common;
+
+mod concurrency;
+mod discovery;
+mod errors;
+mod etags;
+mod faults;
+mod filters;
+mod membership;
+mod okta_flows;
+mod paging;
+mod passwords;
+mod properties;
+mod quirks;
+mod tailnet;
