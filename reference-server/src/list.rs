@@ -182,6 +182,31 @@ fn compare_keys(a: Option<&Value>, b: Option<&Value>, case_exact: bool) -> Order
     }
 }
 
+/// Whether a filter or sort path reads a derived attribute (`meta`, a user's `groups`), which
+/// only the rendered resource carries.
+fn reads_derived(path: &crate::filter::AttrPath) -> bool {
+    path.attr.eq_ignore_ascii_case("meta") || path.attr.eq_ignore_ascii_case("groups")
+}
+
+fn filter_reads_derived(f: &Filter) -> bool {
+    match f {
+        Filter::Compare { path, .. } | Filter::Present(path) => reads_derived(path),
+        Filter::ValuePath { path, .. } => reads_derived(path),
+        Filter::And(a, b) | Filter::Or(a, b) => filter_reads_derived(a) || filter_reads_derived(b),
+        Filter::Not(a) => filter_reads_derived(a),
+    }
+}
+
+/// The resource a filter or sort reads: the stored data, or the rendered resource when a
+/// derived attribute is involved (Okta's lookups never are, so they stay on the fast path).
+fn view<'r>(store: &Store, kind: ResourceKind, r: &'r Record, derived: bool) -> std::borrow::Cow<'r, Value> {
+    if derived {
+        std::borrow::Cow::Owned(crate::resources::handlers::render(store, kind, r))
+    } else {
+        std::borrow::Cow::Borrowed(&r.data)
+    }
+}
+
 /// The records a list request selects, sorted, before paging.
 pub fn select<'s>(
     store: &'s Store,
@@ -210,9 +235,10 @@ pub fn select<'s>(
             } else {
                 None
             };
+            let derived = filter_reads_derived(&f);
             candidates
                 .into_iter()
-                .filter(|r| !hidden(r) && filter::matches(&f, &r.data, kind))
+                .filter(|r| !hidden(r) && filter::matches(&f, &view(store, kind, r, derived), kind))
                 .filter(|r| {
                     exact_user_name
                         .is_none_or(|v| r.data.get("userName").and_then(Value::as_str) == Some(v))
@@ -231,7 +257,10 @@ pub fn select<'s>(
             .unwrap_or(false);
         let mut keyed: Vec<(Option<Value>, &Record)> = records
             .into_iter()
-            .map(|r| (filter::values_at(&r.data, &path, kind).first().map(|v| (*v).clone()), r))
+            .map(|r| {
+                let v = view(store, kind, r, reads_derived(&path));
+                (filter::values_at(&v, &path, kind).first().map(|x| (*x).clone()), r)
+            })
             .collect();
         // sort_by is stable: equal keys keep insertion order.
         keyed.sort_by(|(a, _), (b, _)| {

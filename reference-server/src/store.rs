@@ -2,12 +2,14 @@
 //!
 //! Resources are kept as JSON in insertion order (a sequence number per resource), so paging is
 //! stable whatever `count` is. Indexes make Okta's filter-before-create O(1): users by id,
-//! lowercased userName and externalId; groups by id and lowercased displayName. A reverse
-//! membership index derives each user's `groups` attribute, so it can never drift from the
-//! groups themselves (including after a group is deleted).
+//! lowercased userName and externalId (not unique, so a set of ids per value); groups by id and
+//! lowercased displayName. Derived attributes are not stored: `meta` is built from the record's
+//! timestamps and version, and a user's `groups` from a reverse membership index, so neither can
+//! drift (including after a group is deleted), and 100,000 users stay small.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
@@ -23,7 +25,12 @@ pub struct Record {
     pub seq: u64,
     /// Bumped on every write; the ETag is `W/"<version>"`.
     pub version: u64,
-    /// The stored representation (canonical attribute names, `meta` filled in).
+    /// When it was created.
+    pub created: DateTime<Utc>,
+    /// When it was last written.
+    pub last_modified: DateTime<Utc>,
+    /// The stored attributes (canonical names, `id` and `schemas` included; `meta` and a
+    /// user's `groups` are derived when the resource is rendered).
     pub data: Value,
 }
 
@@ -32,6 +39,21 @@ impl Record {
     pub fn etag(&self) -> String {
         etag(self.version)
     }
+
+    /// The `meta` attribute.
+    pub fn meta(&self, kind: ResourceKind, base_url: &str) -> Value {
+        json!({
+            "resourceType": kind.name(),
+            "created": timestamp(self.created),
+            "lastModified": timestamp(self.last_modified),
+            "location": format!("{base_url}{}/{}", kind.endpoint(), self.id),
+            "version": self.etag(),
+        })
+    }
+}
+
+fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// The ETag for a version number.
@@ -81,7 +103,7 @@ pub struct Store {
     users: Table,
     groups: Table,
     user_names: HashMap<String, String>,
-    user_external_ids: HashMap<String, String>,
+    user_external_ids: HashMap<String, BTreeSet<String>>,
     group_names: HashMap<String, String>,
     /// user id → ids of the groups that list it as a member.
     memberships: HashMap<String, BTreeSet<String>>,
@@ -89,9 +111,6 @@ pub struct Store {
     next_seq: u64,
 }
 
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
 
 fn fold(s: &str) -> String {
     s.to_lowercase()
@@ -156,6 +175,10 @@ impl Store {
     /// The index answer for `attr eq value`, where an index covers `attr` (canonical name):
     /// `Some(candidates)` (possibly empty), or `None` when no index applies.
     pub fn lookup_eq(&self, kind: ResourceKind, attr: &str, value: &str) -> Option<Vec<&Record>> {
+        if kind == ResourceKind::User && attr == "externalId" {
+            let ids = self.user_external_ids.get(value);
+            return Some(ids.into_iter().flatten().filter_map(|id| self.get(kind, id)).collect());
+        }
         let id = match (kind, attr) {
             (_, "id") => Some(value.to_string()),
             (ResourceKind::User, "userName") => {
@@ -241,7 +264,10 @@ impl Store {
                     self.user_names.insert(k, id.to_string());
                 }
                 if let Some(ext) = data.get("externalId").and_then(Value::as_str) {
-                    self.user_external_ids.insert(ext.to_string(), id.to_string());
+                    self.user_external_ids
+                        .entry(ext.to_string())
+                        .or_default()
+                        .insert(id.to_string());
                 }
             }
             ResourceKind::Group => {
@@ -268,9 +294,12 @@ impl Store {
                     self.user_names.remove(&k);
                 }
                 if let Some(ext) = data.get("externalId").and_then(Value::as_str)
-                    && self.user_external_ids.get(ext).map(String::as_str) == Some(id)
+                    && let Some(ids) = self.user_external_ids.get_mut(ext)
                 {
-                    self.user_external_ids.remove(ext);
+                    ids.remove(id);
+                    if ids.is_empty() {
+                        self.user_external_ids.remove(ext);
+                    }
                 }
             }
             ResourceKind::Group => {
@@ -291,61 +320,39 @@ impl Store {
         }
     }
 
-    fn location(&self, kind: ResourceKind, id: &str) -> String {
-        format!("{}{}/{}", self.base_url, kind.endpoint(), id)
-    }
-
-    /// Stores a new resource: assigns `id` and `meta`, enforces uniqueness.
+    /// Stores a new resource: assigns `id`, enforces uniqueness.
     pub fn insert(&mut self, kind: ResourceKind, mut attrs: Map<String, Value>) -> Result<&Record, ScimError> {
         let id = uuid::Uuid::new_v4().to_string();
-        let ts = now();
+        attrs.remove("meta");
         attrs.insert("id".into(), json!(id));
-        attrs.insert(
-            "meta".into(),
-            json!({
-                "resourceType": kind.name(),
-                "created": ts,
-                "lastModified": ts,
-                "location": self.location(kind, &id),
-                "version": etag(1),
-            }),
-        );
         let data = Value::Object(attrs);
         self.check_unique(kind, &data, None)?;
         self.index(kind, &id, &data);
         let seq = self.next_seq;
         self.next_seq += 1;
+        let now = Utc::now();
         let table = self.table_mut(kind);
         table.seq_of.insert(id.clone(), seq);
         let record = table.by_seq.entry(seq).or_insert(Record {
             id,
             seq,
             version: 1,
+            created: now,
+            last_modified: now,
             data,
         });
         Ok(record)
     }
 
-    /// Replaces the attributes of an existing resource, keeping `id`, `meta.created` and the
+    /// Replaces the attributes of an existing resource, keeping `id`, the creation time and the
     /// position; bumps the version.
     pub fn replace(&mut self, kind: ResourceKind, id: &str, mut attrs: Map<String, Value>) -> Result<&Record, ScimError> {
         let Some(old) = self.table(kind).get(id) else {
             return Err(not_found(kind, id));
         };
-        let created = old.data["meta"]["created"].clone();
-        let version = old.version + 1;
         let old_data = old.data.clone();
+        attrs.remove("meta");
         attrs.insert("id".into(), json!(id));
-        attrs.insert(
-            "meta".into(),
-            json!({
-                "resourceType": kind.name(),
-                "created": created,
-                "lastModified": now(),
-                "location": self.location(kind, id),
-                "version": etag(version),
-            }),
-        );
         let data = Value::Object(attrs);
         self.check_unique(kind, &data, Some(id))?;
         self.unindex(kind, id, &old_data);
@@ -355,7 +362,8 @@ impl Store {
             .get_mut(id)
             .ok_or_else(|| not_found(kind, id))?;
         record.data = data;
-        record.version = version;
+        record.version += 1;
+        record.last_modified = Utc::now();
         Ok(record)
     }
 
@@ -371,6 +379,9 @@ impl Store {
         self.unindex(kind, id, &record.data);
         if kind == ResourceKind::User {
             self.passwords.remove(id);
+        }
+        // Users and groups alike leave every group that lists them as a member.
+        {
             let groups: Vec<String> = self
                 .memberships
                 .remove(id)

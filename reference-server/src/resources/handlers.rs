@@ -20,9 +20,10 @@ use crate::schema::ResourceKind;
 use crate::state::SharedState;
 use crate::store::{Record, Store, not_found};
 
-/// A stored resource as it is answered: derived `groups` added for users.
+/// A stored resource as it is answered: `meta` and, for users, `groups` derived.
 pub fn render(store: &Store, kind: ResourceKind, record: &Record) -> Value {
     let mut data = record.data.clone();
+    data["meta"] = record.meta(kind, store.base_url());
     if kind == ResourceKind::User {
         let groups: Vec<Value> = store
             .groups_of(&record.id)
