@@ -1,0 +1,138 @@
+//! Benchmark: the full bundled run against the reference server, in a separate process so the
+//! harness's own CPU time can be measured. Reports exchanges per second and the harness's CPU
+//! time per exchange (checks included), against a baseline run in the same command: a bare
+//! reqwest loop sending the same number of GETs to the same server.
+//!
+//! `cargo bench --bench bundled_run`; `OKSCIM_BENCH_ROUNDS` sets how many times the bundled
+//! scenarios run (default 10).
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use okscim::okta::OktaOptions;
+use okscim::runner::{Selection, plan, run_jobs};
+use okscim::target::{Target, TargetOptions, TargetSpec};
+
+/// CPU time (user + system) of this process, from /proc/self/stat (clock ticks of 10 ms).
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may contain spaces).
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    // utime and stime are fields 14 and 15 of the full line: 11 and 12 after the name.
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_server(token: &str) -> (Server, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let child = Command::new(env!("CARGO_BIN_EXE_okscim"))
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .env("OKSCIM_SERVER_TOKEN", token)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("okscim serve starts");
+    let server = Server(child);
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return (server, format!("http://127.0.0.1:{port}/scim/v2"));
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    panic!("the server did not start");
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let rounds: usize = std::env::var("OKSCIM_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    let token = "bench-token-0123456789";
+    let (_server, base) = start_server(token);
+    let scenarios = okscim::scenario::load_all(&[PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"))])
+        .expect("the bundled scenarios load");
+    let scenarios: Vec<Arc<_>> = scenarios.into_iter().map(Arc::new).collect();
+    let spec = TargetSpec::Url {
+        url: base.clone(),
+        auth: okscim::http::Auth::Bearer(okscim::http::Secret::new(token)),
+        secret_env: None,
+    };
+    let target = Arc::new(Target::open(spec, &TargetOptions::default()).await.expect("target"));
+
+    // The harness: every bundled scenario, both app kinds, one at a time.
+    let mut exchanges = 0usize;
+    let mut failed = 0usize;
+    let cpu0 = cpu_time();
+    let wall0 = Instant::now();
+    for _ in 0..rounds {
+        let jobs = plan(&scenarios, &Selection::default(), target.profile);
+        let run = run_jobs(jobs, &target, OktaOptions::default(), 1, "bench", None, &mut []).await;
+        exchanges += run.scenarios.iter().map(|s| s.exchanges().count()).sum::<usize>();
+        failed += run.counts().failed;
+    }
+    let harness_wall = wall0.elapsed();
+    let harness_cpu = cpu_time() - cpu0;
+
+    // Baseline: the same number of bare GETs with a keep-alive reqwest client.
+    let client = reqwest::Client::new();
+    let url = format!("{base}/Users?startIndex=1&count=2");
+    let cpu0 = cpu_time();
+    let wall0 = Instant::now();
+    for _ in 0..exchanges {
+        let r = client
+            .get(&url)
+            .header("Authorization", format!("Bearer {token}"))
+            .send()
+            .await
+            .expect("baseline request");
+        let _ = r.bytes().await.expect("baseline body");
+    }
+    let base_wall = wall0.elapsed();
+    let base_cpu = cpu_time() - cpu0;
+
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / exchanges.max(1) as f64;
+    println!("okscim bundled run against `okscim serve` in another process, 127.0.0.1, jobs=1, {rounds} rounds");
+    println!("{} scenario runs failed (must be 0)", failed);
+    println!();
+    println!("{:<28} {:>10} {:>12} {:>14} {:>18}", "", "exchanges", "wall (s)", "exchanges/s", "CPU µs/exchange");
+    println!(
+        "{:<28} {:>10} {:>12.2} {:>14.0} {:>18.1}",
+        "harness (okscim run)",
+        exchanges,
+        harness_wall.as_secs_f64(),
+        exchanges as f64 / harness_wall.as_secs_f64(),
+        per(harness_cpu)
+    );
+    println!(
+        "{:<28} {:>10} {:>12.2} {:>14.0} {:>18.1}",
+        "baseline (bare reqwest GET)",
+        exchanges,
+        base_wall.as_secs_f64(),
+        exchanges as f64 / base_wall.as_secs_f64(),
+        per(base_cpu)
+    );
+    println!();
+    println!(
+        "harness/baseline: wall {:.2}x, CPU per exchange {:.2}x; harness CPU per exchange {:.1} µs (target < 100 µs)",
+        harness_wall.as_secs_f64() / base_wall.as_secs_f64(),
+        harness_cpu.as_secs_f64() / base_cpu.as_secs_f64().max(1e-9),
+        per(harness_cpu)
+    );
+}
