@@ -2,7 +2,10 @@
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post};
+use axum::http::StatusCode;
+use axum::routing::{any, get, post};
+
+use crate::errors::ScimError;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::auth::require_token;
@@ -43,7 +46,12 @@ pub fn router(state: SharedState, base_path: &str) -> Router {
         .route("/ResourceTypes/{name}", get(discovery::resource_type))
         .route("/Schemas", get(discovery::schemas))
         .route("/Schemas/{id}", get(discovery::schema));
-    let scim = protected.merge(discovery);
+    // Optional endpoints this server does not implement (RFC 7644 §3.7, §3.11): 501.
+    let not_implemented = Router::new()
+        .route("/Me", any(|| async { ScimError::new(StatusCode::NOT_IMPLEMENTED, "/Me is not supported by this server") }))
+        .route("/Bulk", any(|| async { ScimError::new(StatusCode::NOT_IMPLEMENTED, "bulk operations are not supported (ServiceProviderConfig bulk.supported is false)") }))
+        .route_layer(from_fn_with_state(state.clone(), require_token));
+    let scim = protected.merge(discovery).merge(not_implemented);
     let scim = if base_path.is_empty() {
         scim
     } else {

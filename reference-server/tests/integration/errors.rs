@@ -388,3 +388,14 @@ async fn unsupported_content_type_is_415() {
         .assert_scim_error(415, None);
     assert_eq!(srv.get("/Users").send().await.total(), 0);
 }
+
+#[tokio::test]
+async fn me_and_bulk_are_501_and_trailing_slashes_are_tolerated() {
+    let srv = TestServer::rfc().await;
+    srv.get("/Me").send().await.assert_scim_error(501, None);
+    srv.call(Method::POST, "/Bulk").send().await.assert_scim_error(501, None);
+    let created = srv.post("/Users/", &okta_user("slash@example.com")).send().await;
+    created.expect(201);
+    srv.get(&format!("/Users/{}/", created.id())).send().await.expect(200);
+    srv.get("/Users/?startIndex=1&count=2").send().await.expect(200);
+}
