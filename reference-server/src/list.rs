@@ -199,11 +199,11 @@ fn filter_reads_derived(f: &Filter) -> bool {
 
 /// The resource a filter or sort reads: the stored data, or the rendered resource when a
 /// derived attribute is involved (Okta's lookups never are, so they stay on the fast path).
-fn view<'r>(store: &Store, kind: ResourceKind, r: &'r Record, derived: bool) -> std::borrow::Cow<'r, Value> {
+fn view(store: &Store, kind: ResourceKind, r: &Record, derived: bool) -> Value {
     if derived {
-        std::borrow::Cow::Owned(crate::resources::handlers::render(store, kind, r))
+        crate::resources::handlers::render(store, kind, r)
     } else {
-        std::borrow::Cow::Borrowed(&r.data)
+        r.data()
     }
 }
 
@@ -217,7 +217,7 @@ pub fn select<'s>(
     let hidden = |r: &Record| {
         kind == ResourceKind::User
             && faults.has(Fault::DeactivatedUsersHidden)
-            && r.data.get("active") == Some(&Value::Bool(false))
+            && r.is_inactive()
     };
     let mut records: Vec<&Record> = match &query.filter {
         None => store.iter(kind).filter(|r| !hidden(r)).collect(),
@@ -241,7 +241,7 @@ pub fn select<'s>(
                 .filter(|r| !hidden(r) && filter::matches(&f, &view(store, kind, r, derived), kind))
                 .filter(|r| {
                     exact_user_name
-                        .is_none_or(|v| r.data.get("userName").and_then(Value::as_str) == Some(v))
+                        .is_none_or(|v| r.name == v)
                 })
                 .collect()
         }

@@ -29,12 +29,28 @@ pub struct Record {
     pub created: DateTime<Utc>,
     /// When it was last written.
     pub last_modified: DateTime<Utc>,
-    /// The stored attributes (canonical names, `id` and `schemas` included; `meta` and a
-    /// user's `groups` are derived when the resource is rendered).
-    pub data: Value,
+    /// userName (users) or displayName (groups), kept apart for the hot paths.
+    pub name: String,
+    /// `active`, when the resource has it.
+    pub active: Option<bool>,
+    /// The stored attributes as compact JSON (canonical names, `id` and `schemas` included;
+    /// `meta` and a user's `groups` are derived when the resource is rendered). A few hundred
+    /// bytes a user, where a parsed tree of small maps costs several kilobytes.
+    json: Box<str>,
 }
 
 impl Record {
+    /// The stored attributes, parsed.
+    pub fn data(&self) -> Value {
+        // The text was serialized from a Value by this module, so it parses.
+        serde_json::from_str(&self.json).unwrap_or(Value::Null)
+    }
+
+    /// Whether `active` is `false`.
+    pub fn is_inactive(&self) -> bool {
+        self.active == Some(false)
+    }
+
     /// The ETag of this version.
     pub fn etag(&self) -> String {
         etag(self.version)
@@ -103,7 +119,8 @@ pub struct Store {
     users: Table,
     groups: Table,
     user_names: HashMap<String, String>,
-    user_external_ids: HashMap<String, BTreeSet<String>>,
+    /// externalId is not unique; almost always one id a value, so a Vec, not a set.
+    user_external_ids: HashMap<String, Vec<String>>,
     group_names: HashMap<String, String>,
     /// user id → ids of the groups that list it as a member.
     memberships: HashMap<String, BTreeSet<String>>,
@@ -202,15 +219,7 @@ impl Store {
             .map(|ids| {
                 ids.iter()
                     .filter_map(|gid| self.groups.get(gid))
-                    .map(|g| {
-                        (
-                            g.id.as_str(),
-                            g.data
-                                .get("displayName")
-                                .and_then(Value::as_str)
-                                .unwrap_or(""),
-                        )
-                    })
+                    .map(|g| (g.id.as_str(), g.name.as_str()))
                     .collect()
             })
             .unwrap_or_default()
@@ -264,10 +273,10 @@ impl Store {
                     self.user_names.insert(k, id.to_string());
                 }
                 if let Some(ext) = data.get("externalId").and_then(Value::as_str) {
-                    self.user_external_ids
-                        .entry(ext.to_string())
-                        .or_default()
-                        .insert(id.to_string());
+                    let ids = self.user_external_ids.entry(ext.to_string()).or_default();
+                    if !ids.iter().any(|i| i == id) {
+                        ids.push(id.to_string());
+                    }
                 }
             }
             ResourceKind::Group => {
@@ -296,7 +305,7 @@ impl Store {
                 if let Some(ext) = data.get("externalId").and_then(Value::as_str)
                     && let Some(ids) = self.user_external_ids.get_mut(ext)
                 {
-                    ids.remove(id);
+                    ids.retain(|i| i != id);
                     if ids.is_empty() {
                         self.user_external_ids.remove(ext);
                     }
@@ -331,6 +340,7 @@ impl Store {
         let seq = self.next_seq;
         self.next_seq += 1;
         let now = Utc::now();
+        let (name, active) = hot_fields(kind, &data);
         let table = self.table_mut(kind);
         table.seq_of.insert(id.clone(), seq);
         let record = table.by_seq.entry(seq).or_insert(Record {
@@ -339,7 +349,9 @@ impl Store {
             version: 1,
             created: now,
             last_modified: now,
-            data,
+            name,
+            active,
+            json: data.to_string().into_boxed_str(),
         });
         Ok(record)
     }
@@ -350,7 +362,7 @@ impl Store {
         let Some(old) = self.table(kind).get(id) else {
             return Err(not_found(kind, id));
         };
-        let old_data = old.data.clone();
+        let old_data = old.data();
         attrs.remove("meta");
         attrs.insert("id".into(), json!(id));
         let data = Value::Object(attrs);
@@ -361,7 +373,10 @@ impl Store {
             .table_mut(kind)
             .get_mut(id)
             .ok_or_else(|| not_found(kind, id))?;
-        record.data = data;
+        let (name, active) = hot_fields(kind, &data);
+        record.name = name;
+        record.active = active;
+        record.json = data.to_string().into_boxed_str();
         record.version += 1;
         record.last_modified = Utc::now();
         Ok(record)
@@ -376,7 +391,7 @@ impl Store {
         let Some(record) = table.by_seq.remove(&seq) else {
             return Err(not_found(kind, id));
         };
-        self.unindex(kind, id, &record.data);
+        self.unindex(kind, id, &record.data());
         if kind == ResourceKind::User {
             self.passwords.remove(id);
         }
@@ -389,7 +404,7 @@ impl Store {
                 .unwrap_or_default();
             for gid in groups {
                 if let Some(group) = self.groups.get(&gid) {
-                    let mut attrs = group.data.as_object().cloned().unwrap_or_default();
+                    let mut attrs = group.data().as_object().cloned().unwrap_or_default();
                     if let Some(Value::Array(members)) = attrs.get_mut("members") {
                         members.retain(|m| m.get("value").and_then(Value::as_str) != Some(id));
                     }
@@ -425,6 +440,17 @@ impl Store {
             digest == h.digest
         })
     }
+}
+
+fn hot_fields(kind: ResourceKind, data: &Value) -> (String, Option<bool>) {
+    let attr = match kind {
+        ResourceKind::User => "userName",
+        ResourceKind::Group => "displayName",
+    };
+    (
+        data.get(attr).and_then(Value::as_str).unwrap_or_default().to_string(),
+        data.get("active").and_then(Value::as_bool),
+    )
 }
 
 /// The `value`s of a group's members.
@@ -466,7 +492,7 @@ mod tests {
         assert_eq!(err.status.as_u16(), 409);
         let hits = s.lookup_eq(ResourceKind::User, "userName", "ALICE@x.com").unwrap();
         assert_eq!(hits[0].id, id);
-        assert_eq!(hits[0].data["userName"], "Alice@X.com");
+        assert_eq!(hits[0].data()["userName"], "Alice@X.com");
     }
 
     #[test]
@@ -487,13 +513,13 @@ mod tests {
             .clone();
         assert_eq!(s.groups_of(&u), vec![(g.as_str(), "g")]);
         s.delete(ResourceKind::User, &u).unwrap();
-        assert_eq!(s.get(ResourceKind::Group, &g).unwrap().data["members"], json!([]));
+        assert_eq!(s.get(ResourceKind::Group, &g).unwrap().data()["members"], json!([]));
         let u2 = s
             .insert(ResourceKind::User, attrs(json!({"userName": "u2"})))
             .unwrap()
             .id
             .clone();
-        let mut ga = s.get(ResourceKind::Group, &g).unwrap().data.as_object().cloned().unwrap();
+        let mut ga = s.get(ResourceKind::Group, &g).unwrap().data().as_object().cloned().unwrap();
         ga.insert("members".into(), json!([{"value": u2}]));
         s.replace(ResourceKind::Group, &g, ga).unwrap();
         assert_eq!(s.groups_of(&u2).len(), 1);

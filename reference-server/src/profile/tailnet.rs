@@ -132,8 +132,8 @@ impl Policy {
         let Some(record) = record else {
             return deny(format!("no user \"{user}\""), None);
         };
-        let user_name = record.data.get("userName").and_then(Value::as_str).unwrap_or("");
-        if record.data.get("active") == Some(&Value::Bool(false)) {
+        let user_name = record.name.as_str();
+        if record.is_inactive() {
             return deny(format!("{user_name} is suspended (deactivated in Okta)"), None);
         }
         let synced = synced_groups(store);
@@ -180,8 +180,7 @@ pub fn synced_groups(store: &Store) -> SyncedGroups {
     store
         .iter(ResourceKind::Group)
         .filter_map(|g| {
-            let name = g.data.get("displayName")?.as_str()?.to_lowercase();
-            Some((name, member_ids(&g.data).into_iter().collect()))
+            Some((g.name.to_lowercase(), member_ids(&g.data()).into_iter().collect()))
         })
         .collect()
 }
@@ -275,11 +274,11 @@ pub async fn groups(State(state): State<SharedState>) -> Result<Json<Value>, Sci
     let groups: Vec<Value> = store
         .iter(ResourceKind::Group)
         .map(|g| {
-            let display = g.data.get("displayName").and_then(Value::as_str).unwrap_or("");
-            let members: Vec<&str> = member_ids(&g.data)
+            let display = g.name.as_str();
+            let members: Vec<&str> = member_ids(&g.data())
                 .iter()
                 .filter_map(|id| store.get(ResourceKind::User, id))
-                .filter_map(|u| u.data.get("userName").and_then(Value::as_str))
+                .map(|u| u.name.as_str())
                 .collect();
             json!({
                 "id": g.id,

@@ -22,7 +22,7 @@ use crate::store::{Record, Store, not_found};
 
 /// A stored resource as it is answered: `meta` and, for users, `groups` derived.
 pub fn render(store: &Store, kind: ResourceKind, record: &Record) -> Value {
-    let mut data = record.data.clone();
+    let mut data = record.data();
     data["meta"] = record.meta(kind, store.base_url());
     if kind == ResourceKind::User {
         let groups: Vec<Value> = store
@@ -52,7 +52,7 @@ fn answer(store: &Store, kind: ResourceKind, record: &Record, projection: &Proje
 fn is_hidden(state: &SharedState, kind: ResourceKind, record: &Record) -> bool {
     kind == ResourceKind::User
         && state.fault(Fault::DeactivatedUsersHidden)
-        && record.data.get("active") == Some(&Value::Bool(false))
+        && record.is_inactive()
 }
 
 /// Strips the weak prefix and quotes so `W/"3"` and `"3"` compare equal.
@@ -173,7 +173,7 @@ fn store_update(
     id: &str,
     attrs: serde_json::Map<String, Value>,
 ) -> Result<Response, ScimError> {
-    let previous = store.get(kind, id).map(|r| r.data.clone());
+    let previous = store.get(kind, id).map(|r| r.data());
     let prepared = prepare(attrs, kind, previous.as_ref(), store, state)?;
     if kind == ResourceKind::User
         && state.fault(Fault::DeleteOnDeactivate)
@@ -231,7 +231,7 @@ pub async fn patch(
         let snapshot = {
             let store = state.store();
             let record = store.get(kind, &id).ok_or_else(|| not_found(kind, &id))?;
-            record.data.clone()
+            record.data()
         };
         tokio::time::sleep(Duration::from_millis(20)).await;
         let patched = apply_patch(&snapshot, &body, &ctx)?;
@@ -245,7 +245,7 @@ pub async fn patch(
         .filter(|r| !is_hidden(&state, kind, r))
         .ok_or_else(|| not_found(kind, &id))?;
     check_if_match(&headers, record)?;
-    let patched = apply_patch(&record.data, &body, &ctx)?;
+    let patched = apply_patch(&record.data(), &body, &ctx)?;
     let attrs = patched
         .as_object()
         .cloned()

@@ -91,9 +91,9 @@ fn settle_members(attrs: &mut Map<String, Value>, store: &Store, state: &AppStat
             continue;
         }
         let (kind, name) = if let Some(u) = store.get(ResourceKind::User, value) {
-            (ResourceKind::User, u.data.get("userName").cloned())
+            (ResourceKind::User, Some(Value::String(u.name.clone())))
         } else if let Some(g) = store.get(ResourceKind::Group, value) {
-            (ResourceKind::Group, g.data.get("displayName").cloned())
+            (ResourceKind::Group, Some(Value::String(g.name.clone())))
         } else {
             return Err(ScimError::invalid_value(format!(
                 "member \"{value}\" is not the id of an existing User or Group"
