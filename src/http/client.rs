@@ -124,6 +124,10 @@ pub struct OutgoingRequest {
 #[derive(Debug, Clone)]
 pub struct ScimClient {
     http: reqwest::Client,
+    /// For requests that carry their own `Accept-Encoding` (the okta2019 header set): decodes
+    /// the gzip or deflate answer it asked for. Never used otherwise, since reqwest would add
+    /// an `Accept-Encoding` of its own to every request.
+    http_decoding: reqwest::Client,
     base_url: String,
     auth: Auth,
     redactor: Redactor,
@@ -150,28 +154,40 @@ fn describe(e: &reqwest::Error, timeout: Duration) -> String {
 impl ScimClient {
     /// A client for `base_url` (trailing slash ignored).
     pub fn new(base_url: &str, auth: Auth, options: &ClientOptions, redactor: Redactor) -> Result<Self, HarnessError> {
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(options.timeout)
-            .connect_timeout(options.connect_timeout)
-            .no_gzip()
-            .no_deflate()
-            .danger_accept_invalid_certs(options.insecure);
-        if let Some(path) = &options.ca_file {
-            let pem = std::fs::read(path).map_err(|e| HarnessError::Usage(format!("cannot read --ca-file {}: {e}", path.display())))?;
-            let cert = reqwest::Certificate::from_pem(&pem)
-                .map_err(|e| HarnessError::Usage(format!("--ca-file {} is not a PEM certificate: {e}", path.display())))?;
-            builder = builder.add_root_certificate(cert);
-        }
-        let http = builder
-            .build()
-            .map_err(|e| HarnessError::Usage(format!("cannot build the HTTP client: {e}")))?;
+        let cert = match &options.ca_file {
+            Some(path) => {
+                let pem = std::fs::read(path).map_err(|e| HarnessError::Usage(format!("cannot read --ca-file {}: {e}", path.display())))?;
+                Some(
+                    reqwest::Certificate::from_pem(&pem)
+                        .map_err(|e| HarnessError::Usage(format!("--ca-file {} is not a PEM certificate: {e}", path.display())))?,
+                )
+            }
+            None => None,
+        };
+        let build = |decoding: bool| {
+            let mut builder = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(options.timeout)
+                .connect_timeout(options.connect_timeout)
+                .gzip(decoding)
+                .deflate(decoding)
+                .danger_accept_invalid_certs(options.insecure);
+            if let Some(cert) = &cert {
+                builder = builder.add_root_certificate(cert.clone());
+            }
+            builder
+                .build()
+                .map_err(|e| HarnessError::Usage(format!("cannot build the HTTP client: {e}")))
+        };
+        let http = build(false)?;
+        let http_decoding = build(true)?;
         let mut redactor = redactor;
         for s in auth.secrets() {
             redactor.add(s);
         }
         Ok(ScimClient {
             http,
+            http_decoding,
             base_url: base_url.trim_end_matches('/').to_string(),
             auth,
             redactor,
@@ -206,7 +222,12 @@ impl ScimClient {
             ),
         };
         let mut recorded_headers: Vec<(String, String)> = Vec::new();
-        let mut builder = self.http.request(request.method.clone(), &url);
+        let asks_encoding = request
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("accept-encoding"));
+        let http = if asks_encoding { &self.http_decoding } else { &self.http };
+        let mut builder = http.request(request.method.clone(), &url);
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
             recorded_headers.push((name.clone(), self.redactor.redact(value)));

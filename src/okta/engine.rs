@@ -431,6 +431,7 @@ impl OktaEngine {
                 .unwrap_or_default()
                 .to_string();
             self.org.remember(alias, &id);
+            self.org.app_group_names.insert(alias.to_string(), group.name.clone());
             if let Some(g) = self.org.group_mut(alias) {
                 g.scim_id = Some(id.clone());
                 g.pushed = true;
@@ -478,11 +479,14 @@ impl OktaEngine {
         let id = group.scim_id.clone().unwrap_or_default();
         let all = self.org.pushed_members(&group);
         let members = members.unwrap_or(&all);
+        // A PUT carries the whole group, name included: the name the app group has, so that a
+        // membership update does not rename it when "rename app groups" is off.
+        let name = self.org.app_group_names.get(alias).cloned().unwrap_or(group.name.clone());
         self.send(
             client,
             record,
             Purpose::ReplaceGroup { id: id.clone() },
-            self.wire.put_group(&id, with_id, &group.name, members),
+            self.wire.put_group(&id, with_id, &name, members),
         )
         .await
         .map(|_| ())
@@ -534,11 +538,7 @@ impl OktaEngine {
         let result = async {
             match self.app {
                 AppKind::Oin => {
-                    let name = self.group_ref(alias).map(|g| g.name.clone()).unwrap_or_default();
-                    if self.options.rename_groups {
-                        // R20: the group name update is sent with every membership update.
-                        self.patch_group(client, &mut record, &id, &[wire::rename(&id, &name)]).await?;
-                    }
+                    self.rename_alongside(client, &mut record, alias, &id).await?;
                     let mut ops: Vec<PatchOperation> = removed.iter().map(|m| wire::remove_member(&m.value)).collect();
                     if !added.is_empty() {
                         ops.push(wire::add_members(added));
@@ -553,6 +553,19 @@ impl OktaEngine {
         Ok(record)
     }
 
+    /// OIN: "the group name update operation is triggered each time there's a group membership
+    /// update operation" (R20): with "rename app groups" on, a path-less `{id, displayName}`
+    /// replace goes before the membership PATCH.
+    async fn rename_alongside(&mut self, client: &ScimClient, record: &mut ActionRecord, alias: &str, id: &str) -> Step {
+        if !self.options.rename_groups {
+            return Ok(());
+        }
+        let name = self.group_ref(alias).map(|g| g.name.clone()).unwrap_or_default();
+        self.patch_group(client, record, id, &[wire::rename(id, &name)]).await?;
+        self.org.app_group_names.insert(alias.to_string(), name);
+        Ok(())
+    }
+
     /// Push Now: replace the whole membership (`[]` for an empty group).
     pub async fn push_now(&mut self, client: &ScimClient, alias: &str) -> Result<ActionRecord, ScenarioMistake> {
         self.group_ref(alias)?;
@@ -562,7 +575,12 @@ impl OktaEngine {
         let mut record = ActionRecord::default();
         let members = self.current_members(alias);
         let result = match self.app {
-            AppKind::Oin => self.patch_group(client, &mut record, &id, &[wire::replace_members(&members)]).await,
+            AppKind::Oin => {
+                match self.rename_alongside(client, &mut record, alias, &id).await {
+                    Ok(()) => self.patch_group(client, &mut record, &id, &[wire::replace_members(&members)]).await,
+                    Err(e) => Err(e),
+                }
+            }
             AppKind::Aiw => self.put_group(client, &mut record, alias, false, None).await,
         };
         Self::finish(&mut record, result);
@@ -582,6 +600,7 @@ impl OktaEngine {
         if !self.options.rename_groups {
             return Ok(record);
         }
+        self.org.app_group_names.insert(alias.to_string(), to.to_string());
         let result = match self.app {
             AppKind::Oin => self.patch_group(client, &mut record, &id, &[wire::rename(&id, to)]).await,
             AppKind::Aiw => self.put_group(client, &mut record, alias, true, None).await,
@@ -607,7 +626,9 @@ impl OktaEngine {
                 return Err(ActionFailed(format!("no app group named {:?} to link", group.name)));
             };
             let id = found.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+            let app_name = found.get("displayName").and_then(Value::as_str).unwrap_or(&group.name).to_string();
             self.org.remember(alias, &id);
+            self.org.app_group_names.insert(alias.to_string(), app_name);
             if let Some(g) = self.org.group_mut(alias) {
                 g.scim_id = Some(id.clone());
                 g.pushed = true;
@@ -615,7 +636,10 @@ impl OktaEngine {
             let members = self.current_members(alias);
             if !members.is_empty() {
                 match self.app {
-                    AppKind::Oin => self.patch_group(client, &mut record, &id, &[wire::add_members(&members)]).await?,
+                    AppKind::Oin => {
+                        self.rename_alongside(client, &mut record, alias, &id).await?;
+                        self.patch_group(client, &mut record, &id, &[wire::add_members(&members)]).await?
+                    }
                     AppKind::Aiw => self.put_group(client, &mut record, alias, false, None).await?,
                 }
             }
@@ -640,6 +664,7 @@ impl OktaEngine {
                 .map(|_| ());
             Self::finish(&mut record, result);
         }
+        self.org.app_group_names.remove(alias);
         if let Some(g) = self.org.group_mut(alias) {
             g.pushed = false;
             g.scim_id = None;

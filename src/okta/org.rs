@@ -91,6 +91,9 @@ pub struct OktaOrg {
     pub users: Vec<OktaUser>,
     /// Groups, in fixture order.
     pub groups: Vec<OktaGroup>,
+    /// The name each pushed or linked group has in the app, as far as Okta knows: with "rename
+    /// app groups" off it stays the name it was pushed or linked with.
+    pub app_group_names: std::collections::BTreeMap<String, String>,
     /// Every SCIM id Okta learned, as `(alice.id, value)`, in order; an alias that got a second
     /// id (the app lost the first) is recorded as `alice.id-2`.
     pub learned_ids: Vec<(String, String)>,

@@ -331,8 +331,15 @@ async fn single(client: &ScimClient, purpose: Purpose, request: OutgoingRequest)
     }
 }
 
+/// Everything but RFC 3986's unreserved characters (ALPHA DIGIT - . _ ~) is percent-encoded.
+const QUERY_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 fn encode_component(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    percent_encoding::utf8_percent_encode(s, QUERY_COMPONENT).to_string()
 }
 
 fn build_raw(req: &scenario::Request, engine: &OktaEngine, vars: &RunVars<'_>) -> Result<OutgoingRequest, String> {
@@ -354,16 +361,16 @@ fn build_raw(req: &scenario::Request, engine: &OktaEngine, vars: &RunVars<'_>) -
         None => None,
     };
     let method = Method::from_bytes(req.method.as_str().as_bytes()).map_err(|e| e.to_string())?;
-    // Okta's headers for this method, then the scenario's own (which replace ours by name).
-    let mut template = match method {
-        Method::POST => engine.wire().create_group(""),
-        _ => engine.wire().get("/", ""),
+    // Okta's headers for a request like this one (Content-Type with a body, and on DELETE in
+    // the 2019 set), then the scenario's own (which replace ours by name).
+    let template = if body.is_some() {
+        engine.wire().create_group("")
+    } else if method == Method::DELETE {
+        engine.wire().delete("/", "")
+    } else {
+        engine.wire().get("/", "")
     };
-    let mut headers: Vec<(String, String)> = template
-        .headers
-        .drain(..)
-        .filter(|(k, _)| body.is_some() || !k.eq_ignore_ascii_case("content-type"))
-        .collect();
+    let mut headers = template.headers;
     for (name, value) in &req.headers {
         let value = value.render(vars).map_err(|e| e.to_string())?;
         headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
@@ -399,7 +406,17 @@ fn judge_step(step: &Step, sr: &mut StepResult, engine: &OktaEngine, token: &str
     if matches!(step.kind, StepKind::Okta(_)) {
         let failed = sr.okta_failure.is_some();
         match step.expect.outcome {
-            Outcome::Success => {}
+            Outcome::Success => {
+                // An action can fail with no response check failing (e.g. linking a group the
+                // app does not have): the step must still fail.
+                if failed && !sr.checks.iter().any(CheckOutcome::is_failure) {
+                    sr.checks.push(OUTCOME.judge(
+                        false,
+                        "the Okta action succeeds",
+                        sr.okta_failure.clone().unwrap_or_default(),
+                    ));
+                }
+            }
             Outcome::Failure => {
                 sr.checks.push(OUTCOME.judge(
                     failed,
