@@ -396,6 +396,13 @@ const OUTCOME: check::CheckDef = check::CheckDef {
     source: "the scenario file",
 };
 
+const REQUESTS: check::CheckDef = check::CheckDef {
+    id: "expect.requests",
+    kind: CheckKind::Expect,
+    severity: Severity::Required,
+    source: "the scenario file",
+};
+
 /// Expectations on the step's last exchange, and the expected Okta outcome.
 fn judge_step(step: &Step, sr: &mut StepResult, engine: &OktaEngine, token: &str, captures: &BTreeMap<String, String>) {
     let vars = RunVars {
@@ -436,6 +443,14 @@ fn judge_step(step: &Step, sr: &mut StepResult, engine: &OktaEngine, token: &str
         }
     }
     let e = &step.expect;
+    if let Some(n) = e.requests {
+        let sent = sr.exchanges.len();
+        sr.checks.push(REQUESTS.judge(
+            sent == n,
+            format!("{n} request{}", if n == 1 { "" } else { "s" }),
+            format!("{sent}: {}", sr.exchanges.iter().map(|x| x.summary()).collect::<Vec<_>>().join("; ")),
+        ));
+    }
     if e.status.is_empty() && e.body.is_none() && e.jsonpath.is_empty() && e.headers.is_empty() {
         return;
     }

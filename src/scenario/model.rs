@@ -425,6 +425,10 @@ pub struct Expect {
     /// values compared without parameters such as `; charset=utf-8` unless given).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, Template>,
+    /// How many requests the step sends, e.g. `0` for an Okta action that sends nothing
+    /// (suspend, unlink keeping the group, a rename with renaming off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests: Option<usize>,
     /// For `okta` steps only: whether the Okta action should succeed (the default) or fail
     /// because the server rejects it.
     #[serde(default, skip_serializing_if = "Outcome::is_success")]
@@ -439,6 +443,7 @@ impl Expect {
             && self.body.is_none()
             && self.jsonpath.is_empty()
             && self.headers.is_empty()
+            && self.requests.is_none()
             && self.outcome.is_success()
     }
 }

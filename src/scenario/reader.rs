@@ -50,7 +50,7 @@ const REQUEST_KEYS: &[&str] = &[
     "json_file",
     "auth",
 ];
-const EXPECT_KEYS: &[&str] = &["status", "body", "jsonpath", "headers", "outcome"];
+const EXPECT_KEYS: &[&str] = &["status", "body", "jsonpath", "headers", "outcome", "requests"];
 const USER_FIELDS: &[&str] = &["id", "userName", "email", "oktaId"];
 const GROUP_FIELDS: &[&str] = &["id", "name"];
 const USER_STATUSES: &[&str] = &["active", "staged", "suspended", "deactivated"];
@@ -1519,6 +1519,13 @@ impl Reader {
         }
         if let Some(n) = e.get("headers") {
             expect.headers = self.template_map(n, "`headers`");
+        }
+        if let Some(n) = e.get("requests") {
+            match n.value {
+                NodeValue::UInt(u) => expect.requests = usize::try_from(u).ok(),
+                NodeValue::Int(i) if i >= 0 => expect.requests = usize::try_from(i).ok(),
+                _ => self.wrong_type(n, "`requests`", "a whole number of requests", "requests: 0"),
+            }
         }
         if let Some(n) = e.get("outcome") {
             if !okta {

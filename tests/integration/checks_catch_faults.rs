@@ -1238,6 +1238,32 @@ steps:
 }
 
 #[tokio::test]
+async fn expect_requests_counts_what_a_step_sent() {
+    let (_server, client) = reference(&[], AuthForm::Bearer).await;
+    let yaml = r#"
+name: suspend sends nothing, assign sends two
+users: { alice: {} }
+steps:
+  - okta: { assign: alice }
+    expect: { requests: 2 }
+  - okta: { suspend: alice }
+    expect: { requests: 0 }
+"#;
+    let result = run_scenario(&load("expect-requests", yaml), AppKind::Oin, &client, OktaOptions::default()).await;
+    assert!(!result.failed(), "{}", okscim::report::failure_text(&result));
+    let wrong = r#"
+name: suspend is wrongly expected to send a request
+users: { alice: {} }
+steps:
+  - okta: { assign: alice }
+  - okta: { suspend: alice }
+    expect: { requests: 1 }
+"#;
+    let result = run_scenario(&load("expect-requests-wrong", wrong), AppKind::Oin, &client, OktaOptions::default()).await;
+    assert_flagged(&result, "expect.requests", Severity::Required);
+}
+
+#[tokio::test]
 async fn expect_outcome_fails_when_an_expected_failure_succeeds() {
     let (_server, client) = reference(&[], AuthForm::Bearer).await;
     let yaml = r#"
@@ -1668,6 +1694,7 @@ const DEMONSTRATED: &[(&str, &str)] = &[
         "expect.outcome",
         "expect_outcome_fails_when_an_expected_failure_succeeds",
     ),
+    ("expect.requests", "expect_requests_counts_what_a_step_sent"),
 ];
 
 #[test]
