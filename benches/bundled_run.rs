@@ -21,7 +21,12 @@ fn cpu_time() -> Duration {
     // Fields after the command name (which is in parentheses and may contain spaces).
     let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
     let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     // utime and stime are fields 14 and 15 of the full line: 11 and 12 after the name.
     Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }
@@ -66,15 +71,22 @@ async fn main() {
         .unwrap_or(10);
     let token = "bench-token-0123456789";
     let (_server, base) = start_server(token);
-    let scenarios = okscim::scenario::load_all(&[PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"))])
-        .expect("the bundled scenarios load");
+    let scenarios = okscim::scenario::load_all(&[PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios"
+    ))])
+    .expect("the bundled scenarios load");
     let scenarios: Vec<Arc<_>> = scenarios.into_iter().map(Arc::new).collect();
     let spec = TargetSpec::Url {
         url: base.clone(),
         auth: okscim::http::Auth::Bearer(okscim::http::Secret::new(token)),
         secret_env: None,
     };
-    let target = Arc::new(Target::open(spec, &TargetOptions::default()).await.expect("target"));
+    let target = Arc::new(
+        Target::open(spec, &TargetOptions::default())
+            .await
+            .expect("target"),
+    );
 
     // The harness: every bundled scenario, both app kinds, one at a time.
     let mut exchanges = 0usize;
@@ -83,8 +95,21 @@ async fn main() {
     let wall0 = Instant::now();
     for _ in 0..rounds {
         let jobs = plan(&scenarios, &Selection::default(), target.profile);
-        let run = run_jobs(jobs, &target, OktaOptions::default(), 1, "bench", None, &mut []).await;
-        exchanges += run.scenarios.iter().map(|s| s.exchanges().count()).sum::<usize>();
+        let run = run_jobs(
+            jobs,
+            &target,
+            OktaOptions::default(),
+            1,
+            "bench",
+            None,
+            &mut [],
+        )
+        .await;
+        exchanges += run
+            .scenarios
+            .iter()
+            .map(|s| s.exchanges().count())
+            .sum::<usize>();
         failed += run.counts().failed;
     }
     let harness_wall = wall0.elapsed();
@@ -108,10 +133,15 @@ async fn main() {
     let base_cpu = cpu_time() - cpu0;
 
     let per = |d: Duration| d.as_secs_f64() * 1e6 / exchanges.max(1) as f64;
-    println!("okscim bundled run against `okscim serve` in another process, 127.0.0.1, jobs=1, {rounds} rounds");
+    println!(
+        "okscim bundled run against `okscim serve` in another process, 127.0.0.1, jobs=1, {rounds} rounds"
+    );
     println!("{} scenario runs failed (must be 0)", failed);
     println!();
-    println!("{:<28} {:>10} {:>12} {:>14} {:>18}", "", "exchanges", "wall (s)", "exchanges/s", "CPU µs/exchange");
+    println!(
+        "{:<28} {:>10} {:>12} {:>14} {:>18}",
+        "", "exchanges", "wall (s)", "exchanges/s", "CPU µs/exchange"
+    );
     println!(
         "{:<28} {:>10} {:>12.2} {:>14.0} {:>18.1}",
         "harness (okscim run)",

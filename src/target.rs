@@ -74,8 +74,13 @@ pub struct Target {
 
 #[derive(Debug)]
 enum TargetKind {
-    Embedded { config: ServerConfig, options: ClientOptions },
-    Remote { client: ScimClient },
+    Embedded {
+        config: ServerConfig,
+        options: ClientOptions,
+    },
+    Remote {
+        client: ScimClient,
+    },
 }
 
 /// A client for one scenario run, and the embedded server it talks to (stopped on drop).
@@ -112,7 +117,10 @@ impl Target {
                     ..ServerConfig::default()
                 };
                 // Start one now so a server that cannot start is reported before any scenario runs.
-                okscim_reference_server::spawn(config.clone()).await?.shutdown().await;
+                okscim_reference_server::spawn(config.clone())
+                    .await?
+                    .shutdown()
+                    .await;
                 Ok(Target {
                     label: "embedded reference server".to_string(),
                     url: None,
@@ -124,15 +132,26 @@ impl Target {
                     },
                 })
             }
-            TargetSpec::Url { url, auth, secret_env } => {
-                let parsed = url::Url::parse(&url).map_err(|e| HarnessError::Usage(format!("--target {url:?} is not a URL: {e}")))?;
+            TargetSpec::Url {
+                url,
+                auth,
+                secret_env,
+            } => {
+                let parsed = url::Url::parse(&url).map_err(|e| {
+                    HarnessError::Usage(format!("--target {url:?} is not a URL: {e}"))
+                })?;
                 if parsed.scheme() != "http" && parsed.scheme() != "https" {
-                    return Err(HarnessError::Usage(format!("--target must be http or https, got {}", parsed.scheme())));
+                    return Err(HarnessError::Usage(format!(
+                        "--target must be http or https, got {}",
+                        parsed.scheme()
+                    )));
                 }
                 let curl_auth = match (&auth, &secret_env) {
                     (Auth::Bearer(_), Some(var)) => Some(format!("Authorization: Bearer ${var}")),
                     (Auth::Header(_), Some(var)) => Some(format!("Authorization: ${var}")),
-                    (Auth::Basic { user, .. }, Some(var)) => Some(format!("Authorization: Basic $(printf '%s:%s' '{user}' \"${var}\" | base64)")),
+                    (Auth::Basic { user, .. }, Some(var)) => Some(format!(
+                        "Authorization: Basic $(printf '%s:%s' '{user}' \"${var}\" | base64)"
+                    )),
                     _ => None,
                 };
                 let client = ScimClient::new(&url, auth, &client_options, Redactor::default())?;

@@ -40,7 +40,10 @@ impl FromRequest<SharedState> for ScimBody {
                     "Content-Type application/scim+json is not supported",
                 ));
             }
-            Some(t) if t == "application/json" || t == "application/scim+json" || t.ends_with("+json") => {}
+            Some(t)
+                if t == "application/json"
+                    || t == "application/scim+json"
+                    || t.ends_with("+json") => {}
             Some(other) => {
                 return Err(ScimError::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -69,12 +72,12 @@ impl FromRequest<SharedState> for ScimBody {
             .await
             .map_err(|_| too_large())?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ScimError::invalid_syntax("the request body is empty; a JSON object was expected"));
+            return Err(ScimError::invalid_syntax(
+                "the request body is empty; a JSON object was expected",
+            ));
         }
         serde_json::from_slice(&bytes).map(ScimBody).map_err(|e| {
-            ScimError::invalid_syntax(format!(
-                "the request body is not valid JSON: {e}"
-            ))
+            ScimError::invalid_syntax(format!("the request body is not valid JSON: {e}"))
         })
     }
 }

@@ -79,12 +79,11 @@ impl ServeArgs {
                     path: path.display().to_string(),
                     reason: e.to_string(),
                 })?;
-                crate::profile::tailnet::Policy::from_json(serde_json::Value::clone(&doc)).map_err(
-                    |reason| ServerError::Policy {
+                crate::profile::tailnet::Policy::from_json(serde_json::Value::clone(&doc))
+                    .map_err(|reason| ServerError::Policy {
                         path: path.display().to_string(),
                         reason,
-                    },
-                )?;
+                    })?;
                 Some(doc)
             }
         };

@@ -5,7 +5,9 @@ use serde_json::{Value, json};
 
 use crate::errors::ScimError;
 use crate::response::ScimJson;
-use crate::schema::{ALL_SCHEMAS, LIST_RESPONSE_SCHEMA, ResourceKind, SERVICE_PROVIDER_CONFIG_SCHEMA, schema_by_id};
+use crate::schema::{
+    ALL_SCHEMAS, LIST_RESPONSE_SCHEMA, ResourceKind, SERVICE_PROVIDER_CONFIG_SCHEMA, schema_by_id,
+};
 use crate::state::SharedState;
 
 fn list_of(resources: Vec<Value>) -> Value {
@@ -46,25 +48,45 @@ const KINDS: [ResourceKind; 2] = [ResourceKind::User, ResourceKind::Group];
 
 /// `GET /ResourceTypes`.
 pub async fn resource_types(State(state): State<SharedState>) -> ScimJson {
-    ScimJson::ok(list_of(KINDS.iter().map(|k| k.resource_type_json(&state.base_url)).collect()))
+    ScimJson::ok(list_of(
+        KINDS
+            .iter()
+            .map(|k| k.resource_type_json(&state.base_url))
+            .collect(),
+    ))
 }
 
 /// `GET /ResourceTypes/{name}`.
-pub async fn resource_type(State(state): State<SharedState>, Path(name): Path<String>) -> Result<ScimJson, ScimError> {
+pub async fn resource_type(
+    State(state): State<SharedState>,
+    Path(name): Path<String>,
+) -> Result<ScimJson, ScimError> {
     KINDS
         .iter()
         .find(|k| k.name().eq_ignore_ascii_case(&name))
         .map(|k| ScimJson::ok(k.resource_type_json(&state.base_url)))
-        .ok_or_else(|| ScimError::not_found(format!("no resource type \"{name}\"; there are User and Group")))
+        .ok_or_else(|| {
+            ScimError::not_found(format!(
+                "no resource type \"{name}\"; there are User and Group"
+            ))
+        })
 }
 
 /// `GET /Schemas`.
 pub async fn schemas(State(state): State<SharedState>) -> ScimJson {
-    ScimJson::ok(list_of(ALL_SCHEMAS.iter().map(|s| s.to_json(&state.base_url)).collect()))
+    ScimJson::ok(list_of(
+        ALL_SCHEMAS
+            .iter()
+            .map(|s| s.to_json(&state.base_url))
+            .collect(),
+    ))
 }
 
 /// `GET /Schemas/{id}`.
-pub async fn schema(State(state): State<SharedState>, Path(id): Path<String>) -> Result<ScimJson, ScimError> {
+pub async fn schema(
+    State(state): State<SharedState>,
+    Path(id): Path<String>,
+) -> Result<ScimJson, ScimError> {
     schema_by_id(&id)
         .map(|s| ScimJson::ok(s.to_json(&state.base_url)))
         .ok_or_else(|| ScimError::not_found(format!("no schema \"{id}\"")))

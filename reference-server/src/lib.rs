@@ -39,8 +39,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::sync::oneshot;
-use tower::Layer;
 use tokio::task::JoinHandle;
+use tower::Layer;
 
 pub use config::{Profile, ServerConfig};
 use errors::ServerError;
@@ -126,17 +126,25 @@ pub async fn spawn(config: ServerConfig) -> Result<RunningServer, ServerError> {
             path: "(policy)".into(),
             reason,
         })?;
-    let state = Arc::new(AppState::new(&config, base_url.clone(), token.clone(), policy));
+    let state = Arc::new(AppState::new(
+        &config,
+        base_url.clone(),
+        token.clone(),
+        policy,
+    ));
     // Trailing slashes (`/Users/`) are trimmed before routing, as many clients add them.
     let app = tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash()
         .layer(router::router(state.clone(), &base_path));
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, axum::ServiceExt::<axum::extract::Request>::into_make_service(app))
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await
+        axum::serve(
+            listener,
+            axum::ServiceExt::<axum::extract::Request>::into_make_service(app),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = rx.await;
+        })
+        .await
     });
     Ok(RunningServer {
         base_url,

@@ -86,12 +86,18 @@ impl ListQuery {
                 match value {
                     Value::String(s) => Ok(s.clone()),
                     Value::Number(n) => Ok(n.to_string()),
-                    _ => Err(ScimError::invalid_value(format!("{key} has the wrong type"))),
+                    _ => Err(ScimError::invalid_value(format!(
+                        "{key} has the wrong type"
+                    ))),
                 }
             };
             let names = || -> Vec<String> {
                 match value {
-                    Value::Array(a) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+                    Value::Array(a) => a
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect(),
                     Value::String(s) => split_list(s),
                     _ => Vec::new(),
                 }
@@ -157,7 +163,10 @@ fn user_name_eq(f: &Filter) -> Option<&str> {
             path,
             op: CompareOp::Eq,
             value: CompValue::Str(v),
-        } if path.urn.is_none() && path.sub_attr.is_none() && path.attr.eq_ignore_ascii_case("userName") => {
+        } if path.urn.is_none()
+            && path.sub_attr.is_none()
+            && path.attr.eq_ignore_ascii_case("userName") =>
+        {
             Some(v)
         }
         _ => None,
@@ -215,9 +224,7 @@ pub fn select<'s>(
     faults: &crate::faults::Faults,
 ) -> Result<Vec<&'s Record>, ScimError> {
     let hidden = |r: &Record| {
-        kind == ResourceKind::User
-            && faults.has(Fault::DeactivatedUsersHidden)
-            && r.is_inactive()
+        kind == ResourceKind::User && faults.has(Fault::DeactivatedUsersHidden) && r.is_inactive()
     };
     let mut records: Vec<&Record> = match &query.filter {
         None => store.iter(kind).filter(|r| !hidden(r)).collect(),
@@ -239,10 +246,7 @@ pub fn select<'s>(
             candidates
                 .into_iter()
                 .filter(|r| !hidden(r) && filter::matches(&f, &view(store, kind, r, derived), kind))
-                .filter(|r| {
-                    exact_user_name
-                        .is_none_or(|v| r.name == v)
-                })
+                .filter(|r| exact_user_name.is_none_or(|v| r.name == v))
                 .collect()
         }
     };
@@ -259,17 +263,18 @@ pub fn select<'s>(
             .into_iter()
             .map(|r| {
                 let v = view(store, kind, r, reads_derived(&path));
-                (filter::values_at(&v, &path, kind).first().map(|x| (*x).clone()), r)
+                (
+                    filter::values_at(&v, &path, kind)
+                        .first()
+                        .map(|x| (*x).clone()),
+                    r,
+                )
             })
             .collect();
         // sort_by is stable: equal keys keep insertion order.
         keyed.sort_by(|(a, _), (b, _)| {
             let o = compare_keys(a.as_ref(), b.as_ref(), case_exact);
-            if query.descending {
-                o.reverse()
-            } else {
-                o
-            }
+            if query.descending { o.reverse() } else { o }
         });
         records = keyed.into_iter().map(|(_, r)| r).collect();
     }

@@ -3,7 +3,11 @@
 use clap::Parser;
 
 #[derive(Debug, Parser)]
-#[command(name = "okscim-reference-server", version, about = "The okscim reference SCIM 2.0 server")]
+#[command(
+    name = "okscim-reference-server",
+    version,
+    about = "The okscim reference SCIM 2.0 server"
+)]
 struct Cli {
     #[command(flatten)]
     serve: okscim_reference_server::cli::ServeArgs,

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::filter::AttrPath;
-use crate::schema::{Returned, ResourceKind};
+use crate::schema::{ResourceKind, Returned};
 
 /// Which attributes a response carries.
 #[derive(Debug, Default, Clone)]
@@ -28,7 +28,11 @@ pub fn parse_attr_path(text: &str) -> AttrPath {
         Some((a, s)) => (a.to_string(), Some(s.to_string())),
         None => (rest.to_string(), None),
     };
-    AttrPath { urn, attr, sub_attr }
+    AttrPath {
+        urn,
+        attr,
+        sub_attr,
+    }
 }
 
 /// Finds a key case-insensitively.
@@ -89,14 +93,22 @@ impl Projection {
 fn container_key(path: &AttrPath, kind: ResourceKind) -> (Option<String>, String) {
     match &path.urn {
         Some(urn) if !urn.eq_ignore_ascii_case(kind.core_schema().id) => {
-            let ext = kind.extension(urn).map(|s| s.id.to_string()).unwrap_or(urn.clone());
+            let ext = kind
+                .extension(urn)
+                .map(|s| s.id.to_string())
+                .unwrap_or(urn.clone());
             (Some(ext), path.attr.clone())
         }
         _ => (None, path.attr.clone()),
     }
 }
 
-fn copy_path(src: &Map<String, Value>, dst: &mut Map<String, Value>, path: &AttrPath, kind: ResourceKind) {
+fn copy_path(
+    src: &Map<String, Value>,
+    dst: &mut Map<String, Value>,
+    path: &AttrPath,
+    kind: ResourceKind,
+) {
     let (ext, attr) = container_key(path, kind);
     // A bare extension URN (`attributes=urn:…:enterprise:2.0:User`) selects the whole extension.
     let whole_extension = format!("{}:{}", path.urn.as_deref().unwrap_or(""), path.attr);
@@ -112,14 +124,20 @@ fn copy_path(src: &Map<String, Value>, dst: &mut Map<String, Value>, path: &Attr
     let (src_obj, dst_obj) = match &ext {
         Some(urn) => {
             let Some(k) = key_of(src, urn) else { return };
-            let Some(Value::Object(inner)) = src.get(&k) else { return };
+            let Some(Value::Object(inner)) = src.get(&k) else {
+                return;
+            };
             let entry = dst.entry(k).or_insert_with(|| Value::Object(Map::new()));
-            let Value::Object(dst_inner) = entry else { return };
+            let Value::Object(dst_inner) = entry else {
+                return;
+            };
             (inner, dst_inner)
         }
         None => (src, dst),
     };
-    let Some(k) = key_of(src_obj, &attr) else { return };
+    let Some(k) = key_of(src_obj, &attr) else {
+        return;
+    };
     let Some(value) = src_obj.get(&k) else { return };
     match &path.sub_attr {
         None => {
@@ -142,7 +160,9 @@ fn copy_path(src: &Map<String, Value>, dst: &mut Map<String, Value>, path: &Attr
             };
             match (dst_obj.get_mut(&k), picked) {
                 (Some(Value::Object(existing)), Value::Object(new)) => existing.extend(new),
-                (Some(Value::Array(existing)), Value::Array(new)) if existing.len() == new.len() => {
+                (Some(Value::Array(existing)), Value::Array(new))
+                    if existing.len() == new.len() =>
+                {
                     for (e, n) in existing.iter_mut().zip(new) {
                         if let (Value::Object(e), Value::Object(n)) = (e, n) {
                             e.extend(n);
@@ -157,7 +177,12 @@ fn copy_path(src: &Map<String, Value>, dst: &mut Map<String, Value>, path: &Attr
     }
 }
 
-fn remove_path(map: &mut Map<String, Value>, path: &AttrPath, kind: ResourceKind, always: &dyn Fn(&str) -> bool) {
+fn remove_path(
+    map: &mut Map<String, Value>,
+    path: &AttrPath,
+    kind: ResourceKind,
+    always: &dyn Fn(&str) -> bool,
+) {
     let (ext, attr) = container_key(path, kind);
     let obj = match &ext {
         Some(urn) => {
@@ -225,12 +250,18 @@ mod tests {
             vec![],
         );
         let v = p.apply(user(), ResourceKind::User);
-        assert_eq!(v["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"], json!({"department": "D"}));
+        assert_eq!(
+            v["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+            json!({"department": "D"})
+        );
     }
 
     #[test]
     fn excluded_attributes_never_drop_id() {
-        let p = Projection::new(vec![], vec!["id".into(), "emails".into(), "name.familyName".into()]);
+        let p = Projection::new(
+            vec![],
+            vec!["id".into(), "emails".into(), "name.familyName".into()],
+        );
         let v = p.apply(user(), ResourceKind::User);
         assert_eq!(v["id"], "1");
         assert!(v.get("emails").is_none());

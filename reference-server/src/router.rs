@@ -1,8 +1,8 @@
 //! The routes and the middleware around them.
 
 use axum::Router;
-use axum::middleware::from_fn_with_state;
 use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
 use axum::routing::{any, get, post};
 
 use crate::errors::ScimError;
@@ -23,7 +23,8 @@ fn resource_routes(kind: ResourceKind) -> Router<SharedState> {
     Router::new()
         .route(
             &collection,
-            get(move |s, q| handlers::list(s, kind, q)).post(move |s, b| handlers::create(s, kind, b)),
+            get(move |s, q| handlers::list(s, kind, q))
+                .post(move |s, b| handlers::create(s, kind, b)),
         )
         .route(&search, post(move |s, b| handlers::search(s, kind, b)))
         .route(
@@ -41,7 +42,10 @@ pub fn router(state: SharedState, base_path: &str) -> Router {
         .merge(resource_routes(ResourceKind::Group))
         .route_layer(from_fn_with_state(state.clone(), require_token));
     let discovery = Router::new()
-        .route("/ServiceProviderConfig", get(discovery::service_provider_config))
+        .route(
+            "/ServiceProviderConfig",
+            get(discovery::service_provider_config),
+        )
         .route("/ResourceTypes", get(discovery::resource_types))
         .route("/ResourceTypes/{name}", get(discovery::resource_type))
         .route("/Schemas", get(discovery::schemas))
@@ -58,7 +62,10 @@ pub fn router(state: SharedState, base_path: &str) -> Router {
         Router::new().nest(base_path, scim)
     };
     let admin = Router::new()
-        .route("/admin/policy", get(tailnet::get_policy).put(tailnet::put_policy))
+        .route(
+            "/admin/policy",
+            get(tailnet::get_policy).put(tailnet::put_policy),
+        )
         .route("/admin/policy/problems", get(tailnet::get_problems))
         .route("/admin/policy/check", post(tailnet::check))
         .route("/admin/groups", get(tailnet::groups))

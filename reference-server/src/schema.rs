@@ -10,7 +10,8 @@ pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 /// URN of the core Group schema.
 pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 /// URN of the enterprise User extension.
-pub const ENTERPRISE_USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub const ENTERPRISE_USER_SCHEMA: &str =
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 /// URN of the ListResponse message.
 pub const LIST_RESPONSE_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 /// URN of the PatchOp message.
@@ -246,7 +247,11 @@ macro_rules! multi_subs {
     ($value_kind:expr, $types:expr) => {
         &[
             attr("value", $value_kind, "The attribute's significant value."),
-            attr("display", Str, "A human-readable name, primarily for display."),
+            attr(
+                "display",
+                Str,
+                "A human-readable name, primarily for display.",
+            ),
             attr("type", Str, "A label indicating the attribute's function.").canon($types),
             attr(
                 "primary",
@@ -259,12 +264,21 @@ macro_rules! multi_subs {
 
 /// Attributes every resource carries (RFC 7643 §3.1).
 pub const COMMON_ATTRIBUTES: &[AttributeDef] = &[
-    attr("id", Str, "Unique identifier assigned by the service provider.")
-        .case_exact()
-        .mutability(ReadOnly)
-        .returned(Returned::Always)
-        .unique(),
-    attr("externalId", Str, "Identifier assigned by the provisioning client.").case_exact(),
+    attr(
+        "id",
+        Str,
+        "Unique identifier assigned by the service provider.",
+    )
+    .case_exact()
+    .mutability(ReadOnly)
+    .returned(Returned::Always)
+    .unique(),
+    attr(
+        "externalId",
+        Str,
+        "Identifier assigned by the provisioning client.",
+    )
+    .case_exact(),
     attr("meta", Complex, "Resource metadata.")
         .mutability(ReadOnly)
         .subs(&[
@@ -272,8 +286,12 @@ pub const COMMON_ATTRIBUTES: &[AttributeDef] = &[
                 .case_exact()
                 .mutability(ReadOnly),
             attr("created", DateTime, "When the resource was added.").mutability(ReadOnly),
-            attr("lastModified", DateTime, "When the resource was last changed.")
-                .mutability(ReadOnly),
+            attr(
+                "lastModified",
+                DateTime,
+                "When the resource was last changed.",
+            )
+            .mutability(ReadOnly),
             attr("location", Reference, "The URI of the resource.")
                 .case_exact()
                 .mutability(ReadOnly)
@@ -285,9 +303,13 @@ pub const COMMON_ATTRIBUTES: &[AttributeDef] = &[
 ];
 
 const USER_ATTRIBUTES: &[AttributeDef] = &[
-    attr("userName", Str, "Unique identifier for the User, used to sign in.")
-        .required()
-        .unique(),
+    attr(
+        "userName",
+        Str,
+        "Unique identifier for the User, used to sign in.",
+    )
+    .required()
+    .unique(),
     attr("name", Complex, "The components of the user's real name.").subs(&[
         attr("formatted", Str, "The full name, formatted for display."),
         attr("familyName", Str, "The family name."),
@@ -296,18 +318,39 @@ const USER_ATTRIBUTES: &[AttributeDef] = &[
         attr("honorificPrefix", Str, "The honorific prefix(es)."),
         attr("honorificSuffix", Str, "The honorific suffix(es)."),
     ]),
-    attr("displayName", Str, "The name of the User, suitable for display."),
+    attr(
+        "displayName",
+        Str,
+        "The name of the User, suitable for display.",
+    ),
     attr("nickName", Str, "The casual way to address the user."),
-    attr("profileUrl", Reference, "A URI of the user's online profile.").refs(&["external"]),
+    attr(
+        "profileUrl",
+        Reference,
+        "A URI of the user's online profile.",
+    )
+    .refs(&["external"]),
     attr("title", Str, "The user's title."),
     attr("userType", Str, "The relationship to the organization."),
-    attr("preferredLanguage", Str, "The preferred written or spoken language."),
-    attr("locale", Str, "The default location, for localizing output."),
+    attr(
+        "preferredLanguage",
+        Str,
+        "The preferred written or spoken language.",
+    ),
+    attr(
+        "locale",
+        Str,
+        "The default location, for localizing output.",
+    ),
     attr("timezone", Str, "The time zone, in IANA format."),
     attr("active", Boolean, "The user's administrative status."),
-    attr("password", Str, "The user's cleartext password; never returned.")
-        .mutability(WriteOnly)
-        .returned(Returned::Never),
+    attr(
+        "password",
+        Str,
+        "The user's cleartext password; never returned.",
+    )
+    .mutability(WriteOnly)
+    .returned(Returned::Never),
     attr("emails", Complex, "Email addresses.")
         .multi()
         .subs(multi_subs!(Str, TYPE_WORK_HOME_OTHER)),
@@ -339,28 +382,36 @@ const USER_ATTRIBUTES: &[AttributeDef] = &[
                 .canon(TYPE_WORK_HOME_OTHER),
             attr("primary", Boolean, "Whether this is the primary address."),
         ]),
-    attr("groups", Complex, "The groups the user belongs to; managed through Group resources.")
-        .multi()
-        .mutability(ReadOnly)
-        .subs(&[
-            attr("value", Str, "The id of the group.").mutability(ReadOnly),
-            attr("$ref", Reference, "The URI of the group.")
-                .mutability(ReadOnly)
-                .refs(&["User", "Group"]),
-            attr("display", Str, "The name of the group.").mutability(ReadOnly),
-            attr("type", Str, "direct or indirect membership.")
-                .mutability(ReadOnly)
-                .canon(&["direct", "indirect"]),
-        ]),
+    attr(
+        "groups",
+        Complex,
+        "The groups the user belongs to; managed through Group resources.",
+    )
+    .multi()
+    .mutability(ReadOnly)
+    .subs(&[
+        attr("value", Str, "The id of the group.").mutability(ReadOnly),
+        attr("$ref", Reference, "The URI of the group.")
+            .mutability(ReadOnly)
+            .refs(&["User", "Group"]),
+        attr("display", Str, "The name of the group.").mutability(ReadOnly),
+        attr("type", Str, "direct or indirect membership.")
+            .mutability(ReadOnly)
+            .canon(&["direct", "indirect"]),
+    ]),
     attr("entitlements", Complex, "Entitlements of the user.")
         .multi()
         .subs(multi_subs!(Str, &[])),
     attr("roles", Complex, "Roles of the user.")
         .multi()
         .subs(multi_subs!(Str, &[])),
-    attr("x509Certificates", Complex, "X.509 certificates of the user.")
-        .multi()
-        .subs(multi_subs!(Binary, &[])),
+    attr(
+        "x509Certificates",
+        Complex,
+        "X.509 certificates of the user.",
+    )
+    .multi()
+    .subs(multi_subs!(Binary, &[])),
 ];
 
 const GROUP_ATTRIBUTES: &[AttributeDef] = &[
@@ -609,7 +660,13 @@ mod tests {
             .unwrap();
         assert!(r.in_extension);
         assert!(ResourceKind::Group.resolve(None, "userName").is_none());
-        assert!(ResourceKind::Group.resolve(None, "ID").unwrap().def.case_exact);
+        assert!(
+            ResourceKind::Group
+                .resolve(None, "ID")
+                .unwrap()
+                .def
+                .case_exact
+        );
     }
 
     #[test]

@@ -36,7 +36,12 @@ pub type SharedState = Arc<AppState>;
 
 impl AppState {
     /// State for a server at `base_url`.
-    pub fn new(config: &ServerConfig, base_url: String, token: String, policy: Option<Policy>) -> Self {
+    pub fn new(
+        config: &ServerConfig,
+        base_url: String,
+        token: String,
+        policy: Option<Policy>,
+    ) -> Self {
         let store_policy = StorePolicy {
             case_sensitive_user_names: config.faults.has(Fault::FilterUsernameCaseSensitive),
             allow_duplicate_user_names: config.faults.has(Fault::DuplicateCreateAllowed),

@@ -128,7 +128,6 @@ pub struct Store {
     next_seq: u64,
 }
 
-
 fn fold(s: &str) -> String {
     s.to_lowercase()
 }
@@ -194,7 +193,12 @@ impl Store {
     pub fn lookup_eq(&self, kind: ResourceKind, attr: &str, value: &str) -> Option<Vec<&Record>> {
         if kind == ResourceKind::User && attr == "externalId" {
             let ids = self.user_external_ids.get(value);
-            return Some(ids.into_iter().flatten().filter_map(|id| self.get(kind, id)).collect());
+            return Some(
+                ids.into_iter()
+                    .flatten()
+                    .filter_map(|id| self.get(kind, id))
+                    .collect(),
+            );
         }
         let id = match (kind, attr) {
             (_, "id") => Some(value.to_string()),
@@ -239,7 +243,12 @@ impl Store {
         })
     }
 
-    fn check_unique(&self, kind: ResourceKind, data: &Value, own_id: Option<&str>) -> Result<(), ScimError> {
+    fn check_unique(
+        &self,
+        kind: ResourceKind,
+        data: &Value,
+        own_id: Option<&str>,
+    ) -> Result<(), ScimError> {
         if kind == ResourceKind::User && self.policy.allow_duplicate_user_names {
             return Ok(());
         }
@@ -330,7 +339,11 @@ impl Store {
     }
 
     /// Stores a new resource: assigns `id`, enforces uniqueness.
-    pub fn insert(&mut self, kind: ResourceKind, mut attrs: Map<String, Value>) -> Result<&Record, ScimError> {
+    pub fn insert(
+        &mut self,
+        kind: ResourceKind,
+        mut attrs: Map<String, Value>,
+    ) -> Result<&Record, ScimError> {
         let id = uuid::Uuid::new_v4().to_string();
         attrs.remove("meta");
         attrs.insert("id".into(), json!(id));
@@ -358,7 +371,12 @@ impl Store {
 
     /// Replaces the attributes of an existing resource, keeping `id`, the creation time and the
     /// position; bumps the version.
-    pub fn replace(&mut self, kind: ResourceKind, id: &str, mut attrs: Map<String, Value>) -> Result<&Record, ScimError> {
+    pub fn replace(
+        &mut self,
+        kind: ResourceKind,
+        id: &str,
+        mut attrs: Map<String, Value>,
+    ) -> Result<&Record, ScimError> {
         let Some(old) = self.table(kind).get(id) else {
             return Err(not_found(kind, id));
         };
@@ -448,7 +466,10 @@ fn hot_fields(kind: ResourceKind, data: &Value) -> (String, Option<bool>) {
         ResourceKind::Group => "displayName",
     };
     (
-        data.get(attr).and_then(Value::as_str).unwrap_or_default().to_string(),
+        data.get(attr)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
         data.get("active").and_then(Value::as_bool),
     )
 }
@@ -482,15 +503,23 @@ mod tests {
     fn user_names_are_unique_case_insensitively_and_indexed() {
         let mut s = Store::new("http://h/scim/v2", StorePolicy::default());
         let id = s
-            .insert(ResourceKind::User, attrs(json!({"userName": "Alice@X.com"})))
+            .insert(
+                ResourceKind::User,
+                attrs(json!({"userName": "Alice@X.com"})),
+            )
             .unwrap()
             .id
             .clone();
         let err = s
-            .insert(ResourceKind::User, attrs(json!({"userName": "alice@x.COM"})))
+            .insert(
+                ResourceKind::User,
+                attrs(json!({"userName": "alice@x.COM"})),
+            )
             .unwrap_err();
         assert_eq!(err.status.as_u16(), 409);
-        let hits = s.lookup_eq(ResourceKind::User, "userName", "ALICE@x.com").unwrap();
+        let hits = s
+            .lookup_eq(ResourceKind::User, "userName", "ALICE@x.com")
+            .unwrap();
         assert_eq!(hits[0].id, id);
         assert_eq!(hits[0].data()["userName"], "Alice@X.com");
     }
@@ -513,13 +542,22 @@ mod tests {
             .clone();
         assert_eq!(s.groups_of(&u), vec![(g.as_str(), "g")]);
         s.delete(ResourceKind::User, &u).unwrap();
-        assert_eq!(s.get(ResourceKind::Group, &g).unwrap().data()["members"], json!([]));
+        assert_eq!(
+            s.get(ResourceKind::Group, &g).unwrap().data()["members"],
+            json!([])
+        );
         let u2 = s
             .insert(ResourceKind::User, attrs(json!({"userName": "u2"})))
             .unwrap()
             .id
             .clone();
-        let mut ga = s.get(ResourceKind::Group, &g).unwrap().data().as_object().cloned().unwrap();
+        let mut ga = s
+            .get(ResourceKind::Group, &g)
+            .unwrap()
+            .data()
+            .as_object()
+            .cloned()
+            .unwrap();
         ga.insert("members".into(), json!([{"value": u2}]));
         s.replace(ResourceKind::Group, &g, ga).unwrap();
         assert_eq!(s.groups_of(&u2).len(), 1);

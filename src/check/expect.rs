@@ -44,7 +44,11 @@ pub fn contains(actual: &Value, expected: &Value) -> bool {
         (Value::Array(a), Value::Array(e)) => {
             let mut used = vec![false; a.len()];
             e.iter().all(|ev| {
-                match a.iter().enumerate().find(|(i, av)| !used[*i] && contains(av, ev)) {
+                match a
+                    .iter()
+                    .enumerate()
+                    .find(|(i, av)| !used[*i] && contains(av, ev))
+                {
                     Some((i, _)) => {
                         used[i] = true;
                         true
@@ -59,7 +63,11 @@ pub fn contains(actual: &Value, expected: &Value) -> bool {
 }
 
 fn same_multiset(actual: &[Value], expected: &[Value]) -> bool {
-    actual.len() == expected.len() && contains(&Value::Array(actual.to_vec()), &Value::Array(expected.to_vec()))
+    actual.len() == expected.len()
+        && contains(
+            &Value::Array(actual.to_vec()),
+            &Value::Array(expected.to_vec()),
+        )
 }
 
 /// Judges `exchange` against `expectations`.
@@ -76,7 +84,10 @@ pub fn judge_expectations(expectations: &Expectations, exchange: &Exchange) -> V
         out.push(STATUS.judge(
             status.is_some_and(|s| expectations.status.contains(&s)),
             wanted,
-            status.map_or_else(|| exchange.error.clone().unwrap_or_default(), |s| s.to_string()),
+            status.map_or_else(
+                || exchange.error.clone().unwrap_or_default(),
+                |s| s.to_string(),
+            ),
         ));
     }
     let body = exchange.json();
@@ -90,7 +101,9 @@ pub fn judge_expectations(expectations: &Expectations, exchange: &Exchange) -> V
     for (path, expected) in &expectations.jsonpath {
         let actual = match JsonPath::parse(path) {
             Err(e) => Err(format!("invalid JSONPath: {e}")),
-            Ok(p) => Ok(body.map(|b| p.query(b).all().into_iter().cloned().collect::<Vec<_>>()).unwrap_or_default()),
+            Ok(p) => Ok(body
+                .map(|b| p.query(b).all().into_iter().cloned().collect::<Vec<_>>())
+                .unwrap_or_default()),
         };
         let (passed, actual_text) = match actual {
             Err(e) => (false, e),
@@ -114,9 +127,15 @@ pub fn judge_expectations(expectations: &Expectations, exchange: &Exchange) -> V
     for (name, expected) in &expectations.headers {
         let actual = exchange.response.as_ref().and_then(|r| r.header(name));
         let passed = actual.is_some_and(|a| {
-            a == expected || a.to_ascii_lowercase().starts_with(&format!("{};", expected.to_ascii_lowercase()))
+            a == expected
+                || a.to_ascii_lowercase()
+                    .starts_with(&format!("{};", expected.to_ascii_lowercase()))
         });
-        out.push(HEADER.judge(passed, format!("{name}: {expected}"), actual.map_or_else(|| "absent".to_string(), str::to_string)));
+        out.push(HEADER.judge(
+            passed,
+            format!("{name}: {expected}"),
+            actual.map_or_else(|| "absent".to_string(), str::to_string),
+        ));
     }
     out
 }
@@ -128,7 +147,10 @@ mod tests {
 
     #[test]
     fn subset_matching() {
-        assert!(contains(&json!({"a": 1, "b": {"c": 2, "d": 3}}), &json!({"b": {"c": 2}})));
+        assert!(contains(
+            &json!({"a": 1, "b": {"c": 2, "d": 3}}),
+            &json!({"b": {"c": 2}})
+        ));
         assert!(!contains(&json!({"a": 1}), &json!({"a": "1"})));
         assert!(contains(&json!([{"v": 1}, {"v": 2}]), &json!([{"v": 2}])));
         assert!(!contains(&json!([{"v": 1}]), &json!([{"v": 1}, {"v": 1}])));

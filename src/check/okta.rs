@@ -11,12 +11,18 @@ use crate::okta::Purpose;
 
 const ERROR_URN: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 
-const REACHABLE: Check = Check::okta("okta.reachable", "Okta closes a request after 60 s without an answer (okta-wire.md §4.3)");
+const REACHABLE: Check = Check::okta(
+    "okta.reachable",
+    "Okta closes a request after 60 s without an answer (okta-wire.md §4.3)",
+);
 const ERROR_BODY: Check = Check::okta(
     "okta.error-body",
     "Okta parses error bodies as SCIM Error JSON and shows `detail` to the admin (okta-wire.md §1.0, §3.9)",
 );
-const LIST_STATUS: Check = Check::okta("okta.list.status", "Okta SCIM 2.0 reference: list calls answer 200 (okta-wire.md §1.1, §1.2)");
+const LIST_STATUS: Check = Check::okta(
+    "okta.list.status",
+    "Okta SCIM 2.0 reference: list calls answer 200 (okta-wire.md §1.1, §1.2)",
+);
 const LIST_JSON: Check = Check::okta(
     "okta.list.body",
     "an empty body, null or a bare [] fails with \"No results for users returned\" (okta-wire.md §1.1, KB-TEST)",
@@ -25,37 +31,71 @@ const LIST_INTEGERS: Check = Check::okta(
     "okta.list.integer-counts",
     "totalResults, startIndex and itemsPerPage must be JSON integers (okta-wire.md §1.0, §3.12)",
 );
-const LIST_RESOURCES: Check = Check::okta("okta.list.resources", "a ListResponse carries a Resources array (okta-wire.md §1.2)");
+const LIST_RESOURCES: Check = Check::okta(
+    "okta.list.resources",
+    "a ListResponse carries a Resources array (okta-wire.md §1.2)",
+);
 const FIND_MATCH: Check = Check::okta(
     "okta.find.match",
     "the filter answer is the user Okta asked for, or nothing; Okta links the first result (okta-wire.md §1.3)",
 );
-const FIND_UNIQUE: Check = Check::okta("okta.find.unique", "an eq filter on a unique attribute finds at most one resource (RFC 7643 §4.1.1)").advisory();
-const CREATE_STATUS: Check = Check::okta("okta.create.status", "Okta expects 201 Created (okta-wire.md §1.3; SPEC test step 11)");
+const FIND_UNIQUE: Check = Check::okta(
+    "okta.find.unique",
+    "an eq filter on a unique attribute finds at most one resource (RFC 7643 §4.1.1)",
+)
+.advisory();
+const CREATE_STATUS: Check = Check::okta(
+    "okta.create.status",
+    "Okta expects 201 Created (okta-wire.md §1.3; SPEC test step 11)",
+);
 const CREATE_BODY: Check = Check::okta(
     "okta.create.body",
     "an empty create response fails the task: \"Create new user returned empty user\" (okta-wire.md §1.3)",
 );
-const CREATE_ID: Check = Check::okta("okta.create.id", "Okta stores the returned id and addresses the resource by it (okta-wire.md §1.3)");
+const CREATE_ID: Check = Check::okta(
+    "okta.create.id",
+    "Okta stores the returned id and addresses the resource by it (okta-wire.md §1.3)",
+);
 const CREATE_USER_NAME: Check = Check::okta(
     "okta.create.user-name-echoed",
     "userName is echoed exactly as sent, case preserved (SPEC test step 11, okta-wire.md §3.15)",
 );
-const CREATE_ACTIVE: Check = Check::okta("okta.create.active", "the created user is active (SPEC test step 11)");
-const CREATE_NAME: Check = Check::okta("okta.create.name", "name.givenName and name.familyName equal the values sent (SPEC test step 11)");
+const CREATE_ACTIVE: Check = Check::okta(
+    "okta.create.active",
+    "the created user is active (SPEC test step 11)",
+);
+const CREATE_NAME: Check = Check::okta(
+    "okta.create.name",
+    "name.givenName and name.familyName equal the values sent (SPEC test step 11)",
+);
 const READ_STATUS: Check = Check::okta(
     "okta.read.status",
     "Okta reads the resource before every PUT; deactivated users stay readable (okta-wire.md §1.4, §3.16)",
 );
-const READ_ID: Check = Check::okta("okta.read.id", "the resource read is the one asked for (SPEC test step 3)");
-const READ_ACTIVE: Check = Check::okta("okta.read.active", "a user always carries `active` (CRUD test steps 11 and 19, okta-wire.md §3.16)");
-const PUT_STATUS: Check = Check::okta("okta.put.status", "Okta expects 200 and the updated resource (okta-wire.md §1.4)");
-const PATCH_STATUS: Check = Check::okta("okta.patch.status", "Okta accepts 200 with the resource or 204 (okta-wire.md §1.5, §1.10)");
+const READ_ID: Check = Check::okta(
+    "okta.read.id",
+    "the resource read is the one asked for (SPEC test step 3)",
+);
+const READ_ACTIVE: Check = Check::okta(
+    "okta.read.active",
+    "a user always carries `active` (CRUD test steps 11 and 19, okta-wire.md §3.16)",
+);
+const PUT_STATUS: Check = Check::okta(
+    "okta.put.status",
+    "Okta expects 200 and the updated resource (okta-wire.md §1.4)",
+);
+const PATCH_STATUS: Check = Check::okta(
+    "okta.patch.status",
+    "Okta accepts 200 with the resource or 204 (okta-wire.md §1.5, §1.10)",
+);
 const ACTIVE_APPLIED: Check = Check::okta(
     "okta.active.applied",
     "the answer to a deactivate or reactivate shows the new `active` (CRUD test steps 11 and 15)",
 );
-const DELETE_STATUS: Check = Check::okta("okta.delete.status", "Okta expects 204 No Content (okta-wire.md §1.13)");
+const DELETE_STATUS: Check = Check::okta(
+    "okta.delete.status",
+    "Okta expects 204 No Content (okta-wire.md §1.13)",
+);
 
 fn status_text(e: &Exchange) -> String {
     match (&e.response, &e.error) {
@@ -71,7 +111,10 @@ fn short(v: Option<&Value>) -> String {
         Some(v) => {
             let s = v.to_string();
             if s.len() > 120 {
-                format!("{}…", &s[..s.char_indices().take_while(|(i, _)| *i < 120).count()])
+                format!(
+                    "{}…",
+                    &s[..s.char_indices().take_while(|(i, _)| *i < 120).count()]
+                )
             } else {
                 s
             }
@@ -93,7 +136,9 @@ pub fn judge_okta(purpose: &Purpose, exchange: &Exchange) -> Vec<CheckOutcome> {
             b.get("schemas")
                 .and_then(Value::as_array)
                 .is_some_and(|s| s.iter().any(|u| u == ERROR_URN))
-                && b.get("detail").and_then(Value::as_str).is_some_and(|d| !d.is_empty())
+                && b.get("detail")
+                    .and_then(Value::as_str)
+                    .is_some_and(|d| !d.is_empty())
         });
         out.push(ERROR_BODY.judge(
             ok,
@@ -146,13 +191,21 @@ pub fn judge_okta(purpose: &Purpose, exchange: &Exchange) -> Vec<CheckOutcome> {
                         short(echoed),
                     ));
                     let active = b.get("active");
-                    out.push(CREATE_ACTIVE.judge(active == Some(&Value::Bool(true)), "true", short(active)));
+                    out.push(CREATE_ACTIVE.judge(
+                        active == Some(&Value::Bool(true)),
+                        "true",
+                        short(active),
+                    ));
                     let g = b.pointer("/name/givenName").and_then(Value::as_str);
                     let f = b.pointer("/name/familyName").and_then(Value::as_str);
                     out.push(CREATE_NAME.judge(
                         g == Some(given_name) && f == Some(family_name),
                         format!("{given_name:?} {family_name:?}"),
-                        format!("{} {}", short(b.pointer("/name/givenName")), short(b.pointer("/name/familyName"))),
+                        format!(
+                            "{} {}",
+                            short(b.pointer("/name/givenName")),
+                            short(b.pointer("/name/familyName"))
+                        ),
                     ));
                 }
             }
@@ -167,7 +220,11 @@ pub fn judge_okta(purpose: &Purpose, exchange: &Exchange) -> Vec<CheckOutcome> {
             out.push(READ_STATUS.judge(status == 200, "200", status.to_string()));
             if status == 200 {
                 let got = body.and_then(|b| b.get("id"));
-                out.push(READ_ID.judge(got.and_then(Value::as_str) == Some(id), format!("{id:?}"), short(got)));
+                out.push(READ_ID.judge(
+                    got.and_then(Value::as_str) == Some(id),
+                    format!("{id:?}"),
+                    short(got),
+                ));
                 if matches!(purpose, Purpose::ReadUser { .. }) {
                     let active = body.and_then(|b| b.get("active"));
                     out.push(READ_ACTIVE.judge(
@@ -186,16 +243,28 @@ pub fn judge_okta(purpose: &Purpose, exchange: &Exchange) -> Vec<CheckOutcome> {
             out.push(PUT_STATUS.judge(status == 200, "200", status.to_string()));
         }
         Purpose::SetUserActive { active, .. } => {
-            out.push(PATCH_STATUS.judge(status == 200 || status == 204, "200 or 204", status.to_string()));
+            out.push(PATCH_STATUS.judge(
+                status == 200 || status == 204,
+                "200 or 204",
+                status.to_string(),
+            ));
             if status == 200 {
                 judge_active_echo(body, *active, &mut out);
             }
         }
         Purpose::PatchGroup { .. } => {
-            out.push(PATCH_STATUS.judge(status == 200 || status == 204, "200 or 204", status.to_string()));
+            out.push(PATCH_STATUS.judge(
+                status == 200 || status == 204,
+                "200 or 204",
+                status.to_string(),
+            ));
         }
         Purpose::DeleteGroup { .. } => {
-            out.push(DELETE_STATUS.judge(status == 204 || status == 200, "204", status.to_string()));
+            out.push(DELETE_STATUS.judge(
+                status == 204 || status == 200,
+                "204",
+                status.to_string(),
+            ));
         }
         Purpose::Read | Purpose::Raw => {}
     }
@@ -240,19 +309,34 @@ fn judge_list<'a>(body: Option<&'a Value>, out: &mut Vec<CheckOutcome>) -> Optio
 fn judge_find(items: &[Value], attribute: &str, wanted: &str, out: &mut Vec<CheckOutcome>) {
     if let Some(first) = items.first() {
         let got = first.get(attribute).and_then(Value::as_str);
-        let has_id = first.get("id").and_then(Value::as_str).is_some_and(|s| !s.is_empty());
+        let has_id = first
+            .get("id")
+            .and_then(Value::as_str)
+            .is_some_and(|s| !s.is_empty());
         out.push(FIND_MATCH.judge(
             has_id && got.is_some_and(|g| g.eq_ignore_ascii_case(wanted)),
             format!("a resource with an id and {attribute} {wanted:?} (any case)"),
-            format!("id={} {attribute}={}", short(first.get("id")), short(first.get(attribute))),
+            format!(
+                "id={} {attribute}={}",
+                short(first.get("id")),
+                short(first.get(attribute))
+            ),
         ));
     }
-    out.push(FIND_UNIQUE.judge(items.len() <= 1, "at most 1 result", format!("{} results", items.len())));
+    out.push(FIND_UNIQUE.judge(
+        items.len() <= 1,
+        "at most 1 result",
+        format!("{} results", items.len()),
+    ));
 }
 
 fn judge_created(body: Option<&Value>, out: &mut Vec<CheckOutcome>) {
     let object = body.filter(|b| b.as_object().is_some_and(|o| !o.is_empty()));
-    out.push(CREATE_BODY.judge(object.is_some(), "the created resource as JSON", short(body)));
+    out.push(CREATE_BODY.judge(
+        object.is_some(),
+        "the created resource as JSON",
+        short(body),
+    ));
     if let Some(b) = object {
         let id = b.get("id");
         out.push(CREATE_ID.judge(
@@ -266,6 +350,10 @@ fn judge_created(body: Option<&Value>, out: &mut Vec<CheckOutcome>) {
 fn judge_active_echo(body: Option<&Value>, active: bool, out: &mut Vec<CheckOutcome>) {
     if let Some(b) = body.filter(|b| b.is_object()) {
         let got = b.get("active");
-        out.push(ACTIVE_APPLIED.judge(got == Some(&Value::Bool(active)), active.to_string(), short(got)));
+        out.push(ACTIVE_APPLIED.judge(
+            got == Some(&Value::Bool(active)),
+            active.to_string(),
+            short(got),
+        ));
     }
 }

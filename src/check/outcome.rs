@@ -92,7 +92,12 @@ impl Check {
     }
 
     /// An outcome: passed when `passed`.
-    pub(crate) fn judge(&self, passed: bool, expected: impl Into<String>, actual: impl Into<String>) -> CheckOutcome {
+    pub(crate) fn judge(
+        &self,
+        passed: bool,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> CheckOutcome {
         CheckOutcome {
             id: self.id,
             kind: self.kind,

@@ -8,19 +8,44 @@ use super::outcome::{Check, CheckOutcome};
 use crate::http::Exchange;
 use crate::okta::Purpose;
 
-const CONTENT_TYPE: Check = Check::rfc("rfc.content-type", "RFC 7644 §3.1, §8.1: SCIM bodies are application/scim+json");
-const JSON_BODY: Check = Check::rfc("rfc.json-body", "RFC 7644 §3.1: SCIM bodies are JSON").required();
-const ERROR_SCHEMA: Check = Check::rfc("rfc.error.schema", "RFC 7644 §3.12: errors carry the Error schema URN");
+const CONTENT_TYPE: Check = Check::rfc(
+    "rfc.content-type",
+    "RFC 7644 §3.1, §8.1: SCIM bodies are application/scim+json",
+);
+const JSON_BODY: Check =
+    Check::rfc("rfc.json-body", "RFC 7644 §3.1: SCIM bodies are JSON").required();
+const ERROR_SCHEMA: Check = Check::rfc(
+    "rfc.error.schema",
+    "RFC 7644 §3.12: errors carry the Error schema URN",
+);
 const ERROR_STATUS: Check = Check::rfc(
     "rfc.error.status",
     "RFC 7644 §3.12: `status` is the HTTP status as a JSON string (Okta's SPEC test compares \"401\", \"404\")",
 );
-const RESOURCE_SCHEMAS: Check = Check::rfc("rfc.resource.schemas", "RFC 7643 §3: every resource lists its schemas");
-const RESOURCE_META: Check = Check::rfc("rfc.resource.meta", "RFC 7643 §3.1: meta.resourceType and meta.location");
-const LOCATION: Check = Check::rfc("rfc.create.location", "RFC 7644 §3.3: 201 carries a Location header equal to meta.location");
-const LIST_SCHEMA: Check = Check::rfc("rfc.list.schema", "RFC 7644 §3.4.2: a ListResponse names its schema");
-const NO_PASSWORD: Check = Check::rfc("rfc.password.never-returned", "RFC 7643 §4.1.1: password is returned \"never\"");
-const ETAG: Check = Check::rfc("rfc.etag.version", "RFC 7644 §3.14: the ETag header equals meta.version");
+const RESOURCE_SCHEMAS: Check = Check::rfc(
+    "rfc.resource.schemas",
+    "RFC 7643 §3: every resource lists its schemas",
+);
+const RESOURCE_META: Check = Check::rfc(
+    "rfc.resource.meta",
+    "RFC 7643 §3.1: meta.resourceType and meta.location",
+);
+const LOCATION: Check = Check::rfc(
+    "rfc.create.location",
+    "RFC 7644 §3.3: 201 carries a Location header equal to meta.location",
+);
+const LIST_SCHEMA: Check = Check::rfc(
+    "rfc.list.schema",
+    "RFC 7644 §3.4.2: a ListResponse names its schema",
+);
+const NO_PASSWORD: Check = Check::rfc(
+    "rfc.password.never-returned",
+    "RFC 7643 §4.1.1: password is returned \"never\"",
+);
+const ETAG: Check = Check::rfc(
+    "rfc.etag.version",
+    "RFC 7644 §3.14: the ETag header equals meta.version",
+);
 
 const LIST_URN: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 const ERROR_URN: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
@@ -28,7 +53,10 @@ const ERROR_URN: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 fn schemas_contain(body: &Value, urn: &str) -> bool {
     body.get("schemas")
         .and_then(Value::as_array)
-        .is_some_and(|s| s.iter().any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(urn))))
+        .is_some_and(|s| {
+            s.iter()
+                .any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(urn)))
+        })
 }
 
 /// The rfc-kind checks for one exchange.
@@ -42,19 +70,35 @@ pub fn judge_rfc(purpose: &Purpose, exchange: &Exchange) -> Vec<CheckOutcome> {
         return out;
     }
     let media = response.media_type().unwrap_or_default();
-    out.push(CONTENT_TYPE.judge(
-        media == "application/scim+json",
-        "application/scim+json",
-        response.header("content-type").unwrap_or("absent").to_string(),
-    ));
+    out.push(
+        CONTENT_TYPE.judge(
+            media == "application/scim+json",
+            "application/scim+json",
+            response
+                .header("content-type")
+                .unwrap_or("absent")
+                .to_string(),
+        ),
+    );
     let Some(body) = &response.json else {
         if media.contains("json") {
-            out.push(JSON_BODY.judge(false, "a JSON body", format!("{:?}", response.body.chars().take(80).collect::<String>())));
+            out.push(JSON_BODY.judge(
+                false,
+                "a JSON body",
+                format!("{:?}", response.body.chars().take(80).collect::<String>()),
+            ));
         }
         return out;
     };
     if response.status >= 400 {
-        out.push(ERROR_SCHEMA.judge(schemas_contain(body, ERROR_URN), ERROR_URN, body.get("schemas").map_or("absent".into(), Value::to_string)));
+        out.push(
+            ERROR_SCHEMA.judge(
+                schemas_contain(body, ERROR_URN),
+                ERROR_URN,
+                body.get("schemas")
+                    .map_or("absent".into(), Value::to_string),
+            ),
+        );
         let status = body.get("status");
         out.push(ERROR_STATUS.judge(
             status.and_then(Value::as_str) == Some(response.status.to_string().as_str()),
@@ -63,8 +107,17 @@ pub fn judge_rfc(purpose: &Purpose, exchange: &Exchange) -> Vec<CheckOutcome> {
         ));
         return out;
     }
-    if purpose.expects_list() || (purpose == &Purpose::Raw && list_view(body).is_some_and(|v| v.total_results.is_some())) {
-        out.push(LIST_SCHEMA.judge(schemas_contain(body, LIST_URN), LIST_URN, body.get("schemas").map_or("absent".into(), Value::to_string)));
+    if purpose.expects_list()
+        || (purpose == &Purpose::Raw && list_view(body).is_some_and(|v| v.total_results.is_some()))
+    {
+        out.push(
+            LIST_SCHEMA.judge(
+                schemas_contain(body, LIST_URN),
+                LIST_URN,
+                body.get("schemas")
+                    .map_or("absent".into(), Value::to_string),
+            ),
+        );
         if let Some(items) = list_view(body).and_then(|v| v.items()) {
             for item in items {
                 judge_resource(item, &mut out);
@@ -83,7 +136,10 @@ pub fn judge_rfc(purpose: &Purpose, exchange: &Exchange) -> Vec<CheckOutcome> {
                 header.unwrap_or("absent").to_string(),
             ));
         }
-        if let (Some(tag), Some(version)) = (response.header("etag"), body.pointer("/meta/version").and_then(Value::as_str)) {
+        if let (Some(tag), Some(version)) = (
+            response.header("etag"),
+            body.pointer("/meta/version").and_then(Value::as_str),
+        ) {
             out.push(ETAG.judge(tag == version, version.to_string(), tag.to_string()));
         }
     }
@@ -92,13 +148,39 @@ pub fn judge_rfc(purpose: &Purpose, exchange: &Exchange) -> Vec<CheckOutcome> {
 
 fn judge_resource(resource: &Value, out: &mut Vec<CheckOutcome>) {
     let schemas = resource.get("schemas");
-    out.push(RESOURCE_SCHEMAS.judge(
-        schemas.and_then(Value::as_array).is_some_and(|s| !s.is_empty()),
-        "a non-empty schemas array",
-        schemas.map_or("absent".into(), Value::to_string),
+    out.push(
+        RESOURCE_SCHEMAS.judge(
+            schemas
+                .and_then(Value::as_array)
+                .is_some_and(|s| !s.is_empty()),
+            "a non-empty schemas array",
+            schemas.map_or("absent".into(), Value::to_string),
+        ),
+    );
+    let meta_ok = resource
+        .pointer("/meta/resourceType")
+        .and_then(Value::as_str)
+        .is_some()
+        && resource
+            .pointer("/meta/location")
+            .and_then(Value::as_str)
+            .is_some();
+    out.push(
+        RESOURCE_META.judge(
+            meta_ok,
+            "meta.resourceType and meta.location",
+            resource
+                .get("meta")
+                .map_or("absent".into(), Value::to_string),
+        ),
+    );
+    out.push(NO_PASSWORD.judge(
+        resource.get("password").is_none(),
+        "no password attribute",
+        if resource.get("password").is_some() {
+            "password present"
+        } else {
+            "absent"
+        },
     ));
-    let meta_ok = resource.pointer("/meta/resourceType").and_then(Value::as_str).is_some()
-        && resource.pointer("/meta/location").and_then(Value::as_str).is_some();
-    out.push(RESOURCE_META.judge(meta_ok, "meta.resourceType and meta.location", resource.get("meta").map_or("absent".into(), Value::to_string)));
-    out.push(NO_PASSWORD.judge(resource.get("password").is_none(), "no password attribute", if resource.get("password").is_some() { "password present" } else { "absent" }));
 }

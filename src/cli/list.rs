@@ -36,7 +36,11 @@ pub fn run(args: &ListArgs) -> u8 {
     let jobs = plan(&scenarios, &Selection::default(), args.profile);
     for job in &jobs {
         let tags = job.scenario.tags.join(",");
-        let skip = job.skip.as_deref().map(|s| format!("  (skipped: {s})")).unwrap_or_default();
+        let skip = job
+            .skip
+            .as_deref()
+            .map(|s| format!("  (skipped: {s})"))
+            .unwrap_or_default();
         println!(
             "{} [{}]  {}  {} steps  tags: {tags}{skip}",
             job.scenario.name,
@@ -45,6 +49,10 @@ pub fn run(args: &ListArgs) -> u8 {
             job.scenario.steps.len()
         );
     }
-    println!("{} scenario runs from {} files", jobs.len(), scenarios.len());
+    println!(
+        "{} scenario runs from {} files",
+        jobs.len(),
+        scenarios.len()
+    );
     exit::OK
 }

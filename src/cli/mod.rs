@@ -44,7 +44,10 @@ pub fn print_load_errors(e: crate::errors::LoadError) {
     for err in errors {
         eprintln!("{:?}", miette::Report::new(err));
     }
-    eprintln!("{n} problem{} in scenario files; nothing was run", if n == 1 { "" } else { "s" });
+    eprintln!(
+        "{n} problem{} in scenario files; nothing was run",
+        if n == 1 { "" } else { "s" }
+    );
 }
 
 /// Runs a parsed command line and returns the process exit code (see [`crate::exit`]).

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use okscim_reference_server::{Fault, Faults, Profile};
 
-use crate::exit;
 use crate::errors::HarnessError;
+use crate::exit;
 use crate::http::{Auth, Secret};
 use crate::okta::{AppKind, FilterEncoding, HeaderStyle, OktaOptions};
 use crate::report::TerminalReporter;
@@ -109,7 +109,9 @@ fn secret_from_env(var: &str) -> Result<Secret, String> {
     match std::env::var(var) {
         Ok(v) if !v.is_empty() => Ok(Secret::new(v)),
         Ok(_) => Err(format!("environment variable {var} is empty")),
-        Err(_) => Err(format!("environment variable {var} is not set (secrets are read from the environment only)")),
+        Err(_) => Err(format!(
+            "environment variable {var} is not set (secrets are read from the environment only)"
+        )),
     }
 }
 
@@ -126,7 +128,10 @@ impl TargetArgs {
         let spec = match &self.target {
             None => {
                 if self.token_env.is_some() || self.header_env.is_some() || self.basic.is_some() {
-                    return Err("auth flags need --target URL (the embedded server makes its own token)".into());
+                    return Err(
+                        "auth flags need --target URL (the embedded server makes its own token)"
+                            .into(),
+                    );
                 }
                 let faults: Faults = self
                     .faults
@@ -166,7 +171,9 @@ impl TargetArgs {
 }
 
 fn default_jobs() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
 }
 
 /// Runs `okscim run`; returns the exit code.
@@ -218,7 +225,10 @@ pub async fn run(args: &RunArgs) -> u8 {
         reconcile_after_push: !args.no_reconcile_after_push,
         ..OktaOptions::default()
     };
-    let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(target.curl_auth.clone(), args.verbose))];
+    let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(
+        target.curl_auth.clone(),
+        args.verbose,
+    ))];
     let snapshots = args.snapshots.as_ref().map(|dir| SnapshotSettings {
         dir: if dir.as_os_str().is_empty() {
             let profile = match target.profile {
@@ -229,7 +239,9 @@ pub async fn run(args: &RunArgs) -> u8 {
         } else {
             dir.clone()
         },
-        mode: args.update_snapshots.unwrap_or_else(UpdateMode::default_for_env),
+        mode: args
+            .update_snapshots
+            .unwrap_or_else(UpdateMode::default_for_env),
     });
     let result = run_jobs(
         jobs,
@@ -242,8 +254,12 @@ pub async fn run(args: &RunArgs) -> u8 {
     )
     .await;
     if let Some(path) = &args.junit {
-        let written = crate::report::junit_xml(&result)
-            .and_then(|xml| std::fs::write(path, xml).map_err(|source| HarnessError::Write { path: path.display().to_string(), source }));
+        let written = crate::report::junit_xml(&result).and_then(|xml| {
+            std::fs::write(path, xml).map_err(|source| HarnessError::Write {
+                path: path.display().to_string(),
+                source,
+            })
+        });
         if let Err(e) = written {
             eprintln!("error: {e}");
             return exit::USAGE;

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::exit;
-use crate::snapshot::{accept, json_diff, pending_files, read_contents, reject, render_changes, stored_path, text_diff};
+use crate::snapshot::{
+    accept, json_diff, pending_files, read_contents, reject, render_changes, stored_path, text_diff,
+};
 
 /// Options of `okscim snapshots`.
 #[derive(Debug, Clone, clap::Args)]
@@ -39,10 +41,16 @@ pub struct PendingArgs {
 }
 
 fn selected(args: &PendingArgs) -> std::io::Result<Vec<PathBuf>> {
-    let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("okscim-snapshots"));
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("okscim-snapshots"));
     let mut files = pending_files(&dir)?;
     if let Some(f) = &args.filter {
-        files.retain(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains(f.as_str())));
+        files.retain(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().contains(f.as_str()))
+        });
     }
     Ok(files)
 }
@@ -52,9 +60,13 @@ pub fn describe(pending: &Path) -> std::io::Result<String> {
     let stored = stored_path(pending);
     let new = read_contents(pending)?.unwrap_or_default();
     match read_contents(&stored)? {
-        None => Ok(format!("new snapshot {} (nothing stored yet)\n{new}\n", stored.display())),
+        None => Ok(format!(
+            "new snapshot {} (nothing stored yet)\n{new}\n",
+            stored.display()
+        )),
         Some(old) => {
-            let parse = |t: &str| serde_json::from_str::<Value>(t).unwrap_or(Value::String(t.to_string()));
+            let parse =
+                |t: &str| serde_json::from_str::<Value>(t).unwrap_or(Value::String(t.to_string()));
             let changes = json_diff(&parse(&old), &parse(&new));
             Ok(format!(
                 "snapshot {} changed ({} changes):\n{}\n{}",
@@ -113,7 +125,10 @@ fn review(files: &[PathBuf]) -> std::io::Result<()> {
             std::io::stdout().flush()?;
             let Some(line) = lines.next().transpose()? else {
                 println!();
-                println!("{accepted} accepted, {rejected} rejected, {} left pending", skipped + files.len() - i);
+                println!(
+                    "{accepted} accepted, {rejected} rejected, {} left pending",
+                    skipped + files.len() - i
+                );
                 return Ok(());
             };
             match line.trim() {

@@ -153,14 +153,23 @@ fn describe(e: &reqwest::Error, timeout: Duration) -> String {
 
 impl ScimClient {
     /// A client for `base_url` (trailing slash ignored).
-    pub fn new(base_url: &str, auth: Auth, options: &ClientOptions, redactor: Redactor) -> Result<Self, HarnessError> {
+    pub fn new(
+        base_url: &str,
+        auth: Auth,
+        options: &ClientOptions,
+        redactor: Redactor,
+    ) -> Result<Self, HarnessError> {
         let cert = match &options.ca_file {
             Some(path) => {
-                let pem = std::fs::read(path).map_err(|e| HarnessError::Usage(format!("cannot read --ca-file {}: {e}", path.display())))?;
-                Some(
-                    reqwest::Certificate::from_pem(&pem)
-                        .map_err(|e| HarnessError::Usage(format!("--ca-file {} is not a PEM certificate: {e}", path.display())))?,
-                )
+                let pem = std::fs::read(path).map_err(|e| {
+                    HarnessError::Usage(format!("cannot read --ca-file {}: {e}", path.display()))
+                })?;
+                Some(reqwest::Certificate::from_pem(&pem).map_err(|e| {
+                    HarnessError::Usage(format!(
+                        "--ca-file {} is not a PEM certificate: {e}",
+                        path.display()
+                    ))
+                })?)
             }
             None => None,
         };
@@ -226,7 +235,11 @@ impl ScimClient {
             .headers
             .iter()
             .any(|(name, _)| name.eq_ignore_ascii_case("accept-encoding"));
-        let http = if asks_encoding { &self.http_decoding } else { &self.http };
+        let http = if asks_encoding {
+            &self.http_decoding
+        } else {
+            &self.http
+        };
         let mut builder = http.request(request.method.clone(), &url);
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
@@ -254,7 +267,12 @@ impl ScimClient {
             let headers: Vec<(String, String)> = response
                 .headers()
                 .iter()
-                .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
                 .collect();
             let bytes = response.bytes().await?;
             Ok::<_, reqwest::Error>((status, headers, bytes))

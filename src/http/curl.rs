@@ -21,7 +21,8 @@ pub fn curl_command(request: &RecordedRequest, auth_header: Option<&str>) -> Str
             if let Some(a) = auth_header {
                 parts.push(format!("-H \"{a}\""));
             }
-        } else if !name.eq_ignore_ascii_case("content-length") && !name.eq_ignore_ascii_case("host") {
+        } else if !name.eq_ignore_ascii_case("content-length") && !name.eq_ignore_ascii_case("host")
+        {
             parts.push(format!("-H {}", shell_quote(&format!("{name}: {value}"))));
         }
     }
@@ -43,7 +44,10 @@ mod tests {
             path: "/Users".into(),
             headers: vec![
                 ("Authorization".into(), "Bearer [REDACTED]".into()),
-                ("Content-Type".into(), "application/scim+json; charset=utf-8".into()),
+                (
+                    "Content-Type".into(),
+                    "application/scim+json; charset=utf-8".into(),
+                ),
             ],
             body: Some("{\"userName\":\"o'brien\"}".into()),
         };

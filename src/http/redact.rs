@@ -85,6 +85,9 @@ mod tests {
         let s = Secret::new("hunter2");
         assert_eq!(format!("{s} {s:?}"), "[REDACTED] [REDACTED]");
         let r = Redactor::new([s, Secret::new("hunter"), Secret::new("t")]);
-        assert_eq!(r.redact("a hunter2 b hunter t"), "a [REDACTED] b [REDACTED] t");
+        assert_eq!(
+            r.redact("a hunter2 b hunter t"),
+            "a [REDACTED] b [REDACTED] t"
+        );
     }
 }

@@ -128,10 +128,20 @@ impl OktaEngine {
     pub async fn test_connection(&mut self, client: &ScimClient) -> ActionRecord {
         let mut record = ActionRecord::default();
         let result = async {
-            self.send(client, &mut record, Purpose::ConnectionProbe, self.wire.list("/Users", 1, 2))
-                .await?;
-            self.send(client, &mut record, Purpose::ConnectionProbe, self.wire.list("/Groups", 1, 100))
-                .await?;
+            self.send(
+                client,
+                &mut record,
+                Purpose::ConnectionProbe,
+                self.wire.list("/Users", 1, 2),
+            )
+            .await?;
+            self.send(
+                client,
+                &mut record,
+                Purpose::ConnectionProbe,
+                self.wire.list("/Groups", 1, 100),
+            )
+            .await?;
             Ok(())
         }
         .await;
@@ -150,14 +160,23 @@ impl OktaEngine {
             let mut imported = 0usize;
             for _ in 0..MAX_PAGES {
                 let i = self
-                    .send(client, &mut record, Purpose::ImportPage, self.wire.list(endpoint, start, PAGE))
+                    .send(
+                        client,
+                        &mut record,
+                        Purpose::ImportPage,
+                        self.wire.list(endpoint, start, PAGE),
+                    )
                     .await?;
                 let body = record.exchanges[i].json().cloned().unwrap_or(Value::Null);
                 let view = list_view(&body);
                 let total = view.and_then(|v| v.total()).unwrap_or(0) as usize;
                 let items = view.and_then(|v| v.items()).unwrap_or(&[]).to_vec();
                 for item in &items {
-                    let id = item.get("id").and_then(Value::as_str).unwrap_or("").to_string();
+                    let id = item
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string();
                     if !seen.insert(id.clone()) {
                         record.checks.push(import_duplicate(&id, i));
                     }
@@ -171,9 +190,17 @@ impl OktaEngine {
                 }
                 start += PAGE;
             }
-            record.notes.push(format!("{} scanned, {imported} importable", seen.len()));
-            if record.checks.iter().any(|c| c.is_failure() && c.kind == crate::check::CheckKind::Okta) {
-                return Err(ActionFailed("the import saw the same resource on two pages: ordering is not stable".into()));
+            record
+                .notes
+                .push(format!("{} scanned, {imported} importable", seen.len()));
+            if record
+                .checks
+                .iter()
+                .any(|c| c.is_failure() && c.kind == crate::check::CheckKind::Okta)
+            {
+                return Err(ActionFailed(
+                    "the import saw the same resource on two pages: ordering is not stable".into(),
+                ));
             }
             Ok(())
         }
@@ -185,7 +212,11 @@ impl OktaEngine {
     // ---- users ----
 
     /// Assign a user to the app: look up by userName, then create, or link an existing user.
-    pub async fn assign(&mut self, client: &ScimClient, alias: &str) -> Result<ActionRecord, ScenarioMistake> {
+    pub async fn assign(
+        &mut self,
+        client: &ScimClient,
+        alias: &str,
+    ) -> Result<ActionRecord, ScenarioMistake> {
         self.user_ref(alias)?;
         if let Some(u) = self.org.user_mut(alias) {
             u.assigned = true;
@@ -198,8 +229,17 @@ impl OktaEngine {
         Ok(record)
     }
 
-    async fn provision(&mut self, client: &ScimClient, record: &mut ActionRecord, alias: &str) -> Step {
-        let user = self.org.user(alias).cloned().ok_or_else(|| ActionFailed(format!("no user {alias}")))?;
+    async fn provision(
+        &mut self,
+        client: &ScimClient,
+        record: &mut ActionRecord,
+        alias: &str,
+    ) -> Step {
+        let user = self
+            .org
+            .user(alias)
+            .cloned()
+            .ok_or_else(|| ActionFailed(format!("no user {alias}")))?;
         let i = self
             .send(
                 client,
@@ -252,7 +292,11 @@ impl OktaEngine {
                 Ok(())
             }
             Some(existing) => {
-                let id = existing.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+                let id = existing
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
                 self.org.remember(alias, &id);
                 if let Some(u) = self.org.user_mut(alias) {
                     u.scim_id = Some(id.clone());
@@ -269,12 +313,31 @@ impl OktaEngine {
     }
 
     /// GET the user, apply Okta's profile (and `active`), PUT it back.
-    async fn put_user(&mut self, client: &ScimClient, record: &mut ActionRecord, alias: &str, id: &str, active: bool) -> Step {
+    async fn put_user(
+        &mut self,
+        client: &ScimClient,
+        record: &mut ActionRecord,
+        alias: &str,
+        id: &str,
+        active: bool,
+    ) -> Step {
         let i = self
-            .send(client, record, Purpose::ReadUser { id: id.to_string() }, self.wire.get("/Users", id))
+            .send(
+                client,
+                record,
+                Purpose::ReadUser { id: id.to_string() },
+                self.wire.get("/Users", id),
+            )
             .await?;
-        let mut resource = record.exchanges[i].json().cloned().unwrap_or_else(|| json!({}));
-        let user = self.org.user(alias).cloned().ok_or_else(|| ActionFailed(format!("no user {alias}")))?;
+        let mut resource = record.exchanges[i]
+            .json()
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        let user = self
+            .org
+            .user(alias)
+            .cloned()
+            .ok_or_else(|| ActionFailed(format!("no user {alias}")))?;
         apply_profile(&mut resource, &user, active);
         self.send(
             client,
@@ -293,7 +356,14 @@ impl OktaEngine {
     }
 
     /// Activate or deactivate: PATCH (OIN) or GET + PUT (AIW).
-    async fn set_active(&mut self, client: &ScimClient, record: &mut ActionRecord, alias: &str, id: &str, active: bool) -> Step {
+    async fn set_active(
+        &mut self,
+        client: &ScimClient,
+        record: &mut ActionRecord,
+        alias: &str,
+        id: &str,
+        active: bool,
+    ) -> Step {
         match self.app {
             AppKind::Oin => {
                 self.send(
@@ -316,11 +386,19 @@ impl OktaEngine {
     }
 
     /// Change Okta profile attributes; a provisioned active user gets GET + PUT.
-    pub async fn update(&mut self, client: &ScimClient, alias: &str, set: &Map<String, Value>) -> Result<ActionRecord, ScenarioMistake> {
+    pub async fn update(
+        &mut self,
+        client: &ScimClient,
+        alias: &str,
+        set: &Map<String, Value>,
+    ) -> Result<ActionRecord, ScenarioMistake> {
         self.user_ref(alias)?;
         if let Some(u) = self.org.user_mut(alias) {
             for (key, value) in set {
-                let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
+                let text = value
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| value.to_string());
                 match key.as_str() {
                     "givenName" => u.given_name = text,
                     "familyName" => u.family_name = text,
@@ -345,20 +423,30 @@ impl OktaEngine {
         Ok(record)
     }
 
-    async fn deprovision(&mut self, client: &ScimClient, alias: &str) -> Result<ActionRecord, ScenarioMistake> {
+    async fn deprovision(
+        &mut self,
+        client: &ScimClient,
+        alias: &str,
+    ) -> Result<ActionRecord, ScenarioMistake> {
         let user = self.user_ref(alias)?.clone();
         let mut record = ActionRecord::default();
         if user.app_active
             && let Some(id) = user.scim_id.clone()
         {
-            let result = self.set_active(client, &mut record, alias, &id, false).await;
+            let result = self
+                .set_active(client, &mut record, alias, &id, false)
+                .await;
             Self::finish(&mut record, result);
         }
         Ok(record)
     }
 
     /// Unassign from the app: deactivate in the app (Okta never DELETEs users).
-    pub async fn unassign(&mut self, client: &ScimClient, alias: &str) -> Result<ActionRecord, ScenarioMistake> {
+    pub async fn unassign(
+        &mut self,
+        client: &ScimClient,
+        alias: &str,
+    ) -> Result<ActionRecord, ScenarioMistake> {
         self.user_ref(alias)?;
         let record = self.deprovision(client, alias).await?;
         if let Some(u) = self.org.user_mut(alias) {
@@ -368,7 +456,11 @@ impl OktaEngine {
     }
 
     /// Deactivate the Okta user: deactivates it in the app and removes the assignment.
-    pub async fn deactivate(&mut self, client: &ScimClient, alias: &str) -> Result<ActionRecord, ScenarioMistake> {
+    pub async fn deactivate(
+        &mut self,
+        client: &ScimClient,
+        alias: &str,
+    ) -> Result<ActionRecord, ScenarioMistake> {
         self.user_ref(alias)?;
         let record = self.deprovision(client, alias).await?;
         if let Some(u) = self.org.user_mut(alias) {
@@ -380,7 +472,11 @@ impl OktaEngine {
 
     /// Reactivate the Okta user and re-assign it: the lookup runs again, then activate (or
     /// create, if the app lost the user).
-    pub async fn reactivate(&mut self, client: &ScimClient, alias: &str) -> Result<ActionRecord, ScenarioMistake> {
+    pub async fn reactivate(
+        &mut self,
+        client: &ScimClient,
+        alias: &str,
+    ) -> Result<ActionRecord, ScenarioMistake> {
         self.user_ref(alias)?;
         if let Some(u) = self.org.user_mut(alias) {
             u.status = UserStatus::Active;
@@ -389,7 +485,11 @@ impl OktaEngine {
     }
 
     /// Suspend or unsuspend in Okta: no SCIM request (okta-wire.md §1.7).
-    pub fn set_suspended(&mut self, alias: &str, suspended: bool) -> Result<ActionRecord, ScenarioMistake> {
+    pub fn set_suspended(
+        &mut self,
+        alias: &str,
+        suspended: bool,
+    ) -> Result<ActionRecord, ScenarioMistake> {
         self.user_ref(alias)?;
         if let Some(u) = self.org.user_mut(alias) {
             u.status = if suspended {
@@ -404,10 +504,17 @@ impl OktaEngine {
     // ---- groups ----
 
     /// Push a group: POST with no members, then the membership.
-    pub async fn push(&mut self, client: &ScimClient, alias: &str, members: Option<&[String]>) -> Result<ActionRecord, ScenarioMistake> {
+    pub async fn push(
+        &mut self,
+        client: &ScimClient,
+        alias: &str,
+        members: Option<&[String]>,
+    ) -> Result<ActionRecord, ScenarioMistake> {
         let group = self.group_ref(alias)?.clone();
         if group.pushed {
-            return Err(ScenarioMistake(format!("group `{alias}` is already pushed; use push-now or add-members")));
+            return Err(ScenarioMistake(format!(
+                "group `{alias}` is already pushed; use push-now or add-members"
+            )));
         }
         if let Some(m) = members
             && let Some(g) = self.org.group_mut(alias)
@@ -420,7 +527,9 @@ impl OktaEngine {
                 .send(
                     client,
                     &mut record,
-                    Purpose::CreateGroup { name: group.name.clone() },
+                    Purpose::CreateGroup {
+                        name: group.name.clone(),
+                    },
                     self.wire.create_group(&group.name),
                 )
                 .await?;
@@ -431,7 +540,9 @@ impl OktaEngine {
                 .unwrap_or_default()
                 .to_string();
             self.org.remember(alias, &id);
-            self.org.app_group_names.insert(alias.to_string(), group.name.clone());
+            self.org
+                .app_group_names
+                .insert(alias.to_string(), group.name.clone());
             if let Some(g) = self.org.group_mut(alias) {
                 g.scim_id = Some(id.clone());
                 g.pushed = true;
@@ -439,17 +550,26 @@ impl OktaEngine {
             match self.app {
                 AppKind::Oin => {
                     if self.options.reconcile_after_push {
-                        self.patch_group(client, &mut record, &id, &[wire::rename(&id, &group.name)]).await?;
+                        self.patch_group(
+                            client,
+                            &mut record,
+                            &id,
+                            &[wire::rename(&id, &group.name)],
+                        )
+                        .await?;
                     }
                     let members = self.current_members(alias);
                     if !members.is_empty() {
-                        self.patch_group(client, &mut record, &id, &[wire::add_members(&members)]).await?;
+                        self.patch_group(client, &mut record, &id, &[wire::add_members(&members)])
+                            .await?;
                     }
                 }
                 AppKind::Aiw => {
-                    self.put_group(client, &mut record, alias, true, Some(&[])).await?;
+                    self.put_group(client, &mut record, alias, true, Some(&[]))
+                        .await?;
                     if !self.current_members(alias).is_empty() {
-                        self.put_group(client, &mut record, alias, false, None).await?;
+                        self.put_group(client, &mut record, alias, false, None)
+                            .await?;
                     }
                 }
             }
@@ -467,21 +587,48 @@ impl OktaEngine {
             .unwrap_or_default()
     }
 
-    async fn patch_group(&self, client: &ScimClient, record: &mut ActionRecord, id: &str, ops: &[PatchOperation]) -> Step {
-        self.send(client, record, Purpose::PatchGroup { id: id.to_string() }, self.wire.patch("/Groups", id, ops))
-            .await
-            .map(|_| ())
+    async fn patch_group(
+        &self,
+        client: &ScimClient,
+        record: &mut ActionRecord,
+        id: &str,
+        ops: &[PatchOperation],
+    ) -> Step {
+        self.send(
+            client,
+            record,
+            Purpose::PatchGroup { id: id.to_string() },
+            self.wire.patch("/Groups", id, ops),
+        )
+        .await
+        .map(|_| ())
     }
 
     /// AIW: PUT the group; `members` overrides the pushed member list.
-    async fn put_group(&self, client: &ScimClient, record: &mut ActionRecord, alias: &str, with_id: bool, members: Option<&[Member]>) -> Step {
-        let group = self.org.group(alias).cloned().ok_or_else(|| ActionFailed(format!("no group {alias}")))?;
+    async fn put_group(
+        &self,
+        client: &ScimClient,
+        record: &mut ActionRecord,
+        alias: &str,
+        with_id: bool,
+        members: Option<&[Member]>,
+    ) -> Step {
+        let group = self
+            .org
+            .group(alias)
+            .cloned()
+            .ok_or_else(|| ActionFailed(format!("no group {alias}")))?;
         let id = group.scim_id.clone().unwrap_or_default();
         let all = self.org.pushed_members(&group);
         let members = members.unwrap_or(&all);
         // A PUT carries the whole group, name included: the name the app group has, so that a
         // membership update does not rename it when "rename app groups" is off.
-        let name = self.org.app_group_names.get(alias).cloned().unwrap_or(group.name.clone());
+        let name = self
+            .org
+            .app_group_names
+            .get(alias)
+            .cloned()
+            .unwrap_or(group.name.clone());
         self.send(
             client,
             record,
@@ -494,11 +641,19 @@ impl OktaEngine {
 
     /// The pushed group's SCIM id, when it is pushed.
     fn pushed_id(&self, alias: &str) -> Option<String> {
-        self.org.group(alias).filter(|g| g.pushed).and_then(|g| g.scim_id.clone())
+        self.org
+            .group(alias)
+            .filter(|g| g.pushed)
+            .and_then(|g| g.scim_id.clone())
     }
 
     /// Add Okta members to a group; a pushed group gets the membership update.
-    pub async fn add_members(&mut self, client: &ScimClient, alias: &str, users: &[String]) -> Result<ActionRecord, ScenarioMistake> {
+    pub async fn add_members(
+        &mut self,
+        client: &ScimClient,
+        alias: &str,
+        users: &[String],
+    ) -> Result<ActionRecord, ScenarioMistake> {
         self.group_ref(alias)?;
         for u in users {
             self.user_ref(u)?;
@@ -515,7 +670,12 @@ impl OktaEngine {
     }
 
     /// Remove Okta members from a group; a pushed group gets the membership update.
-    pub async fn remove_members(&mut self, client: &ScimClient, alias: &str, users: &[String]) -> Result<ActionRecord, ScenarioMistake> {
+    pub async fn remove_members(
+        &mut self,
+        client: &ScimClient,
+        alias: &str,
+        users: &[String],
+    ) -> Result<ActionRecord, ScenarioMistake> {
         self.group_ref(alias)?;
         for u in users {
             self.user_ref(u)?;
@@ -527,7 +687,13 @@ impl OktaEngine {
         self.membership_update(client, alias, &[], &removed).await
     }
 
-    async fn membership_update(&mut self, client: &ScimClient, alias: &str, added: &[Member], removed: &[Member]) -> Result<ActionRecord, ScenarioMistake> {
+    async fn membership_update(
+        &mut self,
+        client: &ScimClient,
+        alias: &str,
+        added: &[Member],
+        removed: &[Member],
+    ) -> Result<ActionRecord, ScenarioMistake> {
         let mut record = ActionRecord::default();
         let Some(id) = self.pushed_id(alias) else {
             return Ok(record);
@@ -538,14 +704,21 @@ impl OktaEngine {
         let result = async {
             match self.app {
                 AppKind::Oin => {
-                    self.rename_alongside(client, &mut record, alias, &id).await?;
-                    let mut ops: Vec<PatchOperation> = removed.iter().map(|m| wire::remove_member(&m.value)).collect();
+                    self.rename_alongside(client, &mut record, alias, &id)
+                        .await?;
+                    let mut ops: Vec<PatchOperation> = removed
+                        .iter()
+                        .map(|m| wire::remove_member(&m.value))
+                        .collect();
                     if !added.is_empty() {
                         ops.push(wire::add_members(added));
                     }
                     self.patch_group(client, &mut record, &id, &ops).await
                 }
-                AppKind::Aiw => self.put_group(client, &mut record, alias, false, None).await,
+                AppKind::Aiw => {
+                    self.put_group(client, &mut record, alias, false, None)
+                        .await
+                }
             }
         }
         .await;
@@ -556,39 +729,64 @@ impl OktaEngine {
     /// OIN: "the group name update operation is triggered each time there's a group membership
     /// update operation" (R20): with "rename app groups" on, a path-less `{id, displayName}`
     /// replace goes before the membership PATCH.
-    async fn rename_alongside(&mut self, client: &ScimClient, record: &mut ActionRecord, alias: &str, id: &str) -> Step {
+    async fn rename_alongside(
+        &mut self,
+        client: &ScimClient,
+        record: &mut ActionRecord,
+        alias: &str,
+        id: &str,
+    ) -> Step {
         if !self.options.rename_groups {
             return Ok(());
         }
-        let name = self.group_ref(alias).map(|g| g.name.clone()).unwrap_or_default();
-        self.patch_group(client, record, id, &[wire::rename(id, &name)]).await?;
+        let name = self
+            .group_ref(alias)
+            .map(|g| g.name.clone())
+            .unwrap_or_default();
+        self.patch_group(client, record, id, &[wire::rename(id, &name)])
+            .await?;
         self.org.app_group_names.insert(alias.to_string(), name);
         Ok(())
     }
 
     /// Push Now: replace the whole membership (`[]` for an empty group).
-    pub async fn push_now(&mut self, client: &ScimClient, alias: &str) -> Result<ActionRecord, ScenarioMistake> {
+    pub async fn push_now(
+        &mut self,
+        client: &ScimClient,
+        alias: &str,
+    ) -> Result<ActionRecord, ScenarioMistake> {
         self.group_ref(alias)?;
-        let id = self
-            .pushed_id(alias)
-            .ok_or_else(|| ScenarioMistake(format!("group `{alias}` is not pushed; push or link it first")))?;
+        let id = self.pushed_id(alias).ok_or_else(|| {
+            ScenarioMistake(format!(
+                "group `{alias}` is not pushed; push or link it first"
+            ))
+        })?;
         let mut record = ActionRecord::default();
         let members = self.current_members(alias);
         let result = match self.app {
-            AppKind::Oin => {
-                match self.rename_alongside(client, &mut record, alias, &id).await {
-                    Ok(()) => self.patch_group(client, &mut record, &id, &[wire::replace_members(&members)]).await,
-                    Err(e) => Err(e),
+            AppKind::Oin => match self.rename_alongside(client, &mut record, alias, &id).await {
+                Ok(()) => {
+                    self.patch_group(client, &mut record, &id, &[wire::replace_members(&members)])
+                        .await
                 }
+                Err(e) => Err(e),
+            },
+            AppKind::Aiw => {
+                self.put_group(client, &mut record, alias, false, None)
+                    .await
             }
-            AppKind::Aiw => self.put_group(client, &mut record, alias, false, None).await,
         };
         Self::finish(&mut record, result);
         Ok(record)
     }
 
     /// Rename the Okta group; with "rename app groups" on, the app group is renamed too.
-    pub async fn rename(&mut self, client: &ScimClient, alias: &str, to: &str) -> Result<ActionRecord, ScenarioMistake> {
+    pub async fn rename(
+        &mut self,
+        client: &ScimClient,
+        alias: &str,
+        to: &str,
+    ) -> Result<ActionRecord, ScenarioMistake> {
         self.group_ref(alias)?;
         if let Some(g) = self.org.group_mut(alias) {
             g.name = to.to_string();
@@ -600,9 +798,14 @@ impl OktaEngine {
         if !self.options.rename_groups {
             return Ok(record);
         }
-        self.org.app_group_names.insert(alias.to_string(), to.to_string());
+        self.org
+            .app_group_names
+            .insert(alias.to_string(), to.to_string());
         let result = match self.app {
-            AppKind::Oin => self.patch_group(client, &mut record, &id, &[wire::rename(&id, to)]).await,
+            AppKind::Oin => {
+                self.patch_group(client, &mut record, &id, &[wire::rename(&id, to)])
+                    .await
+            }
             AppKind::Aiw => self.put_group(client, &mut record, alias, true, None).await,
         };
         Self::finish(&mut record, result);
@@ -610,7 +813,11 @@ impl OktaEngine {
     }
 
     /// Link the Okta group to an existing app group found by name, then push the membership.
-    pub async fn link(&mut self, client: &ScimClient, alias: &str) -> Result<ActionRecord, ScenarioMistake> {
+    pub async fn link(
+        &mut self,
+        client: &ScimClient,
+        alias: &str,
+    ) -> Result<ActionRecord, ScenarioMistake> {
         let group = self.group_ref(alias)?.clone();
         let mut record = ActionRecord::default();
         let result = async {
@@ -618,15 +825,28 @@ impl OktaEngine {
                 .send(
                     client,
                     &mut record,
-                    Purpose::FindGroup { name: group.name.clone() },
+                    Purpose::FindGroup {
+                        name: group.name.clone(),
+                    },
                     self.wire.find("/Groups", "displayName", &group.name),
                 )
                 .await?;
             let Some(found) = first_resource(&record.exchanges[i]) else {
-                return Err(ActionFailed(format!("no app group named {:?} to link", group.name)));
+                return Err(ActionFailed(format!(
+                    "no app group named {:?} to link",
+                    group.name
+                )));
             };
-            let id = found.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
-            let app_name = found.get("displayName").and_then(Value::as_str).unwrap_or(&group.name).to_string();
+            let id = found
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let app_name = found
+                .get("displayName")
+                .and_then(Value::as_str)
+                .unwrap_or(&group.name)
+                .to_string();
             self.org.remember(alias, &id);
             self.org.app_group_names.insert(alias.to_string(), app_name);
             if let Some(g) = self.org.group_mut(alias) {
@@ -637,10 +857,15 @@ impl OktaEngine {
             if !members.is_empty() {
                 match self.app {
                     AppKind::Oin => {
-                        self.rename_alongside(client, &mut record, alias, &id).await?;
-                        self.patch_group(client, &mut record, &id, &[wire::add_members(&members)]).await?
+                        self.rename_alongside(client, &mut record, alias, &id)
+                            .await?;
+                        self.patch_group(client, &mut record, &id, &[wire::add_members(&members)])
+                            .await?
                     }
-                    AppKind::Aiw => self.put_group(client, &mut record, alias, false, None).await?,
+                    AppKind::Aiw => {
+                        self.put_group(client, &mut record, alias, false, None)
+                            .await?
+                    }
                 }
             }
             Ok(())
@@ -651,15 +876,25 @@ impl OktaEngine {
     }
 
     /// Unlink the pushed group: delete it in the app (`DELETE /Groups/{id}`) or leave it (no request).
-    pub async fn unlink(&mut self, client: &ScimClient, alias: &str, delete: bool) -> Result<ActionRecord, ScenarioMistake> {
+    pub async fn unlink(
+        &mut self,
+        client: &ScimClient,
+        alias: &str,
+        delete: bool,
+    ) -> Result<ActionRecord, ScenarioMistake> {
         self.group_ref(alias)?;
-        let id = self
-            .pushed_id(alias)
-            .ok_or_else(|| ScenarioMistake(format!("group `{alias}` is not pushed; nothing to unlink")))?;
+        let id = self.pushed_id(alias).ok_or_else(|| {
+            ScenarioMistake(format!("group `{alias}` is not pushed; nothing to unlink"))
+        })?;
         let mut record = ActionRecord::default();
         if delete {
             let result = self
-                .send(client, &mut record, Purpose::DeleteGroup { id: id.clone() }, self.wire.delete("/Groups", &id))
+                .send(
+                    client,
+                    &mut record,
+                    Purpose::DeleteGroup { id: id.clone() },
+                    self.wire.delete("/Groups", &id),
+                )
                 .await
                 .map(|_| ());
             Self::finish(&mut record, result);

@@ -55,7 +55,10 @@ pub struct OktaUser {
 impl OktaUser {
     /// Whether Okta would push this user as a group member: assigned, provisioned, active.
     pub fn pushable(&self) -> bool {
-        self.assigned && self.status == UserStatus::Active && self.app_active && self.scim_id.is_some()
+        self.assigned
+            && self.status == UserStatus::Active
+            && self.app_active
+            && self.scim_id.is_some()
     }
 
     /// The member item Okta sends for this user.

@@ -84,7 +84,10 @@ impl Purpose {
     pub fn expects_list(&self) -> bool {
         matches!(
             self,
-            Purpose::ConnectionProbe | Purpose::ImportPage | Purpose::FindUser { .. } | Purpose::FindGroup { .. }
+            Purpose::ConnectionProbe
+                | Purpose::ImportPage
+                | Purpose::FindUser { .. }
+                | Purpose::FindGroup { .. }
         )
     }
 }

@@ -29,7 +29,9 @@ fn encode_query_value(value: &str, encoding: FilterEncoding) -> String {
     let mut out = String::with_capacity(value.len() * 3);
     for b in value.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'*' | b'_' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'*' | b'_' => {
+                out.push(b as char)
+            }
             b' ' => out.push_str(match encoding {
                 FilterEncoding::Percent => "%20",
                 FilterEncoding::Plus => "+",
@@ -235,7 +237,11 @@ impl Wire {
 
     /// `GET /Users/{id}` or `GET /Groups/{id}`.
     pub fn get(&self, endpoint: &str, id: &str) -> OutgoingRequest {
-        self.request(Method::GET, format!("{endpoint}/{}", encode_path_segment(id)), None)
+        self.request(
+            Method::GET,
+            format!("{endpoint}/{}", encode_path_segment(id)),
+            None,
+        )
     }
 
     /// `POST /Users` with Okta's create body.
@@ -273,7 +279,12 @@ impl Wire {
     }
 
     /// `PATCH` with a PatchOp message.
-    pub fn patch(&self, endpoint: &str, id: &str, operations: &[PatchOperation]) -> OutgoingRequest {
+    pub fn patch(
+        &self,
+        endpoint: &str,
+        id: &str,
+        operations: &[PatchOperation],
+    ) -> OutgoingRequest {
         let body = PatchMessage {
             schemas: [PATCH_OP_SCHEMA],
             operations,
@@ -296,7 +307,13 @@ impl Wire {
     }
 
     /// An AIW group PUT: `{schemas, [id], displayName, members}`.
-    pub fn put_group(&self, id: &str, with_id: bool, name: &str, members: &[Member]) -> OutgoingRequest {
+    pub fn put_group(
+        &self,
+        id: &str,
+        with_id: bool,
+        name: &str,
+        members: &[Member],
+    ) -> OutgoingRequest {
         let body = GroupPutBody {
             schemas: [GROUP_SCHEMA],
             id: with_id.then_some(id),
@@ -312,7 +329,11 @@ impl Wire {
 
     /// `DELETE /Groups/{id}`.
     pub fn delete(&self, endpoint: &str, id: &str) -> OutgoingRequest {
-        self.request(Method::DELETE, format!("{endpoint}/{}", encode_path_segment(id)), None)
+        self.request(
+            Method::DELETE,
+            format!("{endpoint}/{}", encode_path_segment(id)),
+            None,
+        )
     }
 }
 
@@ -369,9 +390,16 @@ fn encode_path_segment(id: &str) -> String {
     let mut out = String::with_capacity(id.len());
     for b in id.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'@' | b':' | b'+' => {
-                out.push(b as char)
-            }
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'.'
+            | b'_'
+            | b'~'
+            | b'@'
+            | b':'
+            | b'+' => out.push(b as char),
             other => out.push_str(&format!("%{other:02X}")),
         }
     }
@@ -412,14 +440,21 @@ mod tests {
             r.body.unwrap(),
             r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false}}]}"#
         );
-        assert_eq!(remove_member("a\"b").path.unwrap(), r#"members[value eq "a\"b"]"#);
+        assert_eq!(
+            remove_member("a\"b").path.unwrap(),
+            r#"members[value eq "a\"b"]"#
+        );
     }
 
     #[test]
     fn get_has_no_content_type_and_writes_do() {
         let w = Wire::new(OktaOptions::default());
-        let names = |r: &OutgoingRequest| r.headers.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
-        assert_eq!(names(&w.get("/Users", "x")), ["Accept", "Accept-Charset", "User-Agent"]);
+        let names =
+            |r: &OutgoingRequest| r.headers.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            names(&w.get("/Users", "x")),
+            ["Accept", "Accept-Charset", "User-Agent"]
+        );
         assert_eq!(
             names(&w.create_group("g")),
             ["Accept", "Accept-Charset", "Content-Type", "User-Agent"]

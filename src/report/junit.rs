@@ -12,7 +12,11 @@ pub fn failure_text(s: &crate::runner::ScenarioResult) -> String {
     let mut text = String::new();
     match &s.snapshot {
         Some(crate::snapshot::SnapshotVerdict::Changed { file, changes, .. }) => {
-            text.push_str(&format!("snapshot {} differs:\n{}", file.display(), crate::snapshot::render_changes(changes)));
+            text.push_str(&format!(
+                "snapshot {} differs:\n{}",
+                file.display(),
+                crate::snapshot::render_changes(changes)
+            ));
         }
         Some(crate::snapshot::SnapshotVerdict::Missing { file, .. }) => {
             text.push_str(&format!("snapshot {} is missing\n", file.display()));
@@ -20,7 +24,13 @@ pub fn failure_text(s: &crate::runner::ScenarioResult) -> String {
         _ => {}
     }
     for step in s.steps.iter().filter(|st| st.status == Status::Failed) {
-        text.push_str(&format!("step {} {} ({}:{})\n", step.index, step.label, s.path.display(), step.line));
+        text.push_str(&format!(
+            "step {} {} ({}:{})\n",
+            step.index,
+            step.label,
+            s.path.display(),
+            step.line
+        ));
         if let Some(e) = &step.error {
             text.push_str(&format!("  error: {e}\n"));
         }
@@ -70,8 +80,17 @@ pub fn junit_xml(run: &RunResult) -> Result<String, HarnessError> {
                     .map(|st| {
                         st.failures()
                             .next()
-                            .map(|c| format!("step {} {}: {} expected {}, got {}", st.index, st.label, c.id, c.expected, c.actual))
-                            .or_else(|| st.error.clone().map(|e| format!("step {} {}: {e}", st.index, st.label)))
+                            .map(|c| {
+                                format!(
+                                    "step {} {}: {} expected {}, got {}",
+                                    st.index, st.label, c.id, c.expected, c.actual
+                                )
+                            })
+                            .or_else(|| {
+                                st.error
+                                    .clone()
+                                    .map(|e| format!("step {} {}: {e}", st.index, st.label))
+                            })
                             .unwrap_or_else(|| format!("step {} {} failed", st.index, st.label))
                     })
                     .unwrap_or_default();

@@ -90,7 +90,11 @@ impl TerminalReporter {
             _ => ("PASS", GREEN),
         };
         let advisories: usize = s.steps.iter().map(|st| st.warnings().count()).sum();
-        text.push_str(&format!("{colour}{BOLD}{tag}{RESET} {} {DIM}({:.0} ms", s.title(), s.duration_ms));
+        text.push_str(&format!(
+            "{colour}{BOLD}{tag}{RESET} {} {DIM}({:.0} ms",
+            s.title(),
+            s.duration_ms
+        ));
         if advisories > 0 {
             text.push_str(&format!(", {advisories} advisory"));
         }
@@ -157,7 +161,10 @@ impl TerminalReporter {
     fn render_exchange(&self, e: &Exchange) -> String {
         let mut text = format!("       {DIM}exchange:{RESET} {}\n", e.summary());
         if let Some(body) = &e.request.body {
-            text.push_str(&format!("         request body:  {}\n", truncate(body, 400)));
+            text.push_str(&format!(
+                "         request body:  {}\n",
+                truncate(body, 400)
+            ));
         }
         if let Some(r) = &e.response {
             text.push_str(&format!(
@@ -166,7 +173,10 @@ impl TerminalReporter {
                 r.header("content-type").unwrap_or("(no content-type)")
             ));
             if !r.body.is_empty() {
-                text.push_str(&format!("         response body: {}\n", truncate(&r.body, 400)));
+                text.push_str(&format!(
+                    "         response body: {}\n",
+                    truncate(&r.body, 400)
+                ));
             }
         }
         text.push_str(&format!(
@@ -184,15 +194,28 @@ fn render_verdict(s: &ScenarioResult, v: &SnapshotVerdict) -> String {
     };
     match v {
         SnapshotVerdict::Matched { .. } => String::new(),
-        SnapshotVerdict::Written { file } => format!("     {DIM}snapshot written: {}{RESET}\n", file.display()),
+        SnapshotVerdict::Written { file } => {
+            format!("     {DIM}snapshot written: {}{RESET}\n", file.display())
+        }
         SnapshotVerdict::Missing { file, pending } => {
-            let mut t = format!("     checks {checks}; {YELLOW}snapshot missing{RESET}: {}\n", file.display());
+            let mut t = format!(
+                "     checks {checks}; {YELLOW}snapshot missing{RESET}: {}\n",
+                file.display()
+            );
             if let Some(p) = pending {
-                t.push_str(&format!("       new snapshot written to {} (review with `okscim snapshots review`)\n", p.display()));
+                t.push_str(&format!(
+                    "       new snapshot written to {} (review with `okscim snapshots review`)\n",
+                    p.display()
+                ));
             }
             t
         }
-        SnapshotVerdict::Changed { file, changes, pending, .. } => {
+        SnapshotVerdict::Changed {
+            file,
+            changes,
+            pending,
+            ..
+        } => {
             let mut t = format!(
                 "     checks {checks}; {RED}snapshot differs{RESET} from {} ({} changes):\n",
                 file.display(),
@@ -205,7 +228,10 @@ fn render_verdict(s: &ScenarioResult, v: &SnapshotVerdict) -> String {
                 t.push_str(&format!("       … {} more\n", changes.len() - 40));
             }
             if let Some(p) = pending {
-                t.push_str(&format!("       pending: {} (review with `okscim snapshots review`)\n", p.display()));
+                t.push_str(&format!(
+                    "       pending: {} (review with `okscim snapshots review`)\n",
+                    p.display()
+                ));
             }
             t
         }
@@ -231,7 +257,9 @@ impl Reporter for TerminalReporter {
     fn on_event(&mut self, event: &RunEvent) {
         match event {
             RunEvent::Started { total, target } => {
-                self.emit(&format!("{BOLD}okscim{RESET} running {total} scenario runs against the {target}\n"));
+                self.emit(&format!(
+                    "{BOLD}okscim{RESET} running {total} scenario runs against the {target}\n"
+                ));
                 if std::io::stderr().is_terminal() {
                     let pb = ProgressBar::new(*total as u64);
                     if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}") {
@@ -256,7 +284,10 @@ impl Reporter for TerminalReporter {
                     self.emit(&format!("{RED}the target could not be reached{RESET}\n"));
                 }
                 let colour = if counts.failed > 0 { RED } else { GREEN };
-                self.emit(&format!("{DIM}finished in {:.2} s{RESET}\n", run.duration_ms / 1000.0));
+                self.emit(&format!(
+                    "{DIM}finished in {:.2} s{RESET}\n",
+                    run.duration_ms / 1000.0
+                ));
                 self.emit(&format!("{colour}{}{RESET}\n", summary_line(counts)));
                 let _ = self.out.flush();
             }

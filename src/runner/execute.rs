@@ -7,15 +7,19 @@ use std::time::Instant;
 use reqwest::Method;
 use serde_json::{Map, Value};
 
-use crate::check::{self, CheckKind, CheckOutcome, Expectations, Severity, judge_expectations, judge_rfc};
+use crate::check::{
+    self, CheckKind, CheckOutcome, Expectations, Severity, judge_expectations, judge_rfc,
+};
 use crate::http::{OutgoingRequest, ScimClient, Secret};
 use crate::okta::{
-    ActionRecord, AppKind, OktaEngine, OktaGroup, OktaOptions, OktaOrg, OktaUser, Purpose, UserStatus, okta_id,
-    placeholder_password,
+    ActionRecord, AppKind, OktaEngine, OktaGroup, OktaOptions, OktaOrg, OktaUser, Purpose,
+    UserStatus, okta_id, placeholder_password,
 };
 use crate::runner::result::{ScenarioResult, Status, StepResult};
 use crate::runner::vars::RunVars;
-use crate::scenario::{self, OktaAction, Outcome, ReadTarget, Scenario, Step, StepKind, render_value};
+use crate::scenario::{
+    self, OktaAction, Outcome, ReadTarget, Scenario, Step, StepKind, render_value,
+};
 
 /// A fresh per-run token: ten lowercase alphanumerics.
 pub fn run_token() -> String {
@@ -62,7 +66,10 @@ fn build_org(scenario: &Scenario, token: &str) -> Result<OktaOrg, String> {
             extra.insert("title".into(), Value::String(render(t)?));
         }
         for (k, v) in &f.attributes {
-            extra.insert(k.clone(), render_value(v, &vars).map_err(|e| e.to_string())?);
+            extra.insert(
+                k.clone(),
+                render_value(v, &vars).map_err(|e| e.to_string())?,
+            );
         }
         org.users.push(OktaUser {
             alias: alias.clone(),
@@ -124,7 +131,12 @@ enum Performed {
 }
 
 /// Runs one scenario under `app`.
-pub async fn run_scenario(scenario: &Scenario, app: AppKind, client: &ScimClient, options: OktaOptions) -> ScenarioResult {
+pub async fn run_scenario(
+    scenario: &Scenario,
+    app: AppKind,
+    client: &ScimClient,
+    options: OktaOptions,
+) -> ScenarioResult {
     let started = Instant::now();
     let token = run_token();
     let mut result = ScenarioResult {
@@ -203,11 +215,19 @@ pub async fn run_scenario(scenario: &Scenario, app: AppKind, client: &ScimClient
             }
         }
         let step_failed = sr.error.is_some() || sr.checks.iter().any(CheckOutcome::is_failure);
-        sr.status = if step_failed { Status::Failed } else { Status::Passed };
+        sr.status = if step_failed {
+            Status::Failed
+        } else {
+            Status::Passed
+        };
         failed |= step_failed;
         result.steps.push(sr);
     }
-    result.status = if failed { Status::Failed } else { Status::Passed };
+    result.status = if failed {
+        Status::Failed
+    } else {
+        Status::Passed
+    };
     result.aliases = engine.org.aliases();
     result.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     result
@@ -255,8 +275,16 @@ async fn perform(
         }
         StepKind::Read(target) => {
             let (endpoint, alias, id) = match target {
-                ReadTarget::User(a) => ("/Users", a, engine.org.user(a).and_then(|u| u.scim_id.clone())),
-                ReadTarget::Group(a) => ("/Groups", a, engine.org.group(a).and_then(|g| g.scim_id.clone())),
+                ReadTarget::User(a) => (
+                    "/Users",
+                    a,
+                    engine.org.user(a).and_then(|u| u.scim_id.clone()),
+                ),
+                ReadTarget::Group(a) => (
+                    "/Groups",
+                    a,
+                    engine.org.group(a).and_then(|g| g.scim_id.clone()),
+                ),
             };
             let Some(id) = id else {
                 return Performed::Mistake(format!(
@@ -296,7 +324,9 @@ async fn run_action(
         OktaAction::ImportUsers => Ok(engine.import(client, "/Users").await),
         OktaAction::ImportGroups => Ok(engine.import(client, "/Groups").await),
         OktaAction::Assign { user } => engine.assign(client, user).await,
-        OktaAction::Update { user, .. } => engine.update(client, user, &set.unwrap_or_default()).await,
+        OktaAction::Update { user, .. } => {
+            engine.update(client, user, &set.unwrap_or_default()).await
+        }
         OktaAction::Unassign { user } => engine.unassign(client, user).await,
         OktaAction::Deactivate { user } => engine.deactivate(client, user).await,
         OktaAction::Reactivate { user } => engine.reactivate(client, user).await,
@@ -304,9 +334,13 @@ async fn run_action(
         OktaAction::Unsuspend { user } => engine.set_suspended(user, false),
         OktaAction::Push { group, members } => engine.push(client, group, members.as_deref()).await,
         OktaAction::AddMembers { group, users } => engine.add_members(client, group, users).await,
-        OktaAction::RemoveMembers { group, users } => engine.remove_members(client, group, users).await,
+        OktaAction::RemoveMembers { group, users } => {
+            engine.remove_members(client, group, users).await
+        }
         OktaAction::PushNow { group } => engine.push_now(client, group).await,
-        OktaAction::Rename { group, .. } => engine.rename(client, group, &to.unwrap_or_default()).await,
+        OktaAction::Rename { group, .. } => {
+            engine.rename(client, group, &to.unwrap_or_default()).await
+        }
         OktaAction::Link { group } => engine.link(client, group).await,
         OktaAction::Unlink { group, delete } => engine.unlink(client, group, *delete).await,
     };
@@ -342,12 +376,20 @@ fn encode_component(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, QUERY_COMPONENT).to_string()
 }
 
-fn build_raw(req: &scenario::Request, engine: &OktaEngine, vars: &RunVars<'_>) -> Result<OutgoingRequest, String> {
+fn build_raw(
+    req: &scenario::Request,
+    engine: &OktaEngine,
+    vars: &RunVars<'_>,
+) -> Result<OutgoingRequest, String> {
     let path = req.path.render(vars).map_err(|e| e.to_string())?;
     let mut query = Vec::new();
     for (k, v) in &req.query {
         let value = v.render(vars).map_err(|e| e.to_string())?;
-        query.push(format!("{}={}", encode_component(k), encode_component(&value)));
+        query.push(format!(
+            "{}={}",
+            encode_component(k),
+            encode_component(&value)
+        ));
     }
     let path = if query.is_empty() {
         path
@@ -357,7 +399,11 @@ fn build_raw(req: &scenario::Request, engine: &OktaEngine, vars: &RunVars<'_>) -
         format!("{path}?{}", query.join("&"))
     };
     let body = match req.body() {
-        Some(v) => Some(render_value(v, vars).map_err(|e| e.to_string())?.to_string()),
+        Some(v) => Some(
+            render_value(v, vars)
+                .map_err(|e| e.to_string())?
+                .to_string(),
+        ),
         None => None,
     };
     let method = Method::from_bytes(req.method.as_str().as_bytes()).map_err(|e| e.to_string())?;
@@ -404,7 +450,13 @@ const REQUESTS: check::CheckDef = check::CheckDef {
 };
 
 /// Expectations on the step's last exchange, and the expected Okta outcome.
-fn judge_step(step: &Step, sr: &mut StepResult, engine: &OktaEngine, token: &str, captures: &BTreeMap<String, String>) {
+fn judge_step(
+    step: &Step,
+    sr: &mut StepResult,
+    engine: &OktaEngine,
+    token: &str,
+    captures: &BTreeMap<String, String>,
+) {
     let vars = RunVars {
         run: token,
         org: &engine.org,
@@ -425,16 +477,24 @@ fn judge_step(step: &Step, sr: &mut StepResult, engine: &OktaEngine, token: &str
                 }
             }
             Outcome::Failure => {
-                sr.checks.push(OUTCOME.judge(
-                    failed,
-                    "the Okta action fails",
-                    sr.okta_failure.clone().unwrap_or_else(|| "it succeeded".to_string()),
-                ));
+                sr.checks.push(
+                    OUTCOME.judge(
+                        failed,
+                        "the Okta action fails",
+                        sr.okta_failure
+                            .clone()
+                            .unwrap_or_else(|| "it succeeded".to_string()),
+                    ),
+                );
                 if failed {
                     // The failure was expected: what caused it is no longer a failure of the
                     // run, but Okta still needs a readable error body.
                     for c in &mut sr.checks {
-                        if c.kind == CheckKind::Okta && !c.passed && c.id != "okta.error-body" && c.id != "okta.reachable" {
+                        if c.kind == CheckKind::Okta
+                            && !c.passed
+                            && c.id != "okta.error-body"
+                            && c.id != "okta.reachable"
+                        {
                             c.severity = Severity::Advisory;
                         }
                     }
@@ -444,12 +504,11 @@ fn judge_step(step: &Step, sr: &mut StepResult, engine: &OktaEngine, token: &str
     }
     let e = &step.expect;
     if let Some(n) = e.requests {
-        let sent = sr.exchanges.len();
-        sr.checks.push(REQUESTS.judge(
-            sent == n,
-            format!("{n} request{}", if n == 1 { "" } else { "s" }),
-            format!("{sent}: {}", sr.exchanges.iter().map(|x| x.summary()).collect::<Vec<_>>().join("; ")),
-        ));
+        let sent: Vec<String> = sr.exchanges.iter().map(|x| x.summary()).collect();
+        let expected = format!("{n} request{}", if n == 1 { "" } else { "s" });
+        let actual = format!("{}: {}", sent.len(), sent.join("; "));
+        sr.checks
+            .push(REQUESTS.judge(sent.len() == n, expected, actual));
     }
     if e.status.is_empty() && e.body.is_none() && e.jsonpath.is_empty() && e.headers.is_empty() {
         return;
@@ -468,10 +527,14 @@ fn judge_step(step: &Step, sr: &mut StepResult, engine: &OktaEngine, token: &str
         }
         for (path, value) in &e.jsonpath {
             let p = path.template().render(&vars).map_err(|e| e.to_string())?;
-            exp.jsonpath.push((p, render_value(value, &vars).map_err(|e| e.to_string())?));
+            exp.jsonpath
+                .push((p, render_value(value, &vars).map_err(|e| e.to_string())?));
         }
         for (name, value) in &e.headers {
-            exp.headers.push((name.clone(), value.render(&vars).map_err(|e| e.to_string())?));
+            exp.headers.push((
+                name.clone(),
+                value.render(&vars).map_err(|e| e.to_string())?,
+            ));
         }
         Ok(())
     })();
@@ -486,7 +549,13 @@ fn judge_step(step: &Step, sr: &mut StepResult, engine: &OktaEngine, token: &str
     }
 }
 
-fn capture(step: &Step, sr: &StepResult, engine: &OktaEngine, token: &str, captures: &mut BTreeMap<String, String>) {
+fn capture(
+    step: &Step,
+    sr: &StepResult,
+    engine: &OktaEngine,
+    token: &str,
+    captures: &mut BTreeMap<String, String>,
+) {
     if step.capture.is_empty() {
         return;
     }
@@ -504,7 +573,10 @@ fn capture(step: &Step, sr: &StepResult, engine: &OktaEngine, token: &str, captu
             if let Ok(p) = path.resolve(&vars)
                 && let Some(v) = p.query(&body).all().first()
             {
-                let text = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+                let text = v
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string());
                 found.push((name.clone(), text));
             }
         }

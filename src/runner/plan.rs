@@ -48,8 +48,9 @@ pub fn plan(scenarios: &[Arc<Scenario>], selection: &Selection, profile: Profile
             if !selection.apps.is_empty() && !selection.apps.contains(&app) {
                 continue;
             }
-            let skip = (s.requires_tailnet() && profile != Profile::Tailnet)
-                .then(|| "tagged tailnet; the target does not declare --profile tailnet".to_string());
+            let skip = (s.requires_tailnet() && profile != Profile::Tailnet).then(|| {
+                "tagged tailnet; the target does not declare --profile tailnet".to_string()
+            });
             jobs.push(Job {
                 scenario: s.clone(),
                 app,
@@ -85,8 +86,14 @@ pub fn parse_partition(text: &str) -> Result<(usize, usize), String> {
     let (k, n) = text
         .split_once('/')
         .ok_or_else(|| format!("--partition {text:?}: expected K/N, e.g. 1/4"))?;
-    let k: usize = k.trim().parse().map_err(|_| format!("--partition {text:?}: K is not a number"))?;
-    let n: usize = n.trim().parse().map_err(|_| format!("--partition {text:?}: N is not a number"))?;
+    let k: usize = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("--partition {text:?}: K is not a number"))?;
+    let n: usize = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("--partition {text:?}: N is not a number"))?;
     if n == 0 || k == 0 || k > n {
         return Err(format!("--partition {text:?}: need 1 ≤ K ≤ N"));
     }

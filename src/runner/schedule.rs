@@ -7,12 +7,12 @@ use std::time::Instant;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::target::Target;
 use crate::okta::OktaOptions;
 use crate::runner::events::{Reporter, RunEvent};
 use crate::runner::execute::{run_scenario, run_token};
 use crate::runner::plan::Job;
 use crate::runner::result::{RunResult, ScenarioResult, Status};
+use crate::target::Target;
 
 fn not_started(job: &Job, why: String) -> ScenarioResult {
     ScenarioResult {
@@ -39,14 +39,22 @@ pub struct SnapshotSettings {
     pub mode: crate::snapshot::UpdateMode,
 }
 
-fn snapshot_verdict(result: &ScenarioResult, settings: &SnapshotSettings, redactions: &[serde_json_path::JsonPath]) -> crate::snapshot::SnapshotVerdict {
-    let mut aliases = crate::snapshot::Aliases::new(&result.aliases, &result.run_token, &result.base_url);
+fn snapshot_verdict(
+    result: &ScenarioResult,
+    settings: &SnapshotSettings,
+    redactions: &[serde_json_path::JsonPath],
+) -> crate::snapshot::SnapshotVerdict {
+    let mut aliases =
+        crate::snapshot::Aliases::new(&result.aliases, &result.run_token, &result.base_url);
     let doc = crate::snapshot::transcript(result, &mut aliases, redactions);
     let name = crate::snapshot::snapshot_file_name(&result.path, result.app);
     match crate::snapshot::compare(&settings.dir, &name, &result.title(), &doc, settings.mode) {
         Ok(v) => v,
         Err(e) => {
-            tracing::error!("cannot compare the snapshot {name} in {}: {e}", settings.dir.display());
+            tracing::error!(
+                "cannot compare the snapshot {name} in {}: {e}",
+                settings.dir.display()
+            );
             crate::snapshot::SnapshotVerdict::Missing {
                 file: settings.dir.join(name),
                 pending: None,
@@ -113,7 +121,11 @@ pub async fn run_jobs(
                 Err(e) => not_started(&job, e.to_string()),
             };
             if let Some(settings) = &snapshots {
-                result.snapshot = Some(snapshot_verdict(&result, settings, &job.scenario_redactions()));
+                result.snapshot = Some(snapshot_verdict(
+                    &result,
+                    settings,
+                    &job.scenario_redactions(),
+                ));
             }
             (index, result)
         });

@@ -91,7 +91,9 @@ impl Scenario {
 }
 
 /// The kind of Okta app the SCIM integration is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum AppKind {
     /// OIN catalog integration: PATCH for activation, deactivation and group membership.

@@ -50,7 +50,9 @@ const REQUEST_KEYS: &[&str] = &[
     "json_file",
     "auth",
 ];
-const EXPECT_KEYS: &[&str] = &["status", "body", "jsonpath", "headers", "outcome", "requests"];
+const EXPECT_KEYS: &[&str] = &[
+    "status", "body", "jsonpath", "headers", "outcome", "requests",
+];
 const USER_FIELDS: &[&str] = &["id", "userName", "email", "oktaId"];
 const GROUP_FIELDS: &[&str] = &["id", "name"];
 const USER_STATUSES: &[&str] = &["active", "staged", "suspended", "deactivated"];

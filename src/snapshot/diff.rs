@@ -86,7 +86,11 @@ pub fn render_changes(changes: &[Change]) -> String {
         None => "(absent)".to_string(),
         Some(v) => {
             let s = v.to_string();
-            if s.len() > 200 { format!("{}…", s.chars().take(200).collect::<String>()) } else { s }
+            if s.len() > 200 {
+                format!("{}…", s.chars().take(200).collect::<String>())
+            } else {
+                s
+            }
         }
     };
     changes

@@ -10,7 +10,7 @@ mod transcript;
 pub use diff::{Change, json_diff, render_changes, text_diff};
 pub use redact::{Aliases, redact_jsonpath};
 pub use store::{
-    SnapshotVerdict, UpdateMode, accept, compare, default_dir, pending_files, pending_path, read_contents, reject,
-    render_file, slug, snapshot_file_name, stored_path,
+    SnapshotVerdict, UpdateMode, accept, compare, default_dir, pending_files, pending_path,
+    read_contents, reject, render_file, slug, snapshot_file_name, stored_path,
 };
 pub use transcript::transcript;

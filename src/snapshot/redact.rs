@@ -82,7 +82,8 @@ impl Aliases {
                         ("path" | "location", Value::String(s)) => self.discover_path(s),
                         _ => {}
                     }
-                    if matches!(parent_key, Some("members" | "groups" | "value")) && k == "value"
+                    if matches!(parent_key, Some("members" | "groups" | "value"))
+                        && k == "value"
                         && let Value::String(s) = child
                     {
                         self.learn(s);
@@ -225,7 +226,9 @@ fn replace_segments(text: &str, value: &str, alias: &str) -> String {
 }
 
 fn percent_decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Replaces every node a JSONPath selects with `"[redacted]"`.
@@ -249,7 +252,10 @@ mod tests {
 
     #[test]
     fn aliases_replace_ids_everywhere_and_unknowns_in_order() {
-        let known = vec![("alice.id".to_string(), "1".to_string()), ("eng.id".to_string(), "abcdef0123456789".to_string())];
+        let known = vec![
+            ("alice.id".to_string(), "1".to_string()),
+            ("eng.id".to_string(), "abcdef0123456789".to_string()),
+        ];
         let mut a = Aliases::new(&known, "tok123", "http://127.0.0.1:9/scim/v2");
         let mut doc = json!([
             {"request": {"path": "/Groups/abcdef0123456789", "body": {"Operations": [{"path": "members[value eq \"1\"]"}]}},
@@ -261,13 +267,25 @@ mod tests {
         ]);
         a.apply(&mut doc);
         assert_eq!(doc[0]["request"]["path"], "/Groups/[eng.id]");
-        assert_eq!(doc[0]["request"]["body"]["Operations"][0]["path"], "members[value eq \"[alice.id]\"]");
+        assert_eq!(
+            doc[0]["request"]["body"]["Operations"][0]["path"],
+            "members[value eq \"[alice.id]\"]"
+        );
         assert_eq!(doc[0]["response"]["body"]["id"], "[id-1]");
-        assert_eq!(doc[0]["response"]["body"]["members"], json!([{"value": "[alice.id]"}, {"value": "[id-2]"}]));
+        assert_eq!(
+            doc[0]["response"]["body"]["members"],
+            json!([{"value": "[alice.id]"}, {"value": "[id-2]"}])
+        );
         assert_eq!(doc[0]["response"]["body"]["meta"]["created"], "[timestamp]");
         assert_eq!(doc[0]["response"]["body"]["meta"]["version"], "[version]");
-        assert_eq!(doc[0]["response"]["body"]["meta"]["location"], "[base]/Groups/[eng.id]");
+        assert_eq!(
+            doc[0]["response"]["body"]["meta"]["location"],
+            "[base]/Groups/[eng.id]"
+        );
         assert_eq!(doc[0]["response"]["headers"]["etag"], "[version]");
-        assert_eq!(doc[1]["request"]["path"], "/Users?filter=userName%20eq%20%22alice.[run]%40example.com%22");
+        assert_eq!(
+            doc[1]["request"]["path"],
+            "/Users?filter=userName%20eq%20%22alice.[run]%40example.com%22"
+        );
     }
 }

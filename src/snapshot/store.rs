@@ -26,7 +26,9 @@ impl UpdateMode {
     /// `no` when the CI environment variable is set (and not `false`/`0`), `new` otherwise.
     pub fn default_for_env() -> Self {
         match std::env::var("CI") {
-            Ok(v) if !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false") => UpdateMode::No,
+            Ok(v) if !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false") => {
+                UpdateMode::No
+            }
             _ => UpdateMode::New,
         }
     }
@@ -69,7 +71,10 @@ pub enum SnapshotVerdict {
 impl SnapshotVerdict {
     /// Whether the verdict fails the scenario.
     pub fn is_failure(&self) -> bool {
-        matches!(self, SnapshotVerdict::Missing { .. } | SnapshotVerdict::Changed { .. })
+        matches!(
+            self,
+            SnapshotVerdict::Missing { .. } | SnapshotVerdict::Changed { .. }
+        )
     }
 }
 
@@ -150,7 +155,13 @@ pub fn pending_path(file: &Path) -> PathBuf {
 }
 
 /// Compares `transcript` with the stored snapshot `dir/name` and writes per `mode`.
-pub fn compare(dir: &Path, name: &str, expression: &str, transcript: &Value, mode: UpdateMode) -> std::io::Result<SnapshotVerdict> {
+pub fn compare(
+    dir: &Path,
+    name: &str,
+    expression: &str,
+    transcript: &Value,
+    mode: UpdateMode,
+) -> std::io::Result<SnapshotVerdict> {
     let file = dir.join(name);
     let contents = serde_json::to_string_pretty(transcript).unwrap_or_default();
     let stored = read_contents(&file)?;
@@ -251,9 +262,21 @@ mod tests {
 
     #[test]
     fn names_and_default_dirs() {
-        assert_eq!(snapshot_file_name(Path::new("scenarios/groups/rename.yaml"), AppKind::Oin), "groups__rename__oin.snap");
-        assert_eq!(default_dir(Some("https://App.example.com:8443/scim/v2"), "rfc"), PathBuf::from("okscim-snapshots/app.example.com-8443-scim-v2"));
-        assert_eq!(default_dir(None, "tailnet"), PathBuf::from("okscim-snapshots/embedded-tailnet"));
-        assert_eq!(strip_header(&render_file("x \"y\"", "[\n  1\n]")), "[\n  1\n]");
+        assert_eq!(
+            snapshot_file_name(Path::new("scenarios/groups/rename.yaml"), AppKind::Oin),
+            "groups__rename__oin.snap"
+        );
+        assert_eq!(
+            default_dir(Some("https://App.example.com:8443/scim/v2"), "rfc"),
+            PathBuf::from("okscim-snapshots/app.example.com-8443-scim-v2")
+        );
+        assert_eq!(
+            default_dir(None, "tailnet"),
+            PathBuf::from("okscim-snapshots/embedded-tailnet")
+        );
+        assert_eq!(
+            strip_header(&render_file("x \"y\"", "[\n  1\n]")),
+            "[\n  1\n]"
+        );
     }
 }

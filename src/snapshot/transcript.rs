@@ -19,7 +19,11 @@ fn body_value(text: &str, parsed: Option<&Value>) -> Value {
 }
 
 /// The normalized, redacted transcript of one scenario run.
-pub fn transcript(result: &ScenarioResult, aliases: &mut Aliases, jsonpath_redactions: &[serde_json_path::JsonPath]) -> Value {
+pub fn transcript(
+    result: &ScenarioResult,
+    aliases: &mut Aliases,
+    jsonpath_redactions: &[serde_json_path::JsonPath],
+) -> Value {
     let mut exchanges = Vec::new();
     for step in result.steps.iter().filter(|s| s.snapshot) {
         for exchange in &step.exchanges {
@@ -34,7 +38,10 @@ pub fn transcript(result: &ScenarioResult, aliases: &mut Aliases, jsonpath_redac
                 request.insert("body".into(), b);
             }
             let mut entry = Map::new();
-            entry.insert("step".into(), json!(format!("{} {}", step.index, step.label)));
+            entry.insert(
+                "step".into(),
+                json!(format!("{} {}", step.index, step.label)),
+            );
             entry.insert("request".into(), Value::Object(request));
             match (&exchange.response, &exchange.error) {
                 (Some(r), _) => {

@@ -1249,8 +1249,18 @@ steps:
   - okta: { suspend: alice }
     expect: { requests: 0 }
 "#;
-    let result = run_scenario(&load("expect-requests", yaml), AppKind::Oin, &client, OktaOptions::default()).await;
-    assert!(!result.failed(), "{}", okscim::report::failure_text(&result));
+    let result = run_scenario(
+        &load("expect-requests", yaml),
+        AppKind::Oin,
+        &client,
+        OktaOptions::default(),
+    )
+    .await;
+    assert!(
+        !result.failed(),
+        "{}",
+        okscim::report::failure_text(&result)
+    );
     let wrong = r#"
 name: suspend is wrongly expected to send a request
 users: { alice: {} }
@@ -1259,7 +1269,13 @@ steps:
   - okta: { suspend: alice }
     expect: { requests: 1 }
 "#;
-    let result = run_scenario(&load("expect-requests-wrong", wrong), AppKind::Oin, &client, OktaOptions::default()).await;
+    let result = run_scenario(
+        &load("expect-requests-wrong", wrong),
+        AppKind::Oin,
+        &client,
+        OktaOptions::default(),
+    )
+    .await;
     assert_flagged(&result, "expect.requests", Severity::Required);
 }
 

@@ -83,7 +83,13 @@ impl State {
         body
     }
 
-    fn handle(&mut self, method: &str, path: &str, query: &str, body: Option<Value>) -> ResponseTemplate {
+    fn handle(
+        &mut self,
+        method: &str,
+        path: &str,
+        query: &str,
+        body: Option<Value>,
+    ) -> ResponseTemplate {
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         let (collection, id) = match segments.as_slice() {
             [c] => (*c, None),
@@ -119,13 +125,17 @@ impl State {
                 } else {
                     self.groups.insert(id.clone(), stored.clone());
                 }
-                scim(201, stored).insert_header("Location", format!("{}/{collection}/{id}", self.base))
+                scim(201, stored)
+                    .insert_header("Location", format!("{}/{collection}/{id}", self.base))
             }
             (m, Some(id)) => {
                 let kind = if is_users { "User" } else { "Group" };
                 let table = if is_users { &self.users } else { &self.groups };
                 let Some(current) = table.get(&id).cloned() else {
-                    return scim(404, json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "404", "detail": "not found"}));
+                    return scim(
+                        404,
+                        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "404", "detail": "not found"}),
+                    );
                 };
                 let updated = match m {
                     "GET" => return scim(200, current),
@@ -140,7 +150,11 @@ impl State {
                     "PUT" => self.finish(kind, &id, body.unwrap_or_default()),
                     "PATCH" => {
                         let mut r = current;
-                        for op in body.unwrap_or_default()["Operations"].as_array().cloned().unwrap_or_default() {
+                        for op in body.unwrap_or_default()["Operations"]
+                            .as_array()
+                            .cloned()
+                            .unwrap_or_default()
+                        {
                             let value = op["value"].clone();
                             match (op["op"].as_str(), op["path"].as_str()) {
                                 (Some("replace"), None) => {
@@ -152,7 +166,8 @@ impl State {
                                 }
                                 (Some("replace"), Some("members")) => r["members"] = value,
                                 (Some("add"), Some("members")) => {
-                                    let mut m = r["members"].as_array().cloned().unwrap_or_default();
+                                    let mut m =
+                                        r["members"].as_array().cloned().unwrap_or_default();
                                     m.extend(value.as_array().cloned().unwrap_or_default());
                                     r["members"] = Value::Array(m);
                                 }
@@ -193,7 +208,11 @@ fn chrono_now() -> String {
 impl Respond for FakeScim {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let body: Option<Value> = serde_json::from_slice(&request.body).ok();
-        let path = request.url.path().trim_start_matches("/scim/v2").to_string();
+        let path = request
+            .url
+            .path()
+            .trim_start_matches("/scim/v2")
+            .to_string();
         let query = request.url.query().unwrap_or("").to_string();
         let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
         state.handle(request.method.as_str(), &path, &query, body)

@@ -1,7 +1,7 @@
 //! The harness's integration tests, one module per concern.
 
-mod scenario_load;
-mod okta_requests;
 mod checks_catch_faults;
 mod fake_scim;
+mod okta_requests;
+mod scenario_load;
 mod snapshot_store;

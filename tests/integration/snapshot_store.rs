@@ -28,11 +28,22 @@ steps:
 "#;
 
 async fn probe_transcript(base: &str, app: AppKind) -> String {
-    let scenario = okscim::scenario::load_str(Path::new("probe.yaml"), PROBE).expect("the probe loads");
-    let client = ScimClient::new(base, Auth::Bearer(Secret::new("t")), &ClientOptions::default(), Redactor::default())
-        .expect("client");
-    let result = okscim::runner::run_scenario(&scenario, app, &client, OktaOptions::default()).await;
-    assert!(!result.failed(), "{}", okscim::report::failure_text(&result));
+    let scenario =
+        okscim::scenario::load_str(Path::new("probe.yaml"), PROBE).expect("the probe loads");
+    let client = ScimClient::new(
+        base,
+        Auth::Bearer(Secret::new("t")),
+        &ClientOptions::default(),
+        Redactor::default(),
+    )
+    .expect("client");
+    let result =
+        okscim::runner::run_scenario(&scenario, app, &client, OktaOptions::default()).await;
+    assert!(
+        !result.failed(),
+        "{}",
+        okscim::report::failure_text(&result)
+    );
     let mut aliases = Aliases::new(&result.aliases, &result.run_token, &result.base_url);
     serde_json::to_string_pretty(&transcript(&result, &mut aliases, &[])).expect("json")
 }
@@ -49,13 +60,19 @@ async fn redaction_is_stable_across_runs_and_id_formats() {
         }
         let (_, first) = &seen[0];
         for (format, t) in &seen {
-            assert_eq!(t, first, "the {format:?} server's transcript differs under {app}");
+            assert_eq!(
+                t, first,
+                "the {format:?} server's transcript differs under {app}"
+            );
         }
         assert!(first.contains("\"/Groups/[eng.id]\""), "{first}");
         assert!(first.contains("\"[alice.oktaId]\""), "{first}");
         assert!(!first.contains("127.0.0.1"), "{first}");
         if app == AppKind::Oin {
-            assert!(first.contains(r#""path": "members[value eq \"[bob.id]\"]""#), "{first}");
+            assert!(
+                first.contains(r#""path": "members[value eq \"[bob.id]\"]""#),
+                "{first}"
+            );
             insta::assert_snapshot!("redaction_probe_oin", first);
         }
     }
@@ -91,9 +108,24 @@ fn a_fault_shows_up_as_a_reviewable_diff_and_accept_reject_change_the_files() {
     let snaps = tmp.path().join("snaps");
     let (s, p) = (scenario.to_str().unwrap(), snaps.to_str().unwrap());
 
-    let (code, out) = run_cli(&["run", s, "--okta-app", "oin", "--snapshots", p, "--update-snapshots", "always"], false);
+    let (code, out) = run_cli(
+        &[
+            "run",
+            s,
+            "--okta-app",
+            "oin",
+            "--snapshots",
+            p,
+            "--update-snapshots",
+            "always",
+        ],
+        false,
+    );
     assert_eq!(code, 0, "{out}");
-    let stored = std::fs::read_dir(&snaps).unwrap().map(|e| e.unwrap().path()).collect::<Vec<_>>();
+    let stored = std::fs::read_dir(&snaps)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect::<Vec<_>>();
     assert_eq!(stored.len(), 1, "{stored:?}");
     let stored = stored[0].clone();
     let original = std::fs::read_to_string(&stored).unwrap();
@@ -105,7 +137,16 @@ fn a_fault_shows_up_as_a_reviewable_diff_and_accept_reject_change_the_files() {
     // A fault: PATCH remove by member filter is ignored. Checks pass (nothing in the probe
     // expects the member gone), the snapshot shows the difference.
     let (code, out) = run_cli(
-        &["run", s, "--okta-app", "oin", "--snapshots", p, "--fault", "member-filter-remove-ignored"],
+        &[
+            "run",
+            s,
+            "--okta-app",
+            "oin",
+            "--snapshots",
+            p,
+            "--fault",
+            "member-filter-remove-ignored",
+        ],
         false,
     );
     assert_eq!(code, 1, "{out}");
@@ -127,7 +168,16 @@ fn a_fault_shows_up_as_a_reviewable_diff_and_accept_reject_change_the_files() {
 
     // Under CI nothing is written, and the difference still fails.
     let (code, _) = run_cli(
-        &["run", s, "--okta-app", "oin", "--snapshots", p, "--fault", "member-filter-remove-ignored"],
+        &[
+            "run",
+            s,
+            "--okta-app",
+            "oin",
+            "--snapshots",
+            p,
+            "--fault",
+            "member-filter-remove-ignored",
+        ],
         true,
     );
     assert_eq!(code, 1);
@@ -135,7 +185,16 @@ fn a_fault_shows_up_as_a_reviewable_diff_and_accept_reject_change_the_files() {
 
     // Accept: the pending file replaces the stored one, and the next faulty run matches.
     let (code, _) = run_cli(
-        &["run", s, "--okta-app", "oin", "--snapshots", p, "--fault", "member-filter-remove-ignored"],
+        &[
+            "run",
+            s,
+            "--okta-app",
+            "oin",
+            "--snapshots",
+            p,
+            "--fault",
+            "member-filter-remove-ignored",
+        ],
         false,
     );
     assert_eq!(code, 1);
@@ -144,7 +203,16 @@ fn a_fault_shows_up_as_a_reviewable_diff_and_accept_reject_change_the_files() {
     assert!(!pending.exists());
     assert_ne!(std::fs::read_to_string(&stored).unwrap(), original);
     let (code, out) = run_cli(
-        &["run", s, "--okta-app", "oin", "--snapshots", p, "--fault", "member-filter-remove-ignored"],
+        &[
+            "run",
+            s,
+            "--okta-app",
+            "oin",
+            "--snapshots",
+            p,
+            "--fault",
+            "member-filter-remove-ignored",
+        ],
         false,
     );
     assert_eq!(code, 0, "{out}");
@@ -152,8 +220,13 @@ fn a_fault_shows_up_as_a_reviewable_diff_and_accept_reject_change_the_files() {
     // insta's own reader understands the files the CLI writes.
     let snap = insta::Snapshot::from_file(&stored).expect("insta reads the CLI's file");
     assert_eq!(snap.metadata().expression(), Some("redaction probe [oin]"));
-    let contents = snap.contents().as_text().expect("a text snapshot").to_string();
-    let parsed: serde_json::Value = serde_json::from_str(&contents).expect("the contents are the JSON transcript");
+    let contents = snap
+        .contents()
+        .as_text()
+        .expect("a text snapshot")
+        .to_string();
+    let parsed: serde_json::Value =
+        serde_json::from_str(&contents).expect("the contents are the JSON transcript");
     assert!(parsed.as_array().is_some_and(|a| !a.is_empty()));
 }
 

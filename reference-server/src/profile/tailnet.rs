@@ -71,14 +71,20 @@ pub struct Decision {
 impl Policy {
     /// Parses and checks a policy document.
     pub fn from_json(doc: Value) -> Result<Policy, String> {
-        let policy: Policy = serde_json::from_value(doc).map_err(|e| format!("invalid policy: {e}"))?;
+        let policy: Policy =
+            serde_json::from_value(doc).map_err(|e| format!("invalid policy: {e}"))?;
         for (i, rule) in policy.acls.iter().enumerate() {
             if rule.action != "accept" {
-                return Err(format!("acls[{i}]: action must be \"accept\", got \"{}\"", rule.action));
+                return Err(format!(
+                    "acls[{i}]: action must be \"accept\", got \"{}\"",
+                    rule.action
+                ));
             }
             for dst in &rule.dst {
                 if dst.rsplit_once(':').is_none() {
-                    return Err(format!("acls[{i}]: destination \"{dst}\" must be host:ports, e.g. \"tag:web:443\""));
+                    return Err(format!(
+                        "acls[{i}]: destination \"{dst}\" must be host:ports, e.g. \"tag:web:443\""
+                    ));
                 }
             }
         }
@@ -126,15 +132,21 @@ impl Policy {
             reason,
             rule,
         };
-        let record = store
-            .get(ResourceKind::User, user)
-            .or_else(|| store.lookup_eq(ResourceKind::User, "userName", user)?.into_iter().next());
+        let record = store.get(ResourceKind::User, user).or_else(|| {
+            store
+                .lookup_eq(ResourceKind::User, "userName", user)?
+                .into_iter()
+                .next()
+        });
         let Some(record) = record else {
             return deny(format!("no user \"{user}\""), None);
         };
         let user_name = record.name.as_str();
         if record.is_inactive() {
-            return deny(format!("{user_name} is suspended (deactivated in Okta)"), None);
+            return deny(
+                format!("{user_name} is suspended (deactivated in Okta)"),
+                None,
+            );
         }
         let synced = synced_groups(store);
         let problems = self.problems(&synced);
@@ -150,9 +162,9 @@ impl Policy {
                 src == "*"
                     || src == "autogroup:member"
                     || src.eq_ignore_ascii_case(user_name)
-                    || self
-                        .policy_group(src)
-                        .is_some_and(|users| users.iter().any(|u| u.eq_ignore_ascii_case(user_name)))
+                    || self.policy_group(src).is_some_and(|users| {
+                        users.iter().any(|u| u.eq_ignore_ascii_case(user_name))
+                    })
                     || group_name(src)
                         .and_then(|n| synced.get(&n))
                         .is_some_and(|members| members.contains(&record.id))
@@ -167,7 +179,10 @@ impl Policy {
                 reason: format!("acls[{i}] accepts {user_name} to {destination}"),
                 rule: Some(i),
             },
-            None => deny(format!("no rule accepts {user_name} to {destination}"), None),
+            None => deny(
+                format!("no rule accepts {user_name} to {destination}"),
+                None,
+            ),
         }
     }
 }
@@ -179,15 +194,20 @@ pub type SyncedGroups = BTreeMap<String, BTreeSet<String>>;
 pub fn synced_groups(store: &Store) -> SyncedGroups {
     store
         .iter(ResourceKind::Group)
-        .filter_map(|g| {
-            Some((g.name.to_lowercase(), member_ids(&g.data()).into_iter().collect()))
+        .map(|g| {
+            (
+                g.name.to_lowercase(),
+                member_ids(&g.data()).into_iter().collect(),
+            )
         })
         .collect()
 }
 
 fn group_name(selector: &str) -> Option<String> {
     let (prefix, name) = selector.split_once(':')?;
-    prefix.eq_ignore_ascii_case("group").then(|| name.to_lowercase())
+    prefix
+        .eq_ignore_ascii_case("group")
+        .then(|| name.to_lowercase())
 }
 
 fn port_matches(pattern: &str, port: &str) -> bool {
@@ -202,7 +222,8 @@ fn port_matches(pattern: &str, port: &str) -> bool {
 }
 
 fn destination_matches(pattern: &str, destination: &str) -> bool {
-    let (Some((ph, pp)), Some((dh, dp))) = (pattern.rsplit_once(':'), destination.rsplit_once(':')) else {
+    let (Some((ph, pp)), Some((dh, dp))) = (pattern.rsplit_once(':'), destination.rsplit_once(':'))
+    else {
         return false;
     };
     (ph == "*" || ph.eq_ignore_ascii_case(dh)) && port_matches(pp, dp)
@@ -224,12 +245,17 @@ pub async fn get_policy(State(state): State<SharedState>) -> Result<Json<Value>,
     let policy = state.policy();
     match policy.as_ref() {
         Some(p) => Ok(Json(serde_json::to_value(p).unwrap_or_default())),
-        None => Err(ScimError::not_found("no policy loaded; PUT one to /admin/policy")),
+        None => Err(ScimError::not_found(
+            "no policy loaded; PUT one to /admin/policy",
+        )),
     }
 }
 
 /// `PUT /admin/policy`: replaces the policy; answers the problems it has right now.
-pub async fn put_policy(State(state): State<SharedState>, crate::body::ScimBody(doc): crate::body::ScimBody) -> Result<Json<Value>, ScimError> {
+pub async fn put_policy(
+    State(state): State<SharedState>,
+    crate::body::ScimBody(doc): crate::body::ScimBody,
+) -> Result<Json<Value>, ScimError> {
     require_tailnet(&state)?;
     let policy = Policy::from_json(doc).map_err(ScimError::invalid_value)?;
     let problems = policy.problems(&synced_groups(&state.store()));
@@ -242,7 +268,11 @@ pub async fn put_policy(State(state): State<SharedState>, crate::body::ScimBody(
 pub async fn get_problems(State(state): State<SharedState>) -> Result<Json<Value>, ScimError> {
     require_tailnet(&state)?;
     let synced = synced_groups(&state.store());
-    let problems = state.policy().as_ref().map(|p| p.problems(&synced)).unwrap_or_default();
+    let problems = state
+        .policy()
+        .as_ref()
+        .map(|p| p.problems(&synced))
+        .unwrap_or_default();
     Ok(Json(json!({"problems": problems})))
 }
 
@@ -255,13 +285,21 @@ struct Question {
 }
 
 /// `POST /admin/policy/check` with `{"user": "...", "destination": "host:port"}`.
-pub async fn check(State(state): State<SharedState>, crate::body::ScimBody(body): crate::body::ScimBody) -> Result<Json<Decision>, ScimError> {
+pub async fn check(
+    State(state): State<SharedState>,
+    crate::body::ScimBody(body): crate::body::ScimBody,
+) -> Result<Json<Decision>, ScimError> {
     require_tailnet(&state)?;
     let q: Question = serde_json::from_value(body).map_err(|e| {
-        ScimError::invalid_syntax(format!("expected {{\"user\": \"…\", \"destination\": \"host:port\"}}: {e}"))
+        ScimError::invalid_syntax(format!(
+            "expected {{\"user\": \"…\", \"destination\": \"host:port\"}}: {e}"
+        ))
     })?;
     let policy = state.policy().clone().ok_or_else(|| {
-        ScimError::new(StatusCode::CONFLICT, "no policy loaded; PUT one to /admin/policy")
+        ScimError::new(
+            StatusCode::CONFLICT,
+            "no policy loaded; PUT one to /admin/policy",
+        )
     })?;
     let store = state.store();
     Ok(Json(policy.check(&store, &q.user, &q.destination)))
@@ -307,9 +345,16 @@ mod tests {
 
     #[test]
     fn policy_rejects_bad_documents() {
-        assert!(Policy::from_json(json!({"acls": [{"action": "drop", "src": [], "dst": []}]})).is_err());
+        assert!(
+            Policy::from_json(json!({"acls": [{"action": "drop", "src": [], "dst": []}]})).is_err()
+        );
         assert!(Policy::from_json(json!({"acls": [], "extra": 1})).is_err());
         assert!(Policy::from_json(json!({"groups": {"admins": []}})).is_err());
-        assert!(Policy::from_json(json!({"acls": [{"action": "accept", "src": ["*"], "dst": ["*:*"]}]})).is_ok());
+        assert!(
+            Policy::from_json(
+                json!({"acls": [{"action": "accept", "src": ["*"], "dst": ["*:*"]}]})
+            )
+            .is_ok()
+        );
     }
 }

@@ -44,15 +44,18 @@ pub fn render(store: &Store, kind: ResourceKind, record: &Record) -> Value {
     data
 }
 
-fn answer(store: &Store, kind: ResourceKind, record: &Record, projection: &Projection) -> crate::response::ScimJson {
+fn answer(
+    store: &Store,
+    kind: ResourceKind,
+    record: &Record,
+    projection: &Projection,
+) -> crate::response::ScimJson {
     let body = projection.apply(render(store, kind, record), kind);
     crate::response::ScimJson::ok(body).etag(&record.etag())
 }
 
 fn is_hidden(state: &SharedState, kind: ResourceKind, record: &Record) -> bool {
-    kind == ResourceKind::User
-        && state.fault(Fault::DeactivatedUsersHidden)
-        && record.is_inactive()
+    kind == ResourceKind::User && state.fault(Fault::DeactivatedUsersHidden) && record.is_inactive()
 }
 
 /// Strips the weak prefix and quotes so `W/"3"` and `"3"` compare equal.
@@ -81,25 +84,40 @@ fn check_if_match(headers: &HeaderMap, record: &Record) -> Result<(), ScimError>
 }
 
 /// `GET /Users`, `GET /Groups`.
-pub async fn list(State(state): State<SharedState>, kind: ResourceKind, RawQuery(raw): RawQuery) -> Result<Response, ScimError> {
+pub async fn list(
+    State(state): State<SharedState>,
+    kind: ResourceKind,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ScimError> {
     let query = ListQuery::from_query(raw.as_deref())?;
     respond_list(&state, kind, &query)
 }
 
 /// `POST /Users/.search`, `POST /Groups/.search`.
-pub async fn search(State(state): State<SharedState>, kind: ResourceKind, ScimBody(body): ScimBody) -> Result<Response, ScimError> {
+pub async fn search(
+    State(state): State<SharedState>,
+    kind: ResourceKind,
+    ScimBody(body): ScimBody,
+) -> Result<Response, ScimError> {
     let query = ListQuery::from_search_body(&body)?;
     respond_list(&state, kind, &query)
 }
 
-fn respond_list(state: &SharedState, kind: ResourceKind, query: &ListQuery) -> Result<Response, ScimError> {
+fn respond_list(
+    state: &SharedState,
+    kind: ResourceKind,
+    query: &ListQuery,
+) -> Result<Response, ScimError> {
     let store = state.store();
     let selected = list::select(&store, kind, query, &state.faults)?;
     let total = selected.len();
     let (start, page): (usize, Vec<&Record>) = if state.fault(Fault::IgnorePaging) {
         (1, selected)
     } else {
-        let count = query.count.unwrap_or(state.max_results).min(state.max_results);
+        let count = query
+            .count
+            .unwrap_or(state.max_results)
+            .min(state.max_results);
         let page = selected
             .into_iter()
             .skip(query.start_index - 1)
@@ -111,7 +129,10 @@ fn respond_list(state: &SharedState, kind: ResourceKind, query: &ListQuery) -> R
         .into_iter()
         .map(|r| query.projection.apply(render(&store, kind, r), kind))
         .collect();
-    Ok(crate::response::ScimJson::ok(list::list_response(total, start, resources, &state.faults)).into_response())
+    Ok(
+        crate::response::ScimJson::ok(list::list_response(total, start, resources, &state.faults))
+            .into_response(),
+    )
 }
 
 /// `GET /Users/{id}`, `GET /Groups/{id}`.
@@ -128,7 +149,9 @@ pub async fn get_one(
         .get(kind, &id)
         .filter(|r| !is_hidden(&state, kind, r))
         .ok_or_else(|| not_found(kind, &id))?;
-    if let Some(v) = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok())
+    if let Some(v) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
         && header_matches(v, &record.etag())
     {
         let mut response = StatusCode::NOT_MODIFIED.into_response();
@@ -141,7 +164,11 @@ pub async fn get_one(
 }
 
 /// `POST /Users`, `POST /Groups`.
-pub async fn create(State(state): State<SharedState>, kind: ResourceKind, ScimBody(body): ScimBody) -> Result<Response, ScimError> {
+pub async fn create(
+    State(state): State<SharedState>,
+    kind: ResourceKind,
+    ScimBody(body): ScimBody,
+) -> Result<Response, ScimError> {
     let attrs = normalize_resource(&body, kind)?;
     let mut store = state.store();
     let prepared = prepare(attrs, kind, None, &store, &state)?;
@@ -199,9 +226,13 @@ pub async fn replace(
     ScimBody(body): ScimBody,
 ) -> Result<Response, ScimError> {
     if state.fault(Fault::RejectReadOnlyInPut)
-        && let Some(key) = ["id", "meta", "groups"].iter().find(|k| body.get(**k).is_some())
+        && let Some(key) = ["id", "meta", "groups"]
+            .iter()
+            .find(|k| body.get(**k).is_some())
     {
-        return Err(ScimError::mutability(format!("{key} is readOnly and may not be sent")));
+        return Err(ScimError::mutability(format!(
+            "{key} is readOnly and may not be sent"
+        )));
     }
     let attrs = normalize_resource(&body, kind)?;
     let mut store = state.store();

@@ -21,7 +21,10 @@ pub struct Prepared {
 }
 
 fn non_empty_str<'a>(attrs: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
-    attrs.get(name).and_then(Value::as_str).filter(|s| !s.trim().is_empty())
+    attrs
+        .get(name)
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
 }
 
 /// Sets `schemas` to the core schema plus the extensions the resource carries; rejects a
@@ -45,7 +48,10 @@ fn settle_schemas(attrs: &mut Map<String, Value>, kind: ResourceKind) -> Result<
     }
     let mut schemas = vec![json!(core)];
     for ext in kind.extensions() {
-        if attrs.get(ext.id).is_some_and(|v| v.as_object().is_some_and(|o| !o.is_empty())) {
+        if attrs
+            .get(ext.id)
+            .is_some_and(|v| v.as_object().is_some_and(|o| !o.is_empty()))
+        {
             schemas.push(json!(ext.id));
         } else {
             attrs.remove(ext.id);
@@ -68,7 +74,11 @@ fn primary_email(attrs: &Map<String, Value>) -> Option<&str> {
 
 /// Fills in and checks each member: it must name an existing user or group; `type`, `$ref`
 /// and `display` are filled in when absent.
-fn settle_members(attrs: &mut Map<String, Value>, store: &Store, state: &AppState) -> Result<(), ScimError> {
+fn settle_members(
+    attrs: &mut Map<String, Value>,
+    store: &Store,
+    state: &AppState,
+) -> Result<(), ScimError> {
     let Some(members) = attrs.get_mut("members") else {
         return Ok(());
     };
@@ -82,10 +92,14 @@ fn settle_members(attrs: &mut Map<String, Value>, store: &Store, state: &AppStat
     let mut settled = Vec::with_capacity(list.len());
     for member in list.iter() {
         let Some(obj) = member.as_object() else {
-            return Err(ScimError::invalid_value("each member must be an object with a value"));
+            return Err(ScimError::invalid_value(
+                "each member must be an object with a value",
+            ));
         };
         let Some(value) = obj.get("value").and_then(Value::as_str) else {
-            return Err(ScimError::invalid_value("each member needs a \"value\": the member's id"));
+            return Err(ScimError::invalid_value(
+                "each member needs a \"value\": the member's id",
+            ));
         };
         if !seen.insert(value.to_string()) {
             continue;
@@ -133,7 +147,9 @@ pub fn prepare(
     match kind {
         ResourceKind::User => {
             if non_empty_str(&attrs, "userName").is_none() {
-                return Err(ScimError::invalid_value("userName is required and must be a non-empty string"));
+                return Err(ScimError::invalid_value(
+                    "userName is required and must be a non-empty string",
+                ));
             }
             if state.fault(Fault::UsernameLowercased)
                 && let Some(Value::String(u)) = attrs.get_mut("userName")
@@ -142,7 +158,10 @@ pub fn prepare(
             }
             if !attrs.contains_key("active") {
                 // Okta's CRUD test reads `active` back after every step; keep it always present.
-                let active = previous.and_then(|p| p.get("active")).cloned().unwrap_or(json!(true));
+                let active = previous
+                    .and_then(|p| p.get("active"))
+                    .cloned()
+                    .unwrap_or(json!(true));
                 attrs.insert("active".into(), active);
             }
             if state.profile == Profile::Tailnet {
@@ -164,7 +183,9 @@ pub fn prepare(
         }
         ResourceKind::Group => {
             let Some(name) = non_empty_str(&attrs, "displayName") else {
-                return Err(ScimError::invalid_value("displayName is required and must be a non-empty string"));
+                return Err(ScimError::invalid_value(
+                    "displayName is required and must be a non-empty string",
+                ));
             };
             if state.profile == Profile::Tailnet && name.contains('@') {
                 return Err(ScimError::invalid_value(format!(

@@ -393,9 +393,21 @@ async fn unsupported_content_type_is_415() {
 async fn me_and_bulk_are_501_and_trailing_slashes_are_tolerated() {
     let srv = TestServer::rfc().await;
     srv.get("/Me").send().await.assert_scim_error(501, None);
-    srv.call(Method::POST, "/Bulk").send().await.assert_scim_error(501, None);
-    let created = srv.post("/Users/", &okta_user("slash@example.com")).send().await;
+    srv.call(Method::POST, "/Bulk")
+        .send()
+        .await
+        .assert_scim_error(501, None);
+    let created = srv
+        .post("/Users/", &okta_user("slash@example.com"))
+        .send()
+        .await;
     created.expect(201);
-    srv.get(&format!("/Users/{}/", created.id())).send().await.expect(200);
-    srv.get("/Users/?startIndex=1&count=2").send().await.expect(200);
+    srv.get(&format!("/Users/{}/", created.id()))
+        .send()
+        .await
+        .expect(200);
+    srv.get("/Users/?startIndex=1&count=2")
+        .send()
+        .await
+        .expect(200);
 }
