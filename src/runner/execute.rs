@@ -428,6 +428,15 @@ fn build_raw(
         headers,
         body,
         auth: match req.auth {
+            // A scenario that writes its own Authorization header sends only that one.
+            scenario::Auth::Default
+                if req
+                    .headers
+                    .keys()
+                    .any(|k| k.eq_ignore_ascii_case("authorization")) =>
+            {
+                crate::http::RequestAuth::Omit
+            }
             scenario::Auth::Default => crate::http::RequestAuth::Default,
             scenario::Auth::None => crate::http::RequestAuth::Omit,
             scenario::Auth::Invalid => crate::http::RequestAuth::Invalid,

@@ -3,5 +3,6 @@
 mod checks_catch_faults;
 mod fake_scim;
 mod okta_requests;
+mod regressions;
 mod scenario_load;
 mod snapshot_store;

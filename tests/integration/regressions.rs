@@ -1,0 +1,81 @@
+//! One test per bug found and fixed, so it stays fixed.
+
+use std::path::Path;
+
+use okscim::http::{Auth, ClientOptions, Redactor, ScimClient, Secret};
+use okscim::okta::{AppKind, OktaOptions};
+use wiremock::ResponseTemplate;
+
+use crate::okta_requests::Fake;
+
+/// A raw request whose scenario writes its own Authorization header sent the target's header
+/// as well: two Authorization headers.
+#[tokio::test]
+async fn a_scenario_authorization_header_replaces_the_targets() {
+    let fake = Fake::start().await;
+    fake.on("GET", "/Users", ResponseTemplate::new(401)).await;
+    let yaml = r#"
+name: own authorization
+steps:
+  - request: { method: GET, path: /Users, headers: { Authorization: non-token } }
+    expect: { status: 401 }
+"#;
+    let scenario = okscim::scenario::load_str(Path::new("own-auth.yaml"), yaml).expect("loads");
+    let result = okscim::runner::run_scenario(
+        &scenario,
+        AppKind::Oin,
+        &fake.client(),
+        OktaOptions::default(),
+    )
+    .await;
+    assert!(
+        !result.failed(),
+        "{}",
+        okscim::report::failure_text(&result)
+    );
+    let requests = fake.requests().await;
+    let values: Vec<_> = requests[0]
+        .headers
+        .get_all("authorization")
+        .iter()
+        .collect();
+    assert_eq!(values, ["non-token"]);
+}
+
+/// A one-letter token made the redactor replace every `t` of every recorded response.
+#[tokio::test]
+async fn a_short_token_does_not_garble_recorded_text() {
+    let fake = Fake::start().await;
+    fake.on(
+        "GET",
+        "/Users",
+        ResponseTemplate::new(200).set_body_raw(
+            r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"startIndex":1,"itemsPerPage":0,"Resources":[]}"#,
+            "application/scim+json",
+        ),
+    )
+    .await;
+    let client = ScimClient::new(
+        &format!("{}/scim/v2", fake.uri()),
+        Auth::Bearer(Secret::new("t")),
+        &ClientOptions::default(),
+        Redactor::default(),
+    )
+    .expect("client");
+    let exchange = client
+        .send(okscim::okta::Wire::new(OktaOptions::default()).list("/Users", 1, 2))
+        .await;
+    let response = exchange.response.expect("an answer");
+    assert!(
+        response.body.contains("\"totalResults\":0"),
+        "{}",
+        response.body
+    );
+    assert!(
+        exchange
+            .request
+            .headers
+            .iter()
+            .any(|(k, v)| k == "Authorization" && v == "Bearer [REDACTED]")
+    );
+}
