@@ -175,6 +175,8 @@ impl ScimClient {
         };
         let build = |decoding: bool| {
             let mut builder = reqwest::Client::builder()
+                // Okta's client writes header names as `Accept-Charset`, not `accept-charset`.
+                .http1_title_case_headers()
                 .redirect(reqwest::redirect::Policy::none())
                 .timeout(options.timeout)
                 .connect_timeout(options.connect_timeout)
