@@ -11,7 +11,8 @@ use crate::runner::{Selection, plan};
 /// Options of `okscim list`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ListArgs {
-    /// Scenario files or folders (default: `scenarios`).
+    /// Scenario files or folders (default: `./scenarios` if it exists, else the scenarios built
+    /// into okscim).
     pub paths: Vec<PathBuf>,
     /// The target's profile (tailnet scenarios are skipped otherwise).
     #[arg(long, value_enum, default_value_t = Profile::Rfc)]
@@ -20,12 +21,7 @@ pub struct ListArgs {
 
 /// Prints one line per planned scenario run.
 pub fn run(args: &ListArgs) -> u8 {
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from("scenarios")]
-    } else {
-        args.paths.clone()
-    };
-    let scenarios = match crate::scenario::load_all(&paths) {
+    let scenarios = match super::load_scenarios(&args.paths) {
         Ok(s) => s,
         Err(e) => {
             super::print_load_errors(e);

@@ -36,6 +36,22 @@ pub enum Command {
     Snapshots(SnapshotsArgs),
 }
 
+/// The scenarios to run: the paths given; else `./scenarios` when it exists; else the bundled
+/// scenarios built into the binary.
+pub fn load_scenarios(
+    paths: &[std::path::PathBuf],
+) -> Result<Vec<crate::scenario::Scenario>, crate::errors::LoadError> {
+    if !paths.is_empty() {
+        return crate::scenario::load_all(paths);
+    }
+    let local = std::path::PathBuf::from("scenarios");
+    if local.is_dir() {
+        crate::scenario::load_all(&[local])
+    } else {
+        crate::scenario::load_bundled()
+    }
+}
+
 /// Prints each scenario-file problem as its own diagnostic (a code frame with the fix), then a
 /// count.
 pub fn print_load_errors(e: crate::errors::LoadError) {

@@ -18,7 +18,8 @@ use crate::target::{Target, TargetOptions, TargetSpec};
 /// Options of `okscim run`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
-    /// Scenario files or folders (default: `scenarios`).
+    /// Scenario files or folders (default: `./scenarios` if it exists, else the scenarios built
+    /// into okscim).
     pub paths: Vec<PathBuf>,
     /// Where requests go and how they authenticate.
     #[command(flatten)]
@@ -178,12 +179,7 @@ fn default_jobs() -> usize {
 
 /// Runs `okscim run`; returns the exit code.
 pub async fn run(args: &RunArgs) -> u8 {
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from("scenarios")]
-    } else {
-        args.paths.clone()
-    };
-    let scenarios = match crate::scenario::load_all(&paths) {
+    let scenarios = match super::load_scenarios(&args.paths) {
         Ok(s) => s,
         Err(e) => {
             super::print_load_errors(e);

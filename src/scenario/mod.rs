@@ -4,6 +4,7 @@
 //! [`json_schema`]. Load one file with [`load`], or every file under some paths with
 //! [`load_all`]; both return every problem found, each with `file:line:column`.
 
+mod bundled;
 mod discovery;
 mod load;
 mod model;
@@ -13,6 +14,7 @@ mod schema;
 mod suggestion;
 mod template;
 
+pub use bundled::{BUNDLED, load_bundled};
 pub use discovery::{discover, load_all};
 pub use load::{load, load_str};
 pub use model::{
