@@ -522,10 +522,11 @@ fn judge_step(
     if e.status.is_empty() && e.body.is_none() && e.jsonpath.is_empty() && e.headers.is_empty() {
         return;
     }
-    let Some(last) = sr.exchanges.last() else {
+    let Some(last) = judged_exchange(step, &sr.exchanges) else {
         sr.error = Some("the step expects a response, but it sent no request".to_string());
         return;
     };
+    let last = last.as_ref();
     let mut exp = Expectations {
         status: e.status.clone(),
         ..Expectations::default()
@@ -558,6 +559,41 @@ fn judge_step(
     }
 }
 
+/// The exchange a step's expectations and captures read: the last one; for an import, the last
+/// page with `Resources` holding every page's resources, so that an expectation about what was
+/// imported holds wherever the server put the resource.
+fn judged_exchange<'e>(
+    step: &Step,
+    exchanges: &'e [crate::http::Exchange],
+) -> Option<std::borrow::Cow<'e, crate::http::Exchange>> {
+    let last = exchanges.last()?;
+    let is_import = matches!(
+        &step.kind,
+        StepKind::Okta(OktaAction::ImportUsers | OktaAction::ImportGroups)
+    );
+    if !is_import || exchanges.len() < 2 {
+        return Some(std::borrow::Cow::Borrowed(last));
+    }
+    let mut merged = last.clone();
+    let all: Vec<Value> = exchanges
+        .iter()
+        .filter_map(|e| e.json())
+        .filter_map(|b| {
+            check::list_view(b)
+                .and_then(|v| v.items())
+                .map(<[Value]>::to_vec)
+        })
+        .flatten()
+        .collect();
+    if let Some(response) = merged.response.as_mut()
+        && let Some(Value::Object(body)) = response.json.as_mut()
+    {
+        body.retain(|k, _| !k.eq_ignore_ascii_case("resources"));
+        body.insert("Resources".into(), Value::Array(all));
+    }
+    Some(std::borrow::Cow::Owned(merged))
+}
+
 fn capture(
     step: &Step,
     sr: &StepResult,
@@ -568,7 +604,7 @@ fn capture(
     if step.capture.is_empty() {
         return;
     }
-    let Some(body) = sr.exchanges.last().and_then(|e| e.json()).cloned() else {
+    let Some(body) = judged_exchange(step, &sr.exchanges).and_then(|e| e.json().cloned()) else {
         return;
     };
     let mut found = Vec::new();
