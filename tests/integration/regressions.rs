@@ -119,7 +119,7 @@ async fn bundled_scenarios_pass_against_a_shared_non_empty_server() {
             &mut [],
         )
         .await;
-        for s in run.scenarios.iter().filter(|s| s.failed()) {
+        if let Some(s) = run.scenarios.iter().find(|s| s.failed()) {
             panic!(
                 "round {round}: {}\n{}",
                 s.title(),
