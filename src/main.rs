@@ -3,8 +3,7 @@
 
 use clap::Parser;
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -14,5 +13,24 @@ async fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = okscim::cli::Cli::parse();
-    std::process::ExitCode::from(okscim::cli::run(cli).await)
+    // Against a remote target the harness only waits on sockets: one thread does it with the
+    // least CPU (no cross-thread wake-ups). The embedded server and `serve` get every core.
+    let remote =
+        matches!(&cli.command, okscim::cli::Command::Run(args) if args.target.target.is_some());
+    let runtime = if remote {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+    };
+    match runtime {
+        Ok(rt) => std::process::ExitCode::from(rt.block_on(okscim::cli::run(cli))),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            std::process::ExitCode::from(okscim::exit::USAGE)
+        }
+    }
 }

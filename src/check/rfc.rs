@@ -119,8 +119,8 @@ pub fn judge_rfc(purpose: &Purpose, exchange: &Exchange) -> Vec<CheckOutcome> {
             ),
         );
         if let Some(items) = list_view(body).and_then(|v| v.items()) {
-            for item in items {
-                judge_resource(item, &mut out);
+            if !items.is_empty() {
+                judge_resources(items, &mut out);
             }
         }
         return out;
@@ -146,17 +146,10 @@ pub fn judge_rfc(purpose: &Purpose, exchange: &Exchange) -> Vec<CheckOutcome> {
     out
 }
 
-fn judge_resource(resource: &Value, out: &mut Vec<CheckOutcome>) {
+/// The three per-resource rules, as (check, passed, what was found) with the text built only
+/// for a failure.
+fn resource_rules(resource: &Value) -> [(Check, bool, Box<dyn Fn() -> String + '_>); 3] {
     let schemas = resource.get("schemas");
-    out.push(
-        RESOURCE_SCHEMAS.judge(
-            schemas
-                .and_then(Value::as_array)
-                .is_some_and(|s| !s.is_empty()),
-            "a non-empty schemas array",
-            schemas.map_or("absent".into(), Value::to_string),
-        ),
-    );
     let meta_ok = resource
         .pointer("/meta/resourceType")
         .and_then(Value::as_str)
@@ -165,22 +158,74 @@ fn judge_resource(resource: &Value, out: &mut Vec<CheckOutcome>) {
             .pointer("/meta/location")
             .and_then(Value::as_str)
             .is_some();
-    out.push(
-        RESOURCE_META.judge(
-            meta_ok,
-            "meta.resourceType and meta.location",
-            resource
-                .get("meta")
-                .map_or("absent".into(), Value::to_string),
+    [
+        (
+            RESOURCE_SCHEMAS,
+            schemas
+                .and_then(Value::as_array)
+                .is_some_and(|s| !s.is_empty()),
+            Box::new(move || schemas.map_or("absent".into(), Value::to_string)),
         ),
-    );
-    out.push(NO_PASSWORD.judge(
-        resource.get("password").is_none(),
-        "no password attribute",
-        if resource.get("password").is_some() {
-            "password present"
+        (
+            RESOURCE_META,
+            meta_ok,
+            Box::new(|| {
+                resource
+                    .get("meta")
+                    .map_or("absent".into(), Value::to_string)
+            }),
+        ),
+        (
+            NO_PASSWORD,
+            resource.get("password").is_none(),
+            Box::new(|| "password present".to_string()),
+        ),
+    ]
+}
+
+const RULE_EXPECTATIONS: [&str; 3] = [
+    "a non-empty schemas array",
+    "meta.resourceType and meta.location",
+    "no password attribute",
+];
+
+fn judge_resource(resource: &Value, out: &mut Vec<CheckOutcome>) {
+    for ((check, passed, found), expected) in
+        resource_rules(resource).into_iter().zip(RULE_EXPECTATIONS)
+    {
+        let actual = if passed {
+            "as expected".to_string()
         } else {
-            "absent"
-        },
-    ));
+            found()
+        };
+        out.push(check.judge(passed, expected, actual));
+    }
+}
+
+/// One outcome per rule for a list of resources: which of them break it, and the first one.
+fn judge_resources(items: &[Value], out: &mut Vec<CheckOutcome>) {
+    let mut failing = [0usize; 3];
+    let mut first: [Option<String>; 3] = [None, None, None];
+    let mut checks = [RESOURCE_SCHEMAS, RESOURCE_META, NO_PASSWORD];
+    for item in items {
+        for (k, (check, passed, found)) in resource_rules(item).into_iter().enumerate() {
+            checks[k] = check;
+            if !passed {
+                failing[k] += 1;
+                if first[k].is_none() {
+                    let id = item
+                        .get("id")
+                        .map_or("(no id)".to_string(), Value::to_string);
+                    first[k] = Some(format!("resource {id}: {}", found()));
+                }
+            }
+        }
+    }
+    for k in 0..3 {
+        let actual = match &first[k] {
+            None => format!("all {} resources", items.len()),
+            Some(f) => format!("{} of {} resources break it; {f}", failing[k], items.len()),
+        };
+        out.push(checks[k].judge(failing[k] == 0, RULE_EXPECTATIONS[k], actual));
+    }
 }

@@ -193,9 +193,7 @@ impl ScimClient {
         let http = build(false)?;
         let http_decoding = build(true)?;
         let mut redactor = redactor;
-        for s in auth.secrets() {
-            redactor.add(s);
-        }
+        redactor.add_all(auth.secrets());
         Ok(ScimClient {
             http,
             http_decoding,
@@ -216,9 +214,9 @@ impl ScimClient {
         &self.redactor
     }
 
-    /// Adds a secret to redact from now on (e.g. a generated password).
-    pub fn add_secret(&mut self, secret: Secret) {
-        self.redactor.add(secret);
+    /// Adds secrets to redact from now on (e.g. generated passwords).
+    pub fn add_secrets(&mut self, secrets: impl IntoIterator<Item = Secret>) {
+        self.redactor.add_all(secrets);
     }
 
     /// Sends a request and records the exchange. Never fails: transport errors are recorded.

@@ -167,25 +167,21 @@ impl OktaEngine {
                         self.wire.list(endpoint, start, PAGE),
                     )
                     .await?;
-                let body = record.exchanges[i].json().cloned().unwrap_or(Value::Null);
-                let view = list_view(&body);
+                let view = record.exchanges[i].json().and_then(list_view);
                 let total = view.and_then(|v| v.total()).unwrap_or(0) as usize;
-                let items = view.and_then(|v| v.items()).unwrap_or(&[]).to_vec();
-                for item in &items {
-                    let id = item
-                        .get("id")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string();
-                    if !seen.insert(id.clone()) {
-                        record.checks.push(import_duplicate(&id, i));
+                let items = view.and_then(|v| v.items()).unwrap_or(&[]);
+                let page_len = items.len();
+                for item in items {
+                    let id = item.get("id").and_then(Value::as_str).unwrap_or("");
+                    if !seen.insert(id.to_string()) {
+                        record.checks.push(import_duplicate(id, i));
                     }
                     // Okta does not import users whose `active` is false (okta-wire.md §1.2).
                     if item.get("active") != Some(&Value::Bool(false)) {
                         imported += 1;
                     }
                 }
-                if items.is_empty() || start + PAGE > total {
+                if page_len == 0 || start + PAGE > total {
                     break;
                 }
                 start += PAGE;

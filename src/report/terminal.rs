@@ -254,7 +254,7 @@ fn one_line(c: &CheckOutcome) -> String {
 }
 
 impl Reporter for TerminalReporter {
-    fn on_event(&mut self, event: &RunEvent) {
+    fn on_event(&mut self, event: &RunEvent<'_>) {
         match event {
             RunEvent::Started { total, target } => {
                 self.emit(&format!(

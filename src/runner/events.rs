@@ -2,24 +2,24 @@
 
 use crate::runner::result::{RunResult, ScenarioResult};
 
-/// Something that happened during a run.
-#[derive(Debug, Clone)]
-pub enum RunEvent {
+/// Something that happened during a run. Events lend the results; reporters copy what they keep.
+#[derive(Debug, Clone, Copy)]
+pub enum RunEvent<'a> {
     /// The run starts with this many scenario runs planned.
     Started {
         /// Planned scenario runs.
         total: usize,
         /// The target's description.
-        target: String,
+        target: &'a str,
     },
     /// A scenario run finished (in completion order).
-    ScenarioFinished(Box<ScenarioResult>),
+    ScenarioFinished(&'a ScenarioResult),
     /// The run finished.
-    Finished(Box<RunResult>),
+    Finished(&'a RunResult),
 }
 
 /// A consumer of run events.
 pub trait Reporter: Send {
     /// Handles one event.
-    fn on_event(&mut self, event: &RunEvent);
+    fn on_event(&mut self, event: &RunEvent<'_>);
 }

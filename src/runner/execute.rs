@@ -173,9 +173,7 @@ pub async fn run_scenario(
         }
     };
     let mut client = client.clone();
-    for u in &org.users {
-        client.add_secret(u.password.clone());
-    }
+    client.add_secrets(org.users.iter().map(|u| u.password.clone()));
     let options = OktaOptions {
         rename_groups: scenario.options.rename_groups,
         ..options

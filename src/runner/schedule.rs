@@ -79,7 +79,7 @@ pub async fn run_jobs(
     for r in reporters.iter_mut() {
         r.on_event(&RunEvent::Started {
             total,
-            target: target_label.to_string(),
+            target: target_label,
         });
     }
     let permits = Arc::new(Semaphore::new(jobs.max(1)));
@@ -101,7 +101,7 @@ pub async fn run_jobs(
                 snapshot: None,
             };
             for r in reporters.iter_mut() {
-                r.on_event(&RunEvent::ScenarioFinished(Box::new(skipped.clone())));
+                r.on_event(&RunEvent::ScenarioFinished(&skipped));
             }
             results[index] = Some(skipped);
             continue;
@@ -134,7 +134,7 @@ pub async fn run_jobs(
         match joined {
             Ok((index, result)) => {
                 for r in reporters.iter_mut() {
-                    r.on_event(&RunEvent::ScenarioFinished(Box::new(result.clone())));
+                    r.on_event(&RunEvent::ScenarioFinished(&result));
                 }
                 results[index] = Some(result);
             }
@@ -147,7 +147,7 @@ pub async fn run_jobs(
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
     };
     for r in reporters.iter_mut() {
-        r.on_event(&RunEvent::Finished(Box::new(run.clone())));
+        r.on_event(&RunEvent::Finished(&run));
     }
     run
 }
