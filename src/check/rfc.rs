@@ -118,10 +118,10 @@ pub fn judge_rfc(purpose: &Purpose, exchange: &Exchange) -> Vec<CheckOutcome> {
                     .map_or("absent".into(), Value::to_string),
             ),
         );
-        if let Some(items) = list_view(body).and_then(|v| v.items()) {
-            if !items.is_empty() {
-                judge_resources(items, &mut out);
-            }
+        if let Some(items) = list_view(body).and_then(|v| v.items())
+            && !items.is_empty()
+        {
+            judge_resources(items, &mut out);
         }
         return out;
     }
@@ -146,10 +146,10 @@ pub fn judge_rfc(purpose: &Purpose, exchange: &Exchange) -> Vec<CheckOutcome> {
     out
 }
 
-/// The three per-resource rules, as (check, passed, what was found) with the text built only
-/// for a failure.
-fn resource_rules(resource: &Value) -> [(Check, bool, Box<dyn Fn() -> String + '_>); 3] {
-    let schemas = resource.get("schemas");
+const RESOURCE_CHECKS: [Check; 3] = [RESOURCE_SCHEMAS, RESOURCE_META, NO_PASSWORD];
+
+/// Whether a resource passes each of the three per-resource rules.
+fn resource_rules(resource: &Value) -> [bool; 3] {
     let meta_ok = resource
         .pointer("/meta/resourceType")
         .and_then(Value::as_str)
@@ -159,28 +159,26 @@ fn resource_rules(resource: &Value) -> [(Check, bool, Box<dyn Fn() -> String + '
             .and_then(Value::as_str)
             .is_some();
     [
-        (
-            RESOURCE_SCHEMAS,
-            schemas
-                .and_then(Value::as_array)
-                .is_some_and(|s| !s.is_empty()),
-            Box::new(move || schemas.map_or("absent".into(), Value::to_string)),
-        ),
-        (
-            RESOURCE_META,
-            meta_ok,
-            Box::new(|| {
-                resource
-                    .get("meta")
-                    .map_or("absent".into(), Value::to_string)
-            }),
-        ),
-        (
-            NO_PASSWORD,
-            resource.get("password").is_none(),
-            Box::new(|| "password present".to_string()),
-        ),
+        resource
+            .get("schemas")
+            .and_then(Value::as_array)
+            .is_some_and(|s| !s.is_empty()),
+        meta_ok,
+        resource.get("password").is_none(),
     ]
+}
+
+/// What a resource has where rule `k` failed (built only for a failure).
+fn found(resource: &Value, k: usize) -> String {
+    match k {
+        0 => resource
+            .get("schemas")
+            .map_or("absent".into(), Value::to_string),
+        1 => resource
+            .get("meta")
+            .map_or("absent".into(), Value::to_string),
+        _ => "password present".to_string(),
+    }
 }
 
 const RULE_EXPECTATIONS: [&str; 3] = [
@@ -190,15 +188,13 @@ const RULE_EXPECTATIONS: [&str; 3] = [
 ];
 
 fn judge_resource(resource: &Value, out: &mut Vec<CheckOutcome>) {
-    for ((check, passed, found), expected) in
-        resource_rules(resource).into_iter().zip(RULE_EXPECTATIONS)
-    {
+    for (k, passed) in resource_rules(resource).into_iter().enumerate() {
         let actual = if passed {
             "as expected".to_string()
         } else {
-            found()
+            found(resource, k)
         };
-        out.push(check.judge(passed, expected, actual));
+        out.push(RESOURCE_CHECKS[k].judge(passed, RULE_EXPECTATIONS[k], actual));
     }
 }
 
@@ -206,17 +202,15 @@ fn judge_resource(resource: &Value, out: &mut Vec<CheckOutcome>) {
 fn judge_resources(items: &[Value], out: &mut Vec<CheckOutcome>) {
     let mut failing = [0usize; 3];
     let mut first: [Option<String>; 3] = [None, None, None];
-    let mut checks = [RESOURCE_SCHEMAS, RESOURCE_META, NO_PASSWORD];
     for item in items {
-        for (k, (check, passed, found)) in resource_rules(item).into_iter().enumerate() {
-            checks[k] = check;
+        for (k, passed) in resource_rules(item).into_iter().enumerate() {
             if !passed {
                 failing[k] += 1;
                 if first[k].is_none() {
                     let id = item
                         .get("id")
                         .map_or("(no id)".to_string(), Value::to_string);
-                    first[k] = Some(format!("resource {id}: {}", found()));
+                    first[k] = Some(format!("resource {id}: {}", found(item, k)));
                 }
             }
         }
@@ -226,6 +220,6 @@ fn judge_resources(items: &[Value], out: &mut Vec<CheckOutcome>) {
             None => format!("all {} resources", items.len()),
             Some(f) => format!("{} of {} resources break it; {f}", failing[k], items.len()),
         };
-        out.push(checks[k].judge(failing[k] == 0, RULE_EXPECTATIONS[k], actual));
+        out.push(RESOURCE_CHECKS[k].judge(failing[k] == 0, RULE_EXPECTATIONS[k], actual));
     }
 }
