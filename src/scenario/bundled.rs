@@ -10,19 +10,11 @@ include!(concat!(env!("OUT_DIR"), "/bundled_scenarios.rs"));
 
 /// Loads every bundled scenario (paths as in the repository, e.g. `scenarios/users/create.yaml`).
 pub fn load_bundled() -> Result<Vec<Scenario>, LoadError> {
-    let mut scenarios = Vec::new();
-    let mut errors = Vec::new();
-    for (path, text) in BUNDLED {
-        match super::load_str(Path::new(path), text) {
-            Ok(s) => scenarios.push(s),
-            Err(e) => errors.extend(e.into_errors()),
-        }
-    }
-    if errors.is_empty() {
-        Ok(scenarios)
-    } else {
-        Err(LoadError::new(errors))
-    }
+    super::discovery::collect_loaded(
+        BUNDLED
+            .iter()
+            .map(|(path, text)| super::load_str(Path::new(path), text)),
+    )
 }
 
 #[cfg(test)]

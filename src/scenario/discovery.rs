@@ -82,11 +82,17 @@ fn is_yaml(path: &Path) -> bool {
 /// Discovers and loads every scenario under `paths`: all of them, or every problem found (in
 /// discovery order).
 pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, LoadError> {
-    let files = discover(paths)?;
+    collect_loaded(discover(paths)?.iter().map(|file| load(file)))
+}
+
+/// Every scenario, or every problem of every file that failed.
+pub(crate) fn collect_loaded(
+    results: impl Iterator<Item = Result<Scenario, LoadError>>,
+) -> Result<Vec<Scenario>, LoadError> {
     let mut scenarios = Vec::new();
     let mut errors = Vec::new();
-    for file in files {
-        match load(&file) {
+    for result in results {
+        match result {
             Ok(scenario) => scenarios.push(scenario),
             Err(e) => errors.extend(e.into_errors()),
         }

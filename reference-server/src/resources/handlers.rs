@@ -58,6 +58,19 @@ fn is_hidden(state: &SharedState, kind: ResourceKind, record: &Record) -> bool {
     kind == ResourceKind::User && state.fault(Fault::DeactivatedUsersHidden) && record.is_inactive()
 }
 
+/// The resource at `id`, unless it is missing (or hidden by the deactivated-users fault).
+fn visible<'s>(
+    store: &'s Store,
+    state: &SharedState,
+    kind: ResourceKind,
+    id: &str,
+) -> Result<&'s Record, ScimError> {
+    store
+        .get(kind, id)
+        .filter(|r| !is_hidden(state, kind, r))
+        .ok_or_else(|| not_found(kind, id))
+}
+
 /// Strips the weak prefix and quotes so `W/"3"` and `"3"` compare equal.
 fn opaque_tag(tag: &str) -> &str {
     tag.trim().trim_start_matches("W/").trim_matches('"')
@@ -145,10 +158,7 @@ pub async fn get_one(
 ) -> Result<Response, ScimError> {
     let query = ListQuery::from_query(raw.as_deref())?;
     let store = state.store();
-    let record = store
-        .get(kind, &id)
-        .filter(|r| !is_hidden(&state, kind, r))
-        .ok_or_else(|| not_found(kind, &id))?;
+    let record = visible(&store, &state, kind, &id)?;
     if let Some(v) = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -236,10 +246,7 @@ pub async fn replace(
     }
     let attrs = normalize_resource(&body, kind)?;
     let mut store = state.store();
-    let record = store
-        .get(kind, &id)
-        .filter(|r| !is_hidden(&state, kind, r))
-        .ok_or_else(|| not_found(kind, &id))?;
+    let record = visible(&store, &state, kind, &id)?;
     check_if_match(&headers, record)?;
     store_update(&state, &mut store, kind, &id, attrs)
 }
@@ -271,10 +278,7 @@ pub async fn patch(
         return store_update(&state, &mut store, kind, &id, attrs);
     }
     let mut store = state.store();
-    let record = store
-        .get(kind, &id)
-        .filter(|r| !is_hidden(&state, kind, r))
-        .ok_or_else(|| not_found(kind, &id))?;
+    let record = visible(&store, &state, kind, &id)?;
     check_if_match(&headers, record)?;
     let patched = apply_patch(&record.data(), &body, &ctx)?;
     let attrs = patched
