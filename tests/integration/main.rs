@@ -1,6 +1,7 @@
 //! The harness's integration tests, one module per concern.
 
 mod checks_catch_faults;
+mod cli;
 mod fake_scim;
 mod okta_requests;
 mod regressions;

@@ -1,0 +1,227 @@
+//! The `okscim` binary: exit codes, the closing line, colour, reports, selection flags, secrets.
+
+use std::process::{Command, Output};
+
+fn okscim(args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_okscim"));
+    cmd.args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("CI")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("okscim runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn last_line(o: &Output) -> String {
+    stdout(o).lines().last().unwrap_or_default().to_string()
+}
+
+#[test]
+fn a_passing_run_exits_0_and_ends_with_the_counts() {
+    let o = okscim(&["run", "scenarios/users/create.yaml"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert_eq!(last_line(&o), "2 passed, 0 failed");
+}
+
+#[test]
+fn skipped_runs_are_counted() {
+    let o = okscim(
+        &[
+            "run",
+            "scenarios/tailnet/group-name-at-sign.yaml",
+            "scenarios/users/create.yaml",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(last_line(&o), "2 passed, 0 failed, 2 skipped");
+}
+
+#[test]
+fn a_failed_check_exits_1() {
+    let o = okscim(
+        &[
+            "run",
+            "scenarios/users/create.yaml",
+            "--fault",
+            "create-returns-200",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(last_line(&o), "0 passed, 2 failed");
+    let out = stdout(&o);
+    assert!(out.contains("okta.create.status [okta, required]"), "{out}");
+    assert!(out.contains("reproduce: curl"), "{out}");
+}
+
+#[test]
+fn a_bad_scenario_exits_2_with_file_line_column() {
+    let o = okscim(
+        &[
+            "run",
+            "tests/fixtures/bad-scenarios/unknown-top-level-key.yaml",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("unknown-top-level-key.yaml:2:1"), "{err}");
+    assert!(err.contains("did you mean `users`?"), "{err}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let o = okscim(&["run", "--partition", "5/4"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = okscim(
+        &[
+            "run",
+            "--target",
+            "http://127.0.0.1:9/scim/v2",
+            "--token-env",
+            "OKSCIM_TEST_NO_SUCH_VAR",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("OKSCIM_TEST_NO_SUCH_VAR is not set"));
+}
+
+#[test]
+fn an_unreachable_target_exits_3_and_is_reported_per_step() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let url = format!("http://127.0.0.1:{port}/scim/v2");
+    let o = okscim(
+        &[
+            "run",
+            "scenarios/users/create.yaml",
+            "--target",
+            &url,
+            "--token-env",
+            "OKSCIM_TEST_TOKEN",
+            "--timeout",
+            "2",
+        ],
+        &[("OKSCIM_TEST_TOKEN", "secret-token-value-123")],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.contains("okta.reachable"), "{out}");
+    assert!(out.contains("could not connect"), "{out}");
+    assert!(
+        !out.contains("secret-token-value-123"),
+        "the token leaked: {out}"
+    );
+}
+
+#[test]
+fn no_color_is_honoured_even_when_colour_is_forced() {
+    let forced = okscim(
+        &["run", "scenarios/users/create.yaml"],
+        &[("CLICOLOR_FORCE", "1")],
+    );
+    assert!(stdout(&forced).contains('\x1b'));
+    let plain = okscim(
+        &["run", "scenarios/users/create.yaml"],
+        &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")],
+    );
+    assert!(!stdout(&plain).contains('\x1b'), "{}", stdout(&plain));
+}
+
+#[test]
+fn junit_and_json_reports_are_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let junit = dir.path().join("r.xml");
+    let json = dir.path().join("r.json");
+    let o = okscim(
+        &[
+            "run",
+            "scenarios/users/create.yaml",
+            "--fault",
+            "create-returns-200",
+            "--junit",
+            junit.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    assert!(
+        xml.contains(r#"tests="2""#) && xml.contains(r#"failures="2""#),
+        "{xml}"
+    );
+    assert!(xml.contains("okta.create.status"), "{xml}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json written")).expect("JSON");
+    assert_eq!(report["format"], "okscim-report/1");
+    assert_eq!(report["counts"]["failed"], 2);
+    let checks = &report["scenarios"][0]["steps"][0]["checks"];
+    assert!(checks.as_array().is_some_and(|c| {
+        c.iter()
+            .any(|c| c["id"] == "okta.create.status" && c["passed"] == false)
+    }));
+}
+
+#[test]
+fn selection_by_tags_filter_app_and_partition() {
+    let o = okscim(&["list"], &[]);
+    let total: usize = stdout(&o)
+        .lines()
+        .last()
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("a count");
+    let count = |args: &[&str]| -> usize {
+        let mut a = vec!["run"];
+        a.extend_from_slice(args);
+        let o = okscim(&a, &[]);
+        let line = last_line(&o);
+        line.split(|c: char| !c.is_ascii_digit())
+            .filter_map(|n| n.parse::<usize>().ok())
+            .sum()
+    };
+    assert_eq!(count(&["--tags", "import", "--okta-app", "oin"]), 2);
+    assert_eq!(count(&["--filter", "SPEC test"]), 1);
+    let parts: usize = (1..=3)
+        .map(|k| count(&["--partition", &format!("{k}/3")]))
+        .sum();
+    assert_eq!(parts, total, "the partitions cover every planned run once");
+}
+
+#[test]
+fn the_schema_command_prints_the_committed_schema() {
+    let o = okscim(&["schema"], &[]);
+    let printed: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let committed: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/scenario.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(printed, committed);
+}
+
+#[test]
+fn serve_lists_faults() {
+    let o = okscim(&["serve", "--fault", "list"], &[]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    for f in okscim_reference_server::Fault::ALL {
+        assert!(out.contains(f.name()), "{out}");
+    }
+}
