@@ -64,6 +64,9 @@ pub fn judge_rfc(purpose: &Purpose, exchange: &Exchange) -> Vec<CheckOutcome> {
     let Some(response) = &exchange.response else {
         return Vec::new();
     };
+    if purpose == &Purpose::Outside {
+        return Vec::new();
+    }
     let mut out = Vec::new();
     let has_body = !response.body.trim().is_empty();
     if !has_body {

@@ -118,6 +118,8 @@ pub struct OutgoingRequest {
     pub body: Option<String>,
     /// Which credentials.
     pub auth: RequestAuth,
+    /// `path` is below the server's root rather than the SCIM base URL.
+    pub from_root: bool,
 }
 
 /// A client bound to one target.
@@ -209,6 +211,15 @@ impl ScimClient {
         &self.base_url
     }
 
+    /// `scheme://host[:port]` of the base URL.
+    pub fn origin(&self) -> &str {
+        let after_scheme = self.base_url.find("://").map_or(0, |i| i + 3);
+        match self.base_url[after_scheme..].find('/') {
+            Some(i) => &self.base_url[..after_scheme + i],
+            None => &self.base_url,
+        }
+    }
+
     /// The redactor (shared with reports).
     pub fn redactor(&self) -> &Redactor {
         &self.redactor
@@ -221,7 +232,11 @@ impl ScimClient {
 
     /// Sends a request and records the exchange. Never fails: transport errors are recorded.
     pub async fn send(&self, request: OutgoingRequest) -> Exchange {
-        let url = format!("{}{}", self.base_url, request.path);
+        let url = if request.from_root {
+            format!("{}{}", self.origin(), request.path)
+        } else {
+            format!("{}{}", self.base_url, request.path)
+        };
         let (auth_value, auth_recorded) = match request.auth {
             RequestAuth::Default => (self.auth.header_value(), self.auth.redacted_value()),
             RequestAuth::Omit => (None, None),

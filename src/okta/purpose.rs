@@ -77,6 +77,8 @@ pub enum Purpose {
     Read,
     /// A scenario's raw request.
     Raw,
+    /// A scenario's request outside the SCIM API (`from_root`): no RFC rules apply.
+    Outside,
 }
 
 impl Purpose {

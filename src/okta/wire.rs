@@ -210,6 +210,7 @@ impl Wire {
             path,
             body,
             auth: Default::default(),
+            from_root: false,
         }
     }
 

@@ -298,8 +298,13 @@ async fn perform(
                 org: &engine.org,
                 captures,
             };
+            let purpose = if req.from_root {
+                Purpose::Outside
+            } else {
+                Purpose::Raw
+            };
             match build_raw(req, engine, &vars) {
-                Ok(r) => Ok(single(client, Purpose::Raw, r).await),
+                Ok(r) => Ok(single(client, purpose, r).await),
                 Err(e) => return Performed::Mistake(e),
             }
         }
@@ -421,6 +426,7 @@ fn build_raw(
         headers.push((name.clone(), value));
     }
     Ok(OutgoingRequest {
+        from_root: req.from_root,
         method,
         path,
         headers,

@@ -299,6 +299,10 @@ pub struct Request {
     #[serde(default, skip_serializing_if = "Auth::is_default")]
     #[schemars(extend("default" = "default"))]
     pub auth: Auth,
+    /// The path is below the server's root (`/admin/groups`), not below the SCIM base URL: for an
+    /// API beside SCIM, such as the reference server's tailnet admin API. RFC checks do not apply.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub from_root: bool,
 }
 
 impl Request {

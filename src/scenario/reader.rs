@@ -49,6 +49,7 @@ const REQUEST_KEYS: &[&str] = &[
     "body",
     "json_file",
     "auth",
+    "from_root",
 ];
 const EXPECT_KEYS: &[&str] = &[
     "status", "body", "jsonpath", "headers", "outcome", "requests",
@@ -1418,6 +1419,10 @@ impl Reader {
             },
             None => Auth::Default,
         };
+        let from_root = match e.get("from_root") {
+            Some(n) => self.bool(n, "`from_root`")?,
+            None => false,
+        };
         Some(Request {
             method: method?,
             path: path?,
@@ -1426,6 +1431,7 @@ impl Reader {
             body,
             json_file,
             auth,
+            from_root,
         })
     }
 

@@ -437,6 +437,7 @@ async fn seed_users(client: &ScimClient, n: usize) {
                 )],
                 body: Some(body.to_string()),
                 auth: RequestAuth::Default,
+                from_root: false,
             })
             .await;
         assert_eq!(exchange.status(), Some(201), "{}", exchange.summary());
