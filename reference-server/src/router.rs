@@ -40,6 +40,7 @@ fn resource_routes(kind: ResourceKind) -> Router<SharedState> {
 pub fn router(state: SharedState, base_path: &str) -> Router {
     let protected = resource_routes(ResourceKind::User)
         .merge(resource_routes(ResourceKind::Group))
+        .route("/.search", post(handlers::search_all))
         .route_layer(from_fn_with_state(state.clone(), require_token));
     let discovery = Router::new()
         .route(

@@ -121,10 +121,34 @@ fn respond_list(
     kind: ResourceKind,
     query: &ListQuery,
 ) -> Result<Response, ScimError> {
+    respond_list_of(state, &[kind], query)
+}
+
+/// A ListResponse over one or more resource types (root-level search lists users, then groups).
+fn respond_list_of(
+    state: &SharedState,
+    kinds: &[ResourceKind],
+    query: &ListQuery,
+) -> Result<Response, ScimError> {
     let store = state.store();
-    let selected = list::select(&store, kind, query, &state.faults)?;
+    let mut selected: Vec<(ResourceKind, &Record)> = Vec::new();
+    let mut first_error = None;
+    for &kind in kinds {
+        match list::select(&store, kind, query, &state.faults) {
+            Ok(records) => selected.extend(records.into_iter().map(|r| (kind, r))),
+            // A filter on an attribute only one type has is fine for the other at root level.
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(e) = first_error
+        && (kinds.len() == 1 || selected.is_empty())
+    {
+        return Err(e);
+    }
     let total = selected.len();
-    let (start, page): (usize, Vec<&Record>) = if state.fault(Fault::IgnorePaging) {
+    let (start, page): (usize, Vec<(ResourceKind, &Record)>) = if state.fault(Fault::IgnorePaging) {
         (1, selected)
     } else {
         let count = query
@@ -140,12 +164,22 @@ fn respond_list(
     };
     let resources = page
         .into_iter()
-        .map(|r| query.projection.apply(render(&store, kind, r), kind))
+        .map(|(kind, r)| query.projection.apply(render(&store, kind, r), kind))
         .collect();
     Ok(
         crate::response::ScimJson::ok(list::list_response(total, start, resources, &state.faults))
             .into_response(),
     )
+}
+
+/// `POST /.search` (RFC 7644 §3.4.3): a search over users and groups; with `sortBy`, each type
+/// is sorted on its own and users come first.
+pub async fn search_all(
+    State(state): State<SharedState>,
+    ScimBody(body): ScimBody,
+) -> Result<Response, ScimError> {
+    let query = ListQuery::from_search_body(&body)?;
+    respond_list_of(&state, &[ResourceKind::User, ResourceKind::Group], &query)
 }
 
 /// `GET /Users/{id}`, `GET /Groups/{id}`.

@@ -452,3 +452,41 @@ async fn search_requires_auth_and_a_json_object() {
     empty.expect(200);
     assert_eq!(empty.total(), 0);
 }
+
+#[tokio::test]
+async fn root_level_search_covers_users_and_groups() {
+    let srv = crate::common::TestServer::rfc().await;
+    srv.post(
+        "/Users",
+        &crate::common::okta_user("root.search@example.com"),
+    )
+    .send()
+    .await
+    .expect(201);
+    srv.post(
+        "/Groups",
+        &serde_json::json!({"schemas": [crate::common::GROUP_URN], "displayName": "Root Search Group"}),
+    )
+    .send()
+    .await
+    .expect(201);
+    let all = srv
+        .post("/.search", &serde_json::json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]}))
+        .send()
+        .await;
+    all.expect(200);
+    assert_eq!(all.total(), 2);
+    let groups_only = srv
+        .post(
+            "/.search",
+            &serde_json::json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "displayName eq \"Root Search Group\""}),
+        )
+        .send()
+        .await;
+    groups_only.expect(200);
+    assert_eq!(groups_only.total(), 1);
+    srv.post("/.search", &serde_json::json!({"filter": "userName eq"}))
+        .send()
+        .await
+        .assert_scim_error(400, Some("invalidFilter"));
+}
