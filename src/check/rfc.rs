@@ -84,12 +84,13 @@ pub fn judge_rfc(purpose: &Purpose, exchange: &Exchange) -> Vec<CheckOutcome> {
         ),
     );
     let Some(body) = &response.json else {
+        let text = || format!("{:?}", response.body.chars().take(80).collect::<String>());
         if media.contains("json") {
-            out.push(JSON_BODY.judge(
-                false,
-                "a JSON body",
-                format!("{:?}", response.body.chars().take(80).collect::<String>()),
-            ));
+            out.push(JSON_BODY.judge(false, "a JSON body", text()));
+        }
+        if response.status >= 400 {
+            // An error that is not JSON at all (plain text, HTML) is no SCIM Error either.
+            out.push(ERROR_SCHEMA.judge(false, ERROR_URN, text()));
         }
         return out;
     };
