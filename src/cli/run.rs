@@ -49,6 +49,10 @@ pub struct RunArgs {
     /// Do not send the observed `{id, displayName}` replace right after an OIN group push.
     #[arg(long)]
     pub no_reconcile_after_push: bool,
+    /// Send Push Now on an OIN app as the observed path-less replace of `{id, displayName,
+    /// members}` instead of the documented `replace` of `members`.
+    #[arg(long)]
+    pub pathless_push_now: bool,
     /// Compare each scenario's transcript with its stored snapshot in DIR (default: a folder
     /// derived from the target, see docs/snapshots.md).
     #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "")]
@@ -219,6 +223,7 @@ pub async fn run(args: &RunArgs) -> u8 {
         filter_encoding: args.filter_encoding,
         headers: args.okta_headers,
         reconcile_after_push: !args.no_reconcile_after_push,
+        pathless_push_now: args.pathless_push_now,
         ..OktaOptions::default()
     };
     let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(

@@ -34,6 +34,10 @@ pub struct OktaOptions {
     /// Send the observed `{id, displayName}` replace right after a group is created on an OIN
     /// app (okta-wire.md §1.9, observed, not documented). Default on.
     pub reconcile_after_push: bool,
+    /// Push Now on an OIN app as the observed path-less `replace` of `{id, displayName,
+    /// members}` instead of the documented `replace` with `path: members` (okta-wire.md §1.10).
+    /// Default off.
+    pub pathless_push_now: bool,
     /// Filter encoding.
     pub filter_encoding: FilterEncoding,
     /// Header set.
@@ -45,6 +49,7 @@ impl Default for OktaOptions {
         OktaOptions {
             rename_groups: true,
             reconcile_after_push: true,
+            pathless_push_now: false,
             filter_encoding: FilterEncoding::Percent,
             headers: HeaderStyle::Current,
         }

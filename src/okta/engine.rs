@@ -762,8 +762,18 @@ impl OktaEngine {
         let result = match self.app {
             AppKind::Oin => match self.rename_alongside(client, &mut record, alias, &id).await {
                 Ok(()) => {
-                    self.patch_group(client, &mut record, &id, &[wire::replace_members(&members)])
-                        .await
+                    let op = if self.options.pathless_push_now {
+                        let name = self
+                            .org
+                            .app_group_names
+                            .get(alias)
+                            .cloned()
+                            .unwrap_or_default();
+                        wire::replace_group(&id, &name, &members)
+                    } else {
+                        wire::replace_members(&members)
+                    };
+                    self.patch_group(client, &mut record, &id, &[op]).await
                 }
                 Err(e) => Err(e),
             },

@@ -88,6 +88,16 @@ pub enum PatchValue {
     },
     /// A member list (add, Push Now; `[]` for an empty group).
     Members(Vec<Member>),
+    /// `{"id": …, "displayName": …, "members": […]}`: the observed path-less Push Now.
+    Group {
+        /// The group's SCIM id.
+        id: String,
+        /// Its name.
+        #[serde(rename = "displayName")]
+        display_name: String,
+        /// Every member.
+        members: Vec<Member>,
+    },
 }
 
 /// A member item as Okta sends it: only `value` and `display`, no `type`, no `$ref`.
@@ -383,6 +393,20 @@ pub fn replace_members(members: &[Member]) -> PatchOperation {
         op: "replace",
         path: Some("members".to_string()),
         value: Some(PatchValue::Members(members.to_vec())),
+    }
+}
+
+/// The observed path-less Push Now: `replace` with `{id, displayName, members}` (okta-wire.md
+/// §1.10, jelhub/scimgateway#111).
+pub fn replace_group(id: &str, display_name: &str, members: &[Member]) -> PatchOperation {
+    PatchOperation {
+        op: "replace",
+        path: None,
+        value: Some(PatchValue::Group {
+            id: id.to_string(),
+            display_name: display_name.to_string(),
+            members: members.to_vec(),
+        }),
     }
 }
 

@@ -776,6 +776,33 @@ async fn push_now_replaces_all_members(#[case] app: AppKind) {
     snapshot(&fake, &name("push_now", app), &requests);
 }
 
+#[tokio::test]
+async fn push_now_can_be_the_observed_pathless_replace() {
+    let fake = Fake::start().await;
+    script_group_writes(&fake).await;
+    let mut eng = pushed(group("eng", "Engineering", &[]));
+    eng.members = vec![];
+    let mut org = org(both_provisioned(), vec![eng]);
+    org.app_group_names
+        .insert("eng".into(), "Engineering".into());
+    let options = OktaOptions {
+        pathless_push_now: true,
+        ..OktaOptions::default()
+    };
+    let mut engine = OktaEngine::new(org, AppKind::Oin, options);
+    let record = engine
+        .push_now(&fake.client(), "eng")
+        .await
+        .expect("eng is pushed");
+    let requests = fake.requests().await;
+    assert_clean(&record, &requests);
+    let body = std::str::from_utf8(&requests[requests.len() - 1].body).expect("UTF-8");
+    assert!(
+        body.ends_with(r#""Operations":[{"op":"replace","value":{"id":"g-eng","displayName":"Engineering","members":[]}}]}"#),
+        "{body}"
+    );
+}
+
 #[rstest]
 #[case::oin(AppKind::Oin)]
 #[case::aiw(AppKind::Aiw)]
