@@ -439,22 +439,8 @@ pub(crate) const ALICE_FILTER: &str = "userName eq \"alice.smith@example.com\"";
 #[tokio::test]
 async fn assign_creates_a_new_user(#[case] app: AppKind) {
     let fake = Fake::start().await;
-    let uri = fake.uri();
     let user = alice();
-    fake.on_query(
-        "/Users",
-        "filter",
-        ALICE_FILTER,
-        scim(200, &list_json(0, 1, vec![])),
-    )
-    .await;
-    fake.on(
-        "POST",
-        "/Users",
-        scim(201, &user_json(&uri, &user, true))
-            .insert_header("Location", location(&uri, "Users", "u-alice")),
-    )
-    .await;
+    script_alice_create(&fake, &user).await;
     let mut engine = engine(org(vec![user], vec![]), app);
     let record = engine
         .assign(&fake.client(), "alice")
@@ -558,6 +544,25 @@ async fn update_reads_then_puts_the_whole_user(#[case] app: AppKind) {
 }
 
 /// The deactivation answers of a correct server: PATCH → 200 with the user, GET + PUT echo.
+/// The create flow for alice: the lookup finds nothing, the POST answers 201 with `u-alice`.
+async fn script_alice_create(fake: &Fake, user: &OktaUser) {
+    let uri = fake.uri();
+    fake.on_query(
+        "/Users",
+        "filter",
+        ALICE_FILTER,
+        scim(200, &list_json(0, 1, vec![])),
+    )
+    .await;
+    fake.on(
+        "POST",
+        "/Users",
+        scim(201, &user_json(&uri, user, true))
+            .insert_header("Location", location(&uri, "Users", "u-alice")),
+    )
+    .await;
+}
+
 async fn script_deactivation(fake: &Fake, user: &OktaUser) {
     let uri = fake.uri();
     fake.on(
@@ -987,22 +992,8 @@ async fn filter_encoding(#[case] encoding: FilterEncoding, #[case] label: &str) 
 #[tokio::test]
 async fn headers_okta2019(#[case] app: AppKind) {
     let fake = Fake::start().await;
-    let uri = fake.uri();
     let user = alice();
-    fake.on_query(
-        "/Users",
-        "filter",
-        ALICE_FILTER,
-        scim(200, &list_json(0, 1, vec![])),
-    )
-    .await;
-    fake.on(
-        "POST",
-        "/Users",
-        scim(201, &user_json(&uri, &user, true))
-            .insert_header("Location", location(&uri, "Users", "u-alice")),
-    )
-    .await;
+    script_alice_create(&fake, &user).await;
     fake.on("DELETE", "/Groups/g-eng", ResponseTemplate::new(204))
         .await;
     let options = OktaOptions {

@@ -108,6 +108,22 @@ fn a_fault_shows_up_as_a_reviewable_diff_and_accept_reject_change_the_files() {
     let snaps = tmp.path().join("snaps");
     let (s, p) = (scenario.to_str().unwrap(), snaps.to_str().unwrap());
 
+    // The same run with a fault: PATCH remove by member filter is ignored.
+    let faulty_run = |ci: bool| {
+        run_cli(
+            &[
+                "run",
+                s,
+                "--okta-app",
+                "oin",
+                "--snapshots",
+                p,
+                "--fault",
+                "member-filter-remove-ignored",
+            ],
+            ci,
+        )
+    };
     let (code, out) = run_cli(
         &[
             "run",
@@ -136,19 +152,7 @@ fn a_fault_shows_up_as_a_reviewable_diff_and_accept_reject_change_the_files() {
 
     // A fault: PATCH remove by member filter is ignored. Checks pass (nothing in the probe
     // expects the member gone), the snapshot shows the difference.
-    let (code, out) = run_cli(
-        &[
-            "run",
-            s,
-            "--okta-app",
-            "oin",
-            "--snapshots",
-            p,
-            "--fault",
-            "member-filter-remove-ignored",
-        ],
-        false,
-    );
+    let (code, out) = faulty_run(false);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("checks passed; snapshot differs"), "{out}");
     let diff: String = out
@@ -167,54 +171,18 @@ fn a_fault_shows_up_as_a_reviewable_diff_and_accept_reject_change_the_files() {
     assert_eq!(std::fs::read_to_string(&stored).unwrap(), original);
 
     // Under CI nothing is written, and the difference still fails.
-    let (code, _) = run_cli(
-        &[
-            "run",
-            s,
-            "--okta-app",
-            "oin",
-            "--snapshots",
-            p,
-            "--fault",
-            "member-filter-remove-ignored",
-        ],
-        true,
-    );
+    let (code, _) = faulty_run(true);
     assert_eq!(code, 1);
     assert!(!pending.exists(), "CI must not write pending snapshots");
 
     // Accept: the pending file replaces the stored one, and the next faulty run matches.
-    let (code, _) = run_cli(
-        &[
-            "run",
-            s,
-            "--okta-app",
-            "oin",
-            "--snapshots",
-            p,
-            "--fault",
-            "member-filter-remove-ignored",
-        ],
-        false,
-    );
+    let (code, _) = faulty_run(false);
     assert_eq!(code, 1);
     let (code, out) = run_cli(&["snapshots", "accept", p], false);
     assert_eq!(code, 0, "{out}");
     assert!(!pending.exists());
     assert_ne!(std::fs::read_to_string(&stored).unwrap(), original);
-    let (code, out) = run_cli(
-        &[
-            "run",
-            s,
-            "--okta-app",
-            "oin",
-            "--snapshots",
-            p,
-            "--fault",
-            "member-filter-remove-ignored",
-        ],
-        false,
-    );
+    let (code, out) = faulty_run(false);
     assert_eq!(code, 0, "{out}");
 
     // insta's own reader understands the files the CLI writes.

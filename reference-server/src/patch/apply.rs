@@ -338,18 +338,7 @@ fn resolve_path(path: &str, kind: ResourceKind) -> Result<Target, ScimError> {
         }
         Some(urn) => {
             if let Some(ext) = kind.extension(urn) {
-                match kind.resolve(Some(ext.id), &name) {
-                    Some(r) => Slot {
-                        container: Some(ext.id.to_string()),
-                        key: r.def.name.to_string(),
-                        def: Some(r.def),
-                    },
-                    None => Slot {
-                        container: Some(ext.id.to_string()),
-                        key: name,
-                        def: None,
-                    },
-                }
+                extension_slot(kind, ext, name)
             } else if let Some(ext) = kind.extension(&format!("{urn}:{name}")) {
                 if sub_name.is_some() || parsed.value_filter.is_some() {
                     return Err(invalid_path(path, "an extension URN has no value filter"));
@@ -409,6 +398,23 @@ fn resolve_path(path: &str, kind: ResourceKind) -> Result<Target, ScimError> {
 }
 
 /// An unqualified top-level attribute name.
+/// The slot of attribute `name` under the extension `ext` (canonically named when the schema
+/// defines it; kept as written for a custom attribute).
+fn extension_slot(kind: ResourceKind, ext: &'static SchemaDef, name: String) -> Slot {
+    match kind.resolve(Some(ext.id), &name) {
+        Some(r) => Slot {
+            container: Some(ext.id.to_string()),
+            key: r.def.name.to_string(),
+            def: Some(r.def),
+        },
+        None => Slot {
+            container: Some(ext.id.to_string()),
+            key: name,
+            def: None,
+        },
+    }
+}
+
 fn plain_slot(kind: ResourceKind, name: &str, path: &str) -> Result<Slot, ScimError> {
     if name.eq_ignore_ascii_case("schemas") {
         return Err(ScimError::mutability(format!(
@@ -869,18 +875,7 @@ fn write_object(
                 }
             }
             Scope::Extension(ext) => AttrTarget {
-                slot: match ctx.kind.resolve(Some(ext.id), key) {
-                    Some(r) => Slot {
-                        container: Some(ext.id.to_string()),
-                        key: r.def.name.to_string(),
-                        def: Some(r.def),
-                    },
-                    None => Slot {
-                        container: Some(ext.id.to_string()),
-                        key: key.clone(),
-                        def: None,
-                    },
-                },
+                slot: extension_slot(ctx.kind, ext, key.clone()),
                 filter: None,
                 sub: None,
             },
