@@ -327,3 +327,75 @@ pub enum HarnessError {
         source: std::io::Error,
     },
 }
+
+/// Why an exchange got no complete answer. Kept in the [`crate::http::Exchange`] (results are
+/// data) and rendered by reporters with its [`TransportError::help`]. Details are redacted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TransportError {
+    /// No answer (or no end of the body) within the request timeout.
+    #[error("no answer within {secs} s (timed out){detail}")]
+    Timeout {
+        /// The timeout, in seconds.
+        secs: f64,
+        /// The underlying causes, `: `-separated (or empty).
+        detail: String,
+    },
+    /// The connection could not be made (refused, DNS, TLS handshake).
+    #[error("could not connect{detail}")]
+    Connect {
+        /// The underlying causes, `: `-separated (or empty).
+        detail: String,
+    },
+    /// The body went past the cap (`--max-body`) and was not read further.
+    #[error(
+        "the response body is larger than the {cap}-byte cap (more than {received} bytes received)"
+    )]
+    BodyTooLarge {
+        /// The cap, in bytes.
+        cap: usize,
+        /// How many bytes had arrived when reading stopped.
+        received: usize,
+    },
+    /// Anything else: a malformed answer (garbage instead of HTTP, headers too large), a reset.
+    #[error("request failed{detail}")]
+    Other {
+        /// The underlying causes, `: `-separated (or empty).
+        detail: String,
+    },
+}
+
+impl TransportError {
+    /// A stable code, e.g. `okscim::transport::timeout`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TransportError::Timeout { .. } => "okscim::transport::timeout",
+            TransportError::Connect { .. } => "okscim::transport::connect",
+            TransportError::BodyTooLarge { .. } => "okscim::transport::body_too_large",
+            TransportError::Other { .. } => "okscim::transport::other",
+        }
+    }
+
+    /// How to fix it.
+    pub fn help(&self) -> &'static str {
+        match self {
+            TransportError::Timeout { .. } => {
+                "the server did not answer in time; Okta gives up after 60 s (raise --timeout only to diagnose)"
+            }
+            TransportError::Connect { .. } => {
+                "check --target (scheme, host, port, base path) and that the server is listening; for TLS, --ca-file or --insecure"
+            }
+            TransportError::BodyTooLarge { .. } => {
+                "the server sent more than --max-body bytes; if the answer is legitimate, raise --max-body"
+            }
+            TransportError::Other { .. } => {
+                "the server's answer is not well-formed HTTP or the connection was cut"
+            }
+        }
+    }
+}
+
+impl serde::Serialize for TransportError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_string())
+    }
+}

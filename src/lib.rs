@@ -55,3 +55,4 @@ pub mod runner;
 pub mod scenario;
 pub mod snapshot;
 pub mod target;
+pub mod text;

@@ -42,6 +42,8 @@ pub struct TargetOptions {
     pub insecure: bool,
     /// Extra CA certificate.
     pub ca_file: Option<PathBuf>,
+    /// Largest response body read, in bytes.
+    pub max_body: usize,
 }
 
 impl Default for TargetOptions {
@@ -52,6 +54,7 @@ impl Default for TargetOptions {
             connect_timeout: Duration::from_secs(10),
             insecure: false,
             ca_file: None,
+            max_body: crate::http::DEFAULT_MAX_BODY,
         }
     }
 }
@@ -108,6 +111,7 @@ impl Target {
             connect_timeout: options.connect_timeout,
             insecure: options.insecure,
             ca_file: options.ca_file.clone(),
+            max_body: options.max_body,
         };
         match spec {
             TargetSpec::Embedded { faults } => {
@@ -164,6 +168,12 @@ impl Target {
                 })
             }
         }
+    }
+
+    /// Whether every scenario run talks to the same server (a URL), rather than to a fresh
+    /// embedded server of its own.
+    pub fn is_shared(&self) -> bool {
+        matches!(self.kind, TargetKind::Remote { .. })
     }
 
     /// A connection for one scenario run.

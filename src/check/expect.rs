@@ -85,7 +85,13 @@ pub fn judge_expectations(expectations: &Expectations, exchange: &Exchange) -> V
             status.is_some_and(|s| expectations.status.contains(&s)),
             wanted,
             status.map_or_else(
-                || exchange.error.clone().unwrap_or_default(),
+                || {
+                    exchange
+                        .error
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default()
+                },
                 |s| s.to_string(),
             ),
         ));

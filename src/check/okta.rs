@@ -8,12 +8,17 @@ use super::list::list_view;
 use super::outcome::{Check, CheckOutcome};
 use crate::http::Exchange;
 use crate::okta::Purpose;
+use crate::text::truncate;
 
 const ERROR_URN: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 
 const REACHABLE: Check = Check::okta(
     "okta.reachable",
     "Okta closes a request after 60 s without an answer (okta-wire.md §4.3)",
+);
+const COMPLETE: Check = Check::okta(
+    "okta.complete-answer",
+    "Okta reads the whole answer before it acts on it; okscim reads at most --max-body bytes (16 MiB by default) and judges nothing it could not read",
 );
 const ERROR_BODY: Check = Check::okta(
     "okta.error-body",
@@ -100,7 +105,7 @@ const DELETE_STATUS: Check = Check::okta(
 fn status_text(e: &Exchange) -> String {
     match (&e.response, &e.error) {
         (Some(r), _) => r.status.to_string(),
-        (None, Some(err)) => err.clone(),
+        (None, Some(err)) => err.to_string(),
         (None, None) => "no response".to_string(),
     }
 }
@@ -108,17 +113,7 @@ fn status_text(e: &Exchange) -> String {
 fn short(v: Option<&Value>) -> String {
     match v {
         None => "absent".to_string(),
-        Some(v) => {
-            let s = v.to_string();
-            if s.len() > 120 {
-                format!(
-                    "{}…",
-                    &s[..s.char_indices().take_while(|(i, _)| *i < 120).count()]
-                )
-            } else {
-                s
-            }
-        }
+        Some(v) => truncate(&v.to_string(), 120).into_owned(),
     }
 }
 
@@ -127,6 +122,13 @@ pub fn judge_okta(purpose: &Purpose, exchange: &Exchange) -> Vec<CheckOutcome> {
     let Some(response) = &exchange.response else {
         return vec![REACHABLE.judge(false, "an HTTP response", status_text(exchange))];
     };
+    if let Some(error) = &exchange.error {
+        return vec![COMPLETE.judge(
+            false,
+            "a complete answer",
+            format!("{} {error}", response.status),
+        )];
+    }
     let status = response.status;
     let body = response.json.as_ref();
     let mut out = Vec::new();
@@ -146,7 +148,7 @@ pub fn judge_okta(purpose: &Purpose, exchange: &Exchange) -> Vec<CheckOutcome> {
             if body.is_some() {
                 short(body)
             } else {
-                format!("{:?}", truncate(&response.body))
+                format!("{:?}", truncate(&response.body, 120))
             },
         ));
     }
@@ -269,10 +271,6 @@ pub fn judge_okta(purpose: &Purpose, exchange: &Exchange) -> Vec<CheckOutcome> {
         Purpose::Read | Purpose::Raw | Purpose::Outside => {}
     }
     out
-}
-
-fn truncate(s: &str) -> String {
-    s.chars().take(120).collect()
 }
 
 /// List-shape checks; returns the items when they can be read.

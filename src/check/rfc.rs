@@ -61,7 +61,11 @@ fn schemas_contain(body: &Value, urn: &str) -> bool {
 
 /// The rfc-kind checks for one exchange.
 pub fn judge_rfc(purpose: &Purpose, exchange: &Exchange) -> Vec<CheckOutcome> {
-    let Some(response) = &exchange.response else {
+    let Some(response) = exchange
+        .response
+        .as_ref()
+        .filter(|_| exchange.error.is_none())
+    else {
         return Vec::new();
     };
     if purpose == &Purpose::Outside {
@@ -84,7 +88,7 @@ pub fn judge_rfc(purpose: &Purpose, exchange: &Exchange) -> Vec<CheckOutcome> {
         ),
     );
     let Some(body) = &response.json else {
-        let text = || format!("{:?}", response.body.chars().take(80).collect::<String>());
+        let text = || format!("{:?}", crate::text::truncate(&response.body, 80));
         if media.contains("json") {
             out.push(JSON_BODY.judge(false, "a JSON body", text()));
         }

@@ -99,6 +99,10 @@ pub struct TargetArgs {
     /// Connect timeout in seconds.
     #[arg(long, default_value_t = 10.0)]
     pub connect_timeout: f64,
+    /// Largest response body read, in bytes (`K`, `M` or `MiB`-style suffixes allowed); a
+    /// larger answer fails its step, naming the cap.
+    #[arg(long, value_name = "BYTES", default_value = "16MiB", value_parser = parse_size)]
+    pub max_body: usize,
     /// Accept invalid TLS certificates.
     #[arg(long)]
     pub insecure: bool,
@@ -108,6 +112,26 @@ pub struct TargetArgs {
     /// Embedded target only: switch on a reference-server fault (self-test of the harness).
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<String>,
+}
+
+/// `1024`, `64K`, `16M`, `16MiB`, `1G` (binary multiples).
+fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let n: usize = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size (e.g. 1048576, 512K, 16M)"))?;
+    let factor: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        other => return Err(format!("unknown size unit {other:?} (use K, M or G)")),
+    };
+    n.checked_mul(factor)
+        .filter(|&v| v > 0)
+        .ok_or_else(|| format!("{text:?} is not a usable size"))
 }
 
 fn secret_from_env(var: &str) -> Result<Secret, String> {
@@ -129,6 +153,7 @@ impl TargetArgs {
             connect_timeout: Duration::from_secs_f64(self.connect_timeout.max(0.001)),
             insecure: self.insecure,
             ca_file: self.ca_file.clone(),
+            max_body: self.max_body,
         };
         let spec = match &self.target {
             None => {

@@ -9,7 +9,7 @@ use reqwest::Method;
 
 use super::exchange::{Exchange, RecordedRequest, RecordedResponse};
 use super::redact::{REDACTED, Redactor, Secret};
-use crate::errors::HarnessError;
+use crate::errors::{HarnessError, TransportError};
 
 /// How requests authenticate (Okta's auth modes, okta-wire.md §4.4).
 #[derive(Debug, Clone)]
@@ -92,7 +92,12 @@ pub struct ClientOptions {
     pub insecure: bool,
     /// An extra CA certificate (PEM) to trust.
     pub ca_file: Option<PathBuf>,
+    /// Largest response body read, in bytes; a longer one is a [`TransportError::BodyTooLarge`].
+    pub max_body: usize,
 }
+
+/// The default cap on a response body: 16 MiB.
+pub const DEFAULT_MAX_BODY: usize = 16 * 1024 * 1024;
 
 impl Default for ClientOptions {
     fn default() -> Self {
@@ -101,6 +106,7 @@ impl Default for ClientOptions {
             connect_timeout: Duration::from_secs(10),
             insecure: false,
             ca_file: None,
+            max_body: DEFAULT_MAX_BODY,
         }
     }
 }
@@ -134,23 +140,84 @@ pub struct ScimClient {
     auth: Auth,
     redactor: Redactor,
     timeout: Duration,
+    max_body: usize,
 }
 
-fn describe(e: &reqwest::Error, timeout: Duration) -> String {
-    let mut text = if e.is_timeout() {
-        format!("no answer within {} s (timed out)", timeout.as_secs_f64())
-    } else if e.is_connect() {
-        "could not connect".to_string()
-    } else {
-        "request failed".to_string()
-    };
+/// The typed transport error for a reqwest failure, its causes redacted.
+fn describe(e: &reqwest::Error, timeout: Duration, redactor: &Redactor) -> TransportError {
+    let mut detail = String::new();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
+        detail.push_str(": ");
+        detail.push_str(&s.to_string());
         source = s.source();
     }
-    text
+    let detail = redactor.redact(&detail);
+    if e.is_timeout() {
+        TransportError::Timeout {
+            secs: timeout.as_secs_f64(),
+            detail,
+        }
+    } else if e.is_connect() {
+        TransportError::Connect { detail }
+    } else {
+        TransportError::Other { detail }
+    }
+}
+
+/// What reading an answer gave: the status, the headers, the body (whole, or cut at the cap).
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    too_large: Option<usize>,
+}
+
+/// Reads the status, the headers and at most `cap` bytes of the body: an endless or huge body
+/// never makes the harness hold more than `cap` bytes of it.
+async fn read_capped(
+    mut response: reqwest::Response,
+    cap: usize,
+) -> Result<Answer, reqwest::Error> {
+    let status = response.status().as_u16();
+    let headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let announced = response.content_length().unwrap_or(0);
+    if announced > cap as u64 {
+        return Ok(Answer {
+            status,
+            headers,
+            body: Vec::new(),
+            too_large: Some(0),
+        });
+    }
+    let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(0).min(cap));
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > cap {
+            let received = body.len() + chunk.len();
+            return Ok(Answer {
+                status,
+                headers,
+                body: Vec::new(),
+                too_large: Some(received),
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Answer {
+        status,
+        headers,
+        body,
+        too_large: None,
+    })
 }
 
 impl ScimClient {
@@ -203,6 +270,7 @@ impl ScimClient {
             auth,
             redactor,
             timeout: options.timeout,
+            max_body: options.max_body,
         })
     }
 
@@ -276,27 +344,14 @@ impl ScimClient {
         };
         let started = Instant::now();
         let timeout = self.timeout;
-        let result = async {
-            let response = builder.send().await?;
-            let status = response.status().as_u16();
-            let headers: Vec<(String, String)> = response
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect();
-            let bytes = response.bytes().await?;
-            Ok::<_, reqwest::Error>((status, headers, bytes))
-        }
-        .await;
+        let result = match builder.send().await {
+            Ok(response) => read_capped(response, self.max_body).await,
+            Err(e) => Err(e),
+        };
         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         match result {
-            Ok((status, headers, bytes)) => {
-                let text = self.redactor.redact(&String::from_utf8_lossy(&bytes));
+            Ok(answer) => {
+                let text = self.redactor.redact(&String::from_utf8_lossy(&answer.body));
                 let json = if text.trim().is_empty() {
                     None
                 } else {
@@ -305,22 +360,28 @@ impl ScimClient {
                 Exchange {
                     request: recorded,
                     response: Some(RecordedResponse {
-                        status,
-                        headers: headers
+                        status: answer.status,
+                        headers: answer
+                            .headers
                             .into_iter()
                             .map(|(k, v)| (k, self.redactor.redact(&v)))
                             .collect(),
                         body: text,
                         json,
                     }),
-                    error: None,
+                    error: answer
+                        .too_large
+                        .map(|received| TransportError::BodyTooLarge {
+                            cap: self.max_body,
+                            received,
+                        }),
                     duration_ms,
                 }
             }
             Err(e) => Exchange {
                 request: recorded,
                 response: None,
-                error: Some(self.redactor.redact(&describe(&e, timeout))),
+                error: Some(describe(&e, timeout, &self.redactor)),
                 duration_ms,
             },
         }

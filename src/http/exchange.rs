@@ -4,6 +4,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::errors::TransportError;
+
 /// The request as it was sent (secrets redacted).
 #[derive(Debug, Clone, Serialize)]
 pub struct RecordedRequest {
@@ -60,12 +62,13 @@ impl RecordedResponse {
 pub struct Exchange {
     /// What was sent.
     pub request: RecordedRequest,
-    /// What came back; `None` when the request failed in transport.
+    /// What came back; `None` when the request failed in transport. With a
+    /// [`TransportError::BodyTooLarge`] error it holds the status and headers, and no body.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response: Option<RecordedResponse>,
-    /// The transport error (connection refused, timeout, TLS), if any.
+    /// The transport error (connection refused, timeout, TLS, a body over the cap), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<TransportError>,
     /// Wall time from sending to the end of the body, in milliseconds.
     pub duration_ms: f64,
 }
@@ -76,6 +79,11 @@ impl Exchange {
         self.response.as_ref().map(|r| r.status)
     }
 
+    /// Whether a complete HTTP answer arrived (a status, headers and the whole body).
+    pub fn answered(&self) -> bool {
+        self.response.is_some() && self.error.is_none()
+    }
+
     /// The parsed response body.
     pub fn json(&self) -> Option<&Value> {
         self.response.as_ref().and_then(|r| r.json.as_ref())
@@ -84,7 +92,8 @@ impl Exchange {
     /// `GET /Users?…` — a one-line summary.
     pub fn summary(&self) -> String {
         let outcome = match (&self.response, &self.error) {
-            (Some(r), _) => r.status.to_string(),
+            (Some(r), Some(e)) => format!("{} (error: {e})", r.status),
+            (Some(r), None) => r.status.to_string(),
             (None, Some(e)) => format!("error: {e}"),
             (None, None) => "no response".to_string(),
         };

@@ -23,6 +23,9 @@ pub fn failure_text(s: &crate::runner::ScenarioResult) -> String {
         }
         _ => {}
     }
+    if let Some(e) = &s.error {
+        text.push_str(&format!("{e}\n"));
+    }
     for step in s.steps.iter().filter(|st| st.status == Status::Failed) {
         text.push_str(&format!(
             "step {} {} ({}:{})\n",
@@ -93,6 +96,7 @@ pub fn junit_xml(run: &RunResult) -> Result<String, HarnessError> {
                             })
                             .unwrap_or_else(|| format!("step {} {} failed", st.index, st.label))
                     })
+                    .or_else(|| s.error.as_ref().map(ToString::to_string))
                     .unwrap_or_default();
                 st.set_message(first);
                 st.set_description(failure_text(s));

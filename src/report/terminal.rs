@@ -43,13 +43,8 @@ pub fn summary_line(counts: Counts) -> String {
     line
 }
 
-fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let cut: String = text.chars().take(max).collect();
-        format!("{cut}… ({} more bytes)", text.len() - cut.len())
-    }
+fn truncate(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    crate::text::truncate_counted(text, max)
 }
 
 fn kind_name(k: CheckKind) -> &'static str {
@@ -101,6 +96,9 @@ impl TerminalReporter {
         text.push_str(&format!("){RESET}\n"));
         if let Some(reason) = &s.skip_reason {
             text.push_str(&format!("     {DIM}{reason}{RESET}\n"));
+        }
+        if let Some(error) = &s.error {
+            text.push_str(&format!("     {RED}{error}{RESET}\n"));
         }
         if let Some(v) = &s.snapshot {
             text.push_str(&render_verdict(s, v));

@@ -15,6 +15,7 @@ use crate::okta::{
     ActionRecord, AppKind, OktaEngine, OktaGroup, OktaOptions, OktaOrg, OktaUser, Purpose,
     UserStatus, okta_id, placeholder_password,
 };
+use crate::runner::gate::StepGate;
 use crate::runner::result::{ScenarioResult, Status, StepResult};
 use crate::runner::vars::RunVars;
 use crate::scenario::{
@@ -130,12 +131,31 @@ enum Performed {
     Mistake(String),
 }
 
-/// Runs one scenario under `app`.
+/// Runs one scenario under `app`, on a target no other run shares.
 pub async fn run_scenario(
     scenario: &Scenario,
     app: AppKind,
     client: &ScimClient,
     options: OktaOptions,
+) -> ScenarioResult {
+    run_scenario_gated(scenario, app, client, options, &StepGate::none()).await
+}
+
+/// Whether a step reads a whole list that other scenarios' writes would change under it.
+fn needs_exclusive_target(step: &Step) -> bool {
+    matches!(
+        step.kind,
+        StepKind::Okta(OktaAction::ImportUsers | OktaAction::ImportGroups)
+    )
+}
+
+/// Runs one scenario under `app`; each step passes `gate` (an import alone, others together).
+pub async fn run_scenario_gated(
+    scenario: &Scenario,
+    app: AppKind,
+    client: &ScimClient,
+    options: OktaOptions,
+    gate: &StepGate,
 ) -> ScenarioResult {
     let started = Instant::now();
     let token = run_token();
@@ -146,6 +166,7 @@ pub async fn run_scenario(
         run_token: token.clone(),
         status: Status::Passed,
         skip_reason: None,
+        error: None,
         steps: Vec::new(),
         duration_ms: 0.0,
         base_url: client.base_url().to_string(),
@@ -199,7 +220,13 @@ pub async fn run_scenario(
             result.steps.push(sr);
             continue;
         }
+        let guard = if needs_exclusive_target(step) {
+            gate.exclusive().await
+        } else {
+            gate.step().await
+        };
         let performed = perform(step, &mut engine, &client, &token, &captures).await;
+        drop(guard);
         match performed {
             Performed::Mistake(e) => sr.error = Some(e),
             Performed::Record(record) => {
@@ -353,7 +380,7 @@ async fn run_action(
 async fn single(client: &ScimClient, purpose: Purpose, request: OutgoingRequest) -> ActionRecord {
     let exchange = client.send(request).await;
     let mut checks = judge_rfc(&purpose, &exchange);
-    if exchange.response.is_none() {
+    if !exchange.answered() {
         checks.extend(check::judge_okta(&purpose, &exchange));
     }
     for c in &mut checks {

@@ -3,14 +3,16 @@
 
 mod events;
 mod execute;
+mod gate;
 mod plan;
 mod result;
 mod schedule;
 mod vars;
 
 pub use events::{Reporter, RunEvent};
-pub use execute::{run_scenario, run_token};
+pub use execute::{run_scenario, run_scenario_gated, run_token};
+pub use gate::{GateGuard, StepGate};
 pub use plan::{Job, Selection, parse_partition, plan};
-pub use result::{Counts, RunResult, ScenarioResult, Status, StepResult};
-pub use schedule::{SnapshotSettings, run_jobs};
+pub use result::{Counts, RunError, RunResult, ScenarioResult, Status, StepResult};
+pub use schedule::{Executor, RunFuture, Scheduler, SnapshotSettings, run_jobs};
 pub use vars::RunVars;

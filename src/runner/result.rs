@@ -20,6 +20,26 @@ pub enum Status {
     Skipped,
 }
 
+/// Why a scenario run could not run its steps. Kept in the result; such a run has failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RunError {
+    /// The target could not be opened for it (the embedded server did not start).
+    #[error("could not start: {0}")]
+    NotStarted(String),
+    /// The task running it panicked: a bug in okscim, reported rather than dropped.
+    #[error("okscim panicked while running it: {0} (a bug in okscim: please report it)")]
+    Panicked(String),
+    /// The task running it was cancelled before it finished.
+    #[error("cancelled before it finished")]
+    Cancelled,
+}
+
+impl Serialize for RunError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_string())
+    }
+}
+
 /// One step's result.
 #[derive(Debug, Clone, Serialize)]
 pub struct StepResult {
@@ -80,6 +100,9 @@ pub struct ScenarioResult {
     /// Why it was skipped, when it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_reason: Option<String>,
+    /// Why it could not run its steps (it failed), when it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<RunError>,
     /// The steps.
     pub steps: Vec<StepResult>,
     /// Wall time.

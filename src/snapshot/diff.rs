@@ -84,14 +84,7 @@ pub fn json_diff(old: &Value, new: &Value) -> Vec<Change> {
 pub fn render_changes(changes: &[Change]) -> String {
     let show = |v: &Option<Value>| match v {
         None => "(absent)".to_string(),
-        Some(v) => {
-            let s = v.to_string();
-            if s.len() > 200 {
-                format!("{}…", s.chars().take(200).collect::<String>())
-            } else {
-                s
-            }
-        }
+        Some(v) => crate::text::truncate(&v.to_string(), 200).into_owned(),
     };
     changes
         .iter()

@@ -59,6 +59,9 @@ pub fn transcript(
                         "response".into(),
                         json!({"status": r.status, "headers": headers, "body": body}),
                     );
+                    if let Some(e) = &exchange.error {
+                        entry.insert("error".into(), json!(e));
+                    }
                 }
                 (None, Some(e)) => {
                     entry.insert("error".into(), json!(e));

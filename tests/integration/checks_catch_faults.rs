@@ -688,8 +688,9 @@ async fn reachable_fails_on_a_closed_port() {
     );
     let error = record.exchanges[0]
         .error
-        .as_deref()
-        .expect("a transport error");
+        .as_ref()
+        .expect("a transport error")
+        .to_string();
     assert!(error.contains("could not connect"), "{error}");
 }
 

@@ -3,6 +3,8 @@
 mod checks_catch_faults;
 mod cli;
 mod fake_scim;
+mod hostile_servers;
+mod never_panics;
 mod okta_requests;
 mod regressions;
 mod scenario_load;
