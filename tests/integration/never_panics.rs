@@ -132,7 +132,7 @@ fn exchange() -> impl Strategy<Value = Exchange> {
                 headers: vec![],
                 body: None,
             },
-            response: answered.then(|| RecordedResponse {
+            response: answered.then_some(RecordedResponse {
                 status,
                 headers,
                 body,
