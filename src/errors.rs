@@ -399,3 +399,62 @@ impl serde::Serialize for TransportError {
         serializer.serialize_str(&self.to_string())
     }
 }
+
+/// Why a step could not run or could not be judged (the scenario, not the server, is at fault).
+/// Kept in the step's result; the step has failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StepError {
+    /// A `${name}` without a value when the step ran.
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    /// The Okta action cannot be done in Okta's current state (an alias Okta has not provisioned).
+    #[error("{0}")]
+    Okta(String),
+    /// A verification read of a resource Okta holds no SCIM id for.
+    #[error("`{alias}` has no SCIM id: Okta has not created or linked it in the app yet")]
+    NoScimId {
+        /// The fixture alias.
+        alias: String,
+    },
+    /// The step expects things of a response, but sent no request.
+    #[error("the step expects a response, but it sent no request")]
+    NoRequest,
+    /// The method is not an HTTP method.
+    #[error("`{0}` is not an HTTP method")]
+    BadMethod(String),
+}
+
+impl StepError {
+    /// A stable code, e.g. `okscim::step::template`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StepError::Template(_) => "okscim::step::template",
+            StepError::Okta(_) => "okscim::step::okta_state",
+            StepError::NoScimId { .. } => "okscim::step::no_scim_id",
+            StepError::NoRequest => "okscim::step::no_request",
+            StepError::BadMethod(_) => "okscim::step::bad_method",
+        }
+    }
+
+    /// How to fix the scenario.
+    pub fn help(&self) -> &'static str {
+        match self {
+            StepError::Template(_) => {
+                "ids are known once Okta has created the resource (assign, push, link); captures once their step has run and its JSONPath matched"
+            }
+            StepError::Okta(_) | StepError::NoScimId { .. } => {
+                "assign the user or push the group in an earlier step, or expect `outcome: failure`"
+            }
+            StepError::NoRequest => {
+                "move the expectation to a step that sends a request, or use `requests: 0`"
+            }
+            StepError::BadMethod(_) => "use GET, POST, PUT, PATCH or DELETE",
+        }
+    }
+}
+
+impl serde::Serialize for StepError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_string())
+    }
+}

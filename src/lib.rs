@@ -35,7 +35,7 @@
 //!
 //! let scenarios = okscim::scenario::load_all(&["scenarios".into()])?;
 //! let scenarios: Vec<_> = scenarios.into_iter().map(Arc::new).collect();
-//! let spec = target::TargetSpec::Embedded { faults: Default::default() };
+//! let spec = target::TargetSpec::Embedded { faults: Default::default(), variants: Default::default() };
 //! let target = Arc::new(target::Target::open(spec, &Default::default()).await?);
 //! let jobs = runner::plan(&scenarios, &Default::default(), target.profile);
 //! let run = runner::run_jobs(jobs, &target, OktaOptions::default(), 2, "embedded", None, &mut []).await;

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use okscim_reference_server::{Faults, Profile, RunningServer, ServerConfig};
+use okscim_reference_server::{Faults, Profile, RunningServer, ServerConfig, Variants};
 
 use crate::errors::HarnessError;
 use crate::http::{Auth, ClientOptions, Redactor, ScimClient, Secret};
@@ -15,8 +15,10 @@ use crate::http::{Auth, ClientOptions, Redactor, ScimClient, Secret};
 pub enum TargetSpec {
     /// The bundled reference server, in-process.
     Embedded {
-        /// Faults to switch on (for self-tests).
+        /// Faults to switch on (for self-tests: each must be caught).
         faults: Faults,
+        /// Variants to switch on (for self-tests: each must pass).
+        variants: Variants,
     },
     /// A SCIM base URL.
     Url {
@@ -114,10 +116,11 @@ impl Target {
             max_body: options.max_body,
         };
         match spec {
-            TargetSpec::Embedded { faults } => {
+            TargetSpec::Embedded { faults, variants } => {
                 let config = ServerConfig {
                     profile: options.profile,
                     faults,
+                    variants,
                     ..ServerConfig::default()
                 };
                 // Start one now so a server that cannot start is reported before any scenario runs.

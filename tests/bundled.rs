@@ -20,7 +20,7 @@ use okscim::runner::{ScenarioResult, Status, run_scenario};
 use okscim::scenario::{self, Scenario};
 use okscim::snapshot::{Aliases, snapshot_file_name, text_diff, transcript};
 use okscim::target::{Target, TargetOptions, TargetSpec};
-use okscim_reference_server::{Faults, Profile};
+use okscim_reference_server::{Faults, Profile, Variants};
 use serde_json::Value;
 
 fn app_kind(app: scenario::AppKind) -> AppKind {
@@ -50,6 +50,7 @@ async fn run_once(
     let target = Target::open(
         TargetSpec::Embedded {
             faults: Faults::default(),
+            variants: Variants::default(),
         },
         &options,
     )

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use crate::config::{Profile, ServerConfig};
 use crate::errors::ServerError;
 use crate::faults::{self, Fault, Faults};
+use crate::variants::{self, Variant, Variants};
 
 /// Options of `serve`.
 #[derive(Debug, Clone, clap::Args)]
@@ -30,6 +31,9 @@ pub struct ServeArgs {
     /// Switch on a misbehaviour (repeatable); `--fault list` prints them.
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<String>,
+    /// Switch on a legal, Okta-accepted behaviour (repeatable); `--variant list` prints them.
+    #[arg(long = "variant", value_name = "NAME")]
+    pub variants: Vec<String>,
     /// Largest request body accepted, in bytes.
     #[arg(long, default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
@@ -40,6 +44,8 @@ pub struct ServeArgs {
 pub enum ServePlan {
     /// Print the fault list and exit.
     ListFaults,
+    /// Print the variant list and exit.
+    ListVariants,
     /// Run with this configuration; `token_generated` says whether to print the token.
     Run {
         /// The configuration.
@@ -55,10 +61,18 @@ impl ServeArgs {
         if self.faults.iter().any(|f| f == "list") {
             return Ok(ServePlan::ListFaults);
         }
+        if self.variants.iter().any(|v| v == "list") {
+            return Ok(ServePlan::ListVariants);
+        }
         let faults: Faults = self
             .faults
             .iter()
             .map(|f| f.parse::<Fault>())
+            .collect::<Result<_, _>>()?;
+        let variants: Variants = self
+            .variants
+            .iter()
+            .map(|v| v.parse::<Variant>())
             .collect::<Result<_, _>>()?;
         let (token, token_generated) = match std::env::var(&self.token_env) {
             Ok(t) if !t.trim().is_empty() => (t, false),
@@ -95,6 +109,7 @@ impl ServeArgs {
                 profile: self.profile,
                 policy,
                 faults,
+                variants,
                 max_body_bytes: self.max_body_bytes,
                 log_requests: true,
                 ..ServerConfig::default()
@@ -111,12 +126,17 @@ pub async fn serve(args: &ServeArgs) -> Result<(), ServerError> {
             print!("{}", faults::listing());
             return Ok(());
         }
+        ServePlan::ListVariants => {
+            print!("{}", variants::listing());
+            return Ok(());
+        }
         ServePlan::Run {
             config,
             token_generated,
         } => (config, token_generated),
     };
     let faults: Vec<String> = config.faults.iter().map(|f| f.to_string()).collect();
+    let variants: Vec<String> = config.variants.iter().map(|v| v.to_string()).collect();
     let profile = config.profile;
     let server = crate::spawn(*config).await?;
     println!(
@@ -136,6 +156,9 @@ pub async fn serve(args: &ServeArgs) -> Result<(), ServerError> {
     }
     if !faults.is_empty() {
         println!("faults switched on: {}", faults.join(", "));
+    }
+    if !variants.is_empty() {
+        println!("variants switched on: {}", variants.join(", "));
     }
     println!("press Ctrl-C to stop");
     tokio::select! {

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use serde_json::Value;
 
 use crate::faults::Faults;
+use crate::variants::Variants;
 
 /// Which app behaviour the server models.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -29,8 +30,10 @@ pub struct ServerConfig {
     pub profile: Profile,
     /// The tailnet access policy to start with.
     pub policy: Option<Value>,
-    /// Misbehaviours switched on.
+    /// Misbehaviours switched on (bugs the harness must catch).
     pub faults: Faults,
+    /// Legal behaviours switched on (RFC-allowed choices the harness must pass).
+    pub variants: Variants,
     /// Largest request body accepted, in bytes (413 above it).
     pub max_body_bytes: usize,
     /// Most resources one list response returns (`count` is capped to it).
@@ -48,6 +51,7 @@ impl Default for ServerConfig {
             profile: Profile::Rfc,
             policy: None,
             faults: Faults::none(),
+            variants: Variants::none(),
             max_body_bytes: 1024 * 1024,
             max_results: 1000,
             log_requests: false,

@@ -9,6 +9,7 @@ use crate::schema::{
     ALL_SCHEMAS, LIST_RESPONSE_SCHEMA, ResourceKind, SERVICE_PROVIDER_CONFIG_SCHEMA, schema_by_id,
 };
 use crate::state::SharedState;
+use crate::variants::Variant;
 
 fn list_of(resources: Vec<Value>) -> Value {
     json!({
@@ -20,17 +21,18 @@ fn list_of(resources: Vec<Value>) -> Value {
     })
 }
 
-/// `GET /ServiceProviderConfig`.
+/// `GET /ServiceProviderConfig`. The `put-only` and `no-etags` variants say so here, and
+/// `filter.maxResults` is the page-size cap (50 under `page-size-50`).
 pub async fn service_provider_config(State(state): State<SharedState>) -> ScimJson {
     ScimJson::ok(json!({
         "schemas": [SERVICE_PROVIDER_CONFIG_SCHEMA],
         "documentationUri": "https://example.invalid/okscim/docs",
-        "patch": {"supported": true},
+        "patch": {"supported": !state.variant(Variant::PutOnly)},
         "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
         "filter": {"supported": true, "maxResults": state.max_results},
         "changePassword": {"supported": true},
         "sort": {"supported": true},
-        "etag": {"supported": true},
+        "etag": {"supported": !state.variant(Variant::NoEtags)},
         "authenticationSchemes": [{
             "type": "oauthbearertoken",
             "name": "OAuth Bearer Token",

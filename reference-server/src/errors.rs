@@ -1,7 +1,8 @@
 //! SCIM errors (RFC 7644 §3.12) and the crate's own start-up errors.
 //!
 //! Every failure a client can cause becomes a [`ScimError`], which renders as an Error-schema
-//! JSON body with `status` as a string and `scimType` where RFC 7644 defines one. Handlers never
+//! JSON body with `status` as a string and `scimType` where RFC 7644 defines one (unless the
+//! `status-as-number` or `no-scim-type` variant relaxes it, see [`ErrorStyle`]). Handlers never
 //! answer plain text (unless the `plain-text-errors` fault asks for it) and never panic.
 
 use axum::http::StatusCode;
@@ -129,16 +130,44 @@ impl ScimError {
 
     /// The RFC 7644 §3.12 body.
     pub fn body(&self) -> Value {
+        self.body_styled(ErrorStyle::default())
+    }
+
+    /// The body in a given style (the `status-as-number` and `no-scim-type` variants).
+    pub fn body_styled(&self, style: ErrorStyle) -> Value {
+        let status = if style.status_as_number {
+            json!(self.status.as_u16())
+        } else {
+            json!(self.status.as_u16().to_string())
+        };
         let mut v = json!({
             "schemas": [ERROR_SCHEMA],
-            "status": self.status.as_u16().to_string(),
+            "status": status,
             "detail": self.detail,
         });
-        if let Some(t) = self.scim_type {
+        if let Some(t) = self.scim_type
+            && !style.omit_scim_type
+        {
             v["scimType"] = json!(t.as_str());
         }
         v
     }
+}
+
+/// How error bodies are written. The default is RFC 7644 §3.12 to the letter; variants relax it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ErrorStyle {
+    /// `status` as a JSON number (the `status-as-number` variant).
+    pub status_as_number: bool,
+    /// Never write `scimType` (the `no-scim-type` variant).
+    pub omit_scim_type: bool,
+}
+
+/// ` (did you mean 'x'?)`, or nothing.
+fn did_you_mean_hint(suggestion: &Option<&'static str>) -> String {
+    suggestion
+        .map(|s| format!(" (did you mean '{s}'?)"))
+        .unwrap_or_default()
 }
 
 /// Errors starting or running the server (not SCIM responses).
@@ -166,6 +195,27 @@ pub enum ServerError {
     /// An unknown fault name.
     #[error("unknown fault '{0}'; `--fault list` prints the known ones")]
     UnknownFault(String),
+    /// An unknown variant name.
+    #[error(
+        "unknown variant '{name}'{}; `--variant list` prints the known ones",
+        did_you_mean_hint(.did_you_mean)
+    )]
+    UnknownVariant {
+        /// The name given.
+        name: String,
+        /// The known variant it most resembles, if any.
+        did_you_mean: Option<&'static str>,
+    },
+    /// A fault named as a variant, or a variant named as a fault.
+    #[error("'{name}' is a {kind}, not a {other}: switch it on with `--{kind} {name}`")]
+    WrongSwitch {
+        /// The name given.
+        name: String,
+        /// What it is: `fault` or `variant`.
+        kind: &'static str,
+        /// What it was given as.
+        other: &'static str,
+    },
     /// The token environment variable is set but empty or not valid text.
     #[error("the token variable {0} is empty or not valid UTF-8")]
     BadToken(String),

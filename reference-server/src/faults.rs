@@ -1,6 +1,7 @@
-//! Opt-in misbehaviours (`--fault NAME`), each a real-world bug from okta-wire.md §3, switched on
+//! Opt-in misbehaviours (`--fault NAME`), each a real-world bug from okta-reference.md §3, switched on
 //! at the code path where the real bug lives. They exist so the harness can prove it catches each
-//! one; with no fault switched on the server is conformant.
+//! one; with no fault switched on the server is conformant. Legal behaviours the harness must
+//! pass are [`crate::variants`], not faults.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -79,8 +80,6 @@ faults! {
         "deactivation (active=false) deletes the user instead of keeping it readable",
     BearerOnly = "bearer-only":
         "only `Authorization: Bearer <token>` is accepted; Okta's raw header form gets 401",
-    StatusAsNumber = "status-as-number":
-        "error bodies carry `status` as a JSON number instead of a string",
 }
 
 impl fmt::Display for Fault {
@@ -92,11 +91,18 @@ impl fmt::Display for Fault {
 impl FromStr for Fault {
     type Err = ServerError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Fault::ALL
-            .iter()
-            .copied()
-            .find(|f| f.name() == s)
-            .ok_or_else(|| ServerError::UnknownFault(s.to_string()))
+        if let Some(f) = Fault::ALL.iter().copied().find(|f| f.name() == s) {
+            return Ok(f);
+        }
+        // `status-as-number` was a fault once; a variant's name gets pointed at `--variant`.
+        if crate::variants::Variant::ALL.iter().any(|v| v.name() == s) {
+            return Err(ServerError::WrongSwitch {
+                name: s.to_string(),
+                kind: "variant",
+                other: "fault",
+            });
+        }
+        Err(ServerError::UnknownFault(s.to_string()))
     }
 }
 
@@ -154,5 +160,7 @@ mod tests {
         }
         assert!(Fault::ALL.len() >= 12);
         assert!("no-such-fault".parse::<Fault>().is_err());
+        let e = "status-as-number".parse::<Fault>().unwrap_err().to_string();
+        assert!(e.contains("--variant status-as-number"), "{e}");
     }
 }

@@ -1,10 +1,11 @@
 //! The reference SCIM 2.0 server bundled with okscim.
 //!
 //! It is the embedded default target of `okscim run` and a reference for SCIM server authors:
-//! everything Okta sends works in every form okta-wire.md lists, plus the RFC 7644 surface Okta
+//! everything Okta sends works in every form okta-reference.md lists, plus the RFC 7644 surface Okta
 //! does not use (full filter grammar, sorting, projection, ETags, `.search`). `--profile tailnet`
 //! adds the documented behaviour of a real Okta-provisioned app; `--fault` switches on one of the
-//! real-world bugs the harness must catch.
+//! real-world bugs the harness must catch, and `--variant` one of the legal, Okta-accepted
+//! behaviours of real servers the harness must pass.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), okscim_reference_server::errors::ServerError> {
@@ -34,6 +35,7 @@ pub mod router;
 pub mod schema;
 pub mod state;
 pub mod store;
+pub mod variants;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -47,6 +49,7 @@ use errors::ServerError;
 pub use faults::{Fault, Faults};
 use profile::tailnet::Policy;
 use state::AppState;
+pub use variants::{Variant, Variants};
 
 /// A running server and the handle that stops it. Dropping it stops the server too.
 #[derive(Debug)]

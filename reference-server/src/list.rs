@@ -11,6 +11,7 @@ use crate::filter::{self, CompValue, CompareOp, Filter};
 use crate::projection::Projection;
 use crate::schema::{LIST_RESPONSE_SCHEMA, ResourceKind};
 use crate::store::{Record, Store};
+use crate::variants::Variants;
 
 /// A list or search request, from a query string or a SearchRequest body.
 #[derive(Debug, Default)]
@@ -208,9 +209,17 @@ fn filter_reads_derived(f: &Filter) -> bool {
 
 /// The resource a filter or sort reads: the stored data, or the rendered resource when a
 /// derived attribute is involved (Okta's lookups never are, so they stay on the fast path).
-fn view(store: &Store, kind: ResourceKind, r: &Record, derived: bool) -> Value {
+/// Rendered as it is answered, so a filter sees what a client sees (no `meta.version` under
+/// `no-etags`, no `groups` under `no-groups-attribute`).
+fn view(
+    store: &Store,
+    kind: ResourceKind,
+    r: &Record,
+    derived: bool,
+    variants: &Variants,
+) -> Value {
     if derived {
-        crate::resources::handlers::render(store, kind, r)
+        crate::resources::handlers::render(store, kind, r, variants)
     } else {
         r.data()
     }
@@ -222,6 +231,7 @@ pub fn select<'s>(
     kind: ResourceKind,
     query: &ListQuery,
     faults: &crate::faults::Faults,
+    variants: &Variants,
 ) -> Result<Vec<&'s Record>, ScimError> {
     let hidden = |r: &Record| {
         kind == ResourceKind::User && faults.has(Fault::DeactivatedUsersHidden) && r.is_inactive()
@@ -245,7 +255,10 @@ pub fn select<'s>(
             let derived = filter_reads_derived(&f);
             candidates
                 .into_iter()
-                .filter(|r| !hidden(r) && filter::matches(&f, &view(store, kind, r, derived), kind))
+                .filter(|r| {
+                    !hidden(r)
+                        && filter::matches(&f, &view(store, kind, r, derived, variants), kind)
+                })
                 .filter(|r| exact_user_name.is_none_or(|v| r.name == v))
                 .collect()
         }
@@ -262,7 +275,7 @@ pub fn select<'s>(
         let mut keyed: Vec<(Option<Value>, &Record)> = records
             .into_iter()
             .map(|r| {
-                let v = view(store, kind, r, reads_derived(&path));
+                let v = view(store, kind, r, reads_derived(&path), variants);
                 (
                     filter::values_at(&v, &path, kind)
                         .first()

@@ -1,20 +1,19 @@
-//! Middleware around every route: one log line per request, and error shaping so that no
-//! response of 400 or above leaves without a SCIM Error body (axum's own 404/405/413 answers
-//! included), and so that the faults that garble error bodies live in one place.
+//! Middleware around every route: one log line per request, error shaping so that no response
+//! of 400 or above leaves without a SCIM Error body (axum's own 404/405/413 answers included)
+//! and so that the faults and variants that change error bodies live in one place, and the
+//! `connection-close` variant's header.
 
 use std::time::Instant;
 
+use crate::errors::{ErrorStyle, ScimError};
+use crate::faults::Fault;
+use crate::response::SCIM_CONTENT_TYPE;
+use crate::state::SharedState;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
-
-use crate::errors::ScimError;
-use crate::faults::Fault;
-use crate::response::SCIM_CONTENT_TYPE;
-use crate::state::SharedState;
 
 /// Logs `METHOD path?query -> status (ms)`; never headers or bodies, which carry secrets. At
 /// info level for `serve`, at debug level when embedded in the harness.
@@ -41,7 +40,8 @@ fn is_scim_json(response: &Response) -> bool {
         .is_some_and(|v| v.starts_with(SCIM_CONTENT_TYPE))
 }
 
-/// Turns every error response into a SCIM Error body, then applies the error-body faults.
+/// Turns every error response into a SCIM Error body in the style the variants ask for
+/// (`status-as-number`, `no-scim-type`), then applies the error-body faults.
 pub async fn shape_errors(State(state): State<SharedState>, req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
@@ -88,12 +88,21 @@ pub async fn shape_errors(State(state): State<SharedState>, req: Request, next: 
         parts.headers.remove(header::CONTENT_LENGTH);
         return Response::from_parts(parts, Body::from(format!("Error: {}", error.detail)));
     }
-    if state.fault(Fault::StatusAsNumber) {
-        let mut body = error.body();
-        body["status"] = json!(status.as_u16());
+    let style = state.error_style();
+    if style != ErrorStyle::default() {
         let (mut parts, _) = response.into_parts();
         parts.headers.remove(header::CONTENT_LENGTH);
-        return Response::from_parts(parts, Body::from(body.to_string()));
+        return Response::from_parts(parts, Body::from(error.body_styled(style).to_string()));
     }
+    response
+}
+
+/// The `connection-close` variant: every response says `Connection: close`, and hyper closes
+/// the connection once the response is written (it honours the header on a response).
+pub async fn close_connection(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
     response
 }

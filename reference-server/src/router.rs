@@ -2,7 +2,7 @@
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{any, get, post};
 
 use crate::errors::ScimError;
@@ -10,11 +10,12 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::auth::require_token;
 use crate::discovery;
-use crate::middleware::{log_request, shape_errors};
+use crate::middleware::{close_connection, log_request, shape_errors};
 use crate::profile::tailnet;
 use crate::resources::handlers;
 use crate::schema::ResourceKind;
 use crate::state::SharedState;
+use crate::variants::Variant;
 
 fn resource_routes(kind: ResourceKind) -> Router<SharedState> {
     let collection = kind.endpoint().to_string();
@@ -71,9 +72,16 @@ pub fn router(state: SharedState, base_path: &str) -> Router {
         .route("/admin/policy/check", post(tailnet::check))
         .route("/admin/groups", get(tailnet::groups))
         .route_layer(from_fn_with_state(state.clone(), require_token));
-    scim.merge(admin)
+    let app = scim
+        .merge(admin)
         .layer(CatchPanicLayer::new())
         .layer(from_fn_with_state(state.clone(), shape_errors))
-        .layer(from_fn_with_state(state.clone(), log_request))
-        .with_state(state)
+        .layer(from_fn_with_state(state.clone(), log_request));
+    // Outermost, so every response carries it, shaped errors and axum's own answers included.
+    let app = if state.variant(Variant::ConnectionClose) {
+        app.layer(from_fn(close_connection))
+    } else {
+        app
+    };
+    app.with_state(state)
 }

@@ -3,9 +3,14 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::config::{Profile, ServerConfig};
+use crate::errors::ErrorStyle;
 use crate::faults::{Fault, Faults};
 use crate::profile::tailnet::Policy;
 use crate::store::{Store, StorePolicy};
+use crate::variants::{Variant, Variants};
+
+/// The page size the `page-size-50` variant caps list responses at.
+pub const VARIANT_PAGE_SIZE: usize = 50;
 
 /// The shared state of one server.
 #[derive(Debug)]
@@ -18,9 +23,12 @@ pub struct AppState {
     pub profile: Profile,
     /// Misbehaviours switched on.
     pub faults: Faults,
+    /// Legal behaviours switched on.
+    pub variants: Variants,
     /// Largest request body, in bytes.
     pub max_body_bytes: usize,
-    /// Most resources per list response.
+    /// Most resources per list response (also advertised as `filter.maxResults`); the
+    /// `page-size-50` variant lowers it to 50.
     pub max_results: usize,
     /// Log each request at info level (otherwise debug).
     pub log_requests: bool,
@@ -45,6 +53,12 @@ impl AppState {
         let store_policy = StorePolicy {
             case_sensitive_user_names: config.faults.has(Fault::FilterUsernameCaseSensitive),
             allow_duplicate_user_names: config.faults.has(Fault::DuplicateCreateAllowed),
+            integer_ids: config.variants.has(Variant::IntegerIds),
+        };
+        let max_results = if config.variants.has(Variant::PageSize50) {
+            config.max_results.min(VARIANT_PAGE_SIZE)
+        } else {
+            config.max_results
         };
         AppState {
             store: Mutex::new(Store::new(base_url.clone(), store_policy)),
@@ -52,8 +66,9 @@ impl AppState {
             token,
             profile: config.profile,
             faults: config.faults.clone(),
+            variants: config.variants.clone(),
             max_body_bytes: config.max_body_bytes,
-            max_results: config.max_results,
+            max_results,
             log_requests: config.log_requests,
             policy: Mutex::new(policy),
         }
@@ -73,5 +88,18 @@ impl AppState {
     /// Whether a fault is on.
     pub fn fault(&self, fault: Fault) -> bool {
         self.faults.has(fault)
+    }
+
+    /// Whether a variant is on.
+    pub fn variant(&self, variant: Variant) -> bool {
+        self.variants.has(variant)
+    }
+
+    /// How error bodies are written, as the variants say.
+    pub fn error_style(&self) -> ErrorStyle {
+        ErrorStyle {
+            status_as_number: self.variant(Variant::StatusAsNumber),
+            omit_scim_type: self.variant(Variant::NoScimType),
+        }
     }
 }

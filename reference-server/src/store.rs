@@ -56,15 +56,19 @@ impl Record {
         etag(self.version)
     }
 
-    /// The `meta` attribute.
-    pub fn meta(&self, kind: ResourceKind, base_url: &str) -> Value {
-        json!({
+    /// The `meta` attribute; `with_version: false` leaves out `meta.version` (the `no-etags`
+    /// variant: a server without versioning).
+    pub fn meta(&self, kind: ResourceKind, base_url: &str, with_version: bool) -> Value {
+        let mut meta = json!({
             "resourceType": kind.name(),
             "created": timestamp(self.created),
             "lastModified": timestamp(self.last_modified),
             "location": format!("{base_url}{}/{}", kind.endpoint(), self.id),
-            "version": self.etag(),
-        })
+        });
+        if with_version {
+            meta["version"] = json!(self.etag());
+        }
+        meta
     }
 }
 
@@ -109,6 +113,10 @@ pub struct StorePolicy {
     pub case_sensitive_user_names: bool,
     /// Let a second user with the same userName in (the duplicate-create fault).
     pub allow_duplicate_user_names: bool,
+    /// Assign ids `"1"`, `"2"`, … instead of UUIDs (the integer-ids variant): the insertion
+    /// sequence number, one counter for users and groups, so an id names one resource across
+    /// both types (RFC 7643 §3.1) and is never reused after a delete.
+    pub integer_ids: bool,
 }
 
 /// All users and groups of one server.
@@ -344,13 +352,19 @@ impl Store {
         kind: ResourceKind,
         mut attrs: Map<String, Value>,
     ) -> Result<&Record, ScimError> {
-        let id = uuid::Uuid::new_v4().to_string();
+        // The sequence number is taken only once the resource is known to go in, so integer
+        // ids stay consecutive when a create is refused.
+        let seq = self.next_seq;
+        let id = if self.policy.integer_ids {
+            seq.to_string()
+        } else {
+            uuid::Uuid::new_v4().to_string()
+        };
         attrs.remove("meta");
         attrs.insert("id".into(), json!(id));
         let data = Value::Object(attrs);
         self.check_unique(kind, &data, None)?;
         self.index(kind, &id, &data);
-        let seq = self.next_seq;
         self.next_seq += 1;
         let now = Utc::now();
         let (name, active) = hot_fields(kind, &data);
@@ -563,6 +577,36 @@ mod tests {
         assert_eq!(s.groups_of(&u2).len(), 1);
         s.delete(ResourceKind::Group, &g).unwrap();
         assert!(s.groups_of(&u2).is_empty());
+    }
+
+    #[test]
+    fn integer_ids_count_across_users_and_groups_and_skip_refused_creates() {
+        let policy = StorePolicy {
+            integer_ids: true,
+            ..StorePolicy::default()
+        };
+        let mut s = Store::new("http://h", policy);
+        let a = s
+            .insert(ResourceKind::User, attrs(json!({"userName": "a"})))
+            .unwrap()
+            .id
+            .clone();
+        assert!(
+            s.insert(ResourceKind::User, attrs(json!({"userName": "A"})))
+                .is_err()
+        );
+        let g = s
+            .insert(ResourceKind::Group, attrs(json!({"displayName": "g"})))
+            .unwrap()
+            .id
+            .clone();
+        s.delete(ResourceKind::User, &a).unwrap();
+        let b = s
+            .insert(ResourceKind::User, attrs(json!({"userName": "b"})))
+            .unwrap()
+            .id
+            .clone();
+        assert_eq!((a.as_str(), g.as_str(), b.as_str()), ("1", "2", "3"));
     }
 
     #[test]

@@ -62,6 +62,107 @@ pub fn contains(actual: &Value, expected: &Value) -> bool {
     }
 }
 
+/// One place where a body does not contain what was expected.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mismatch {
+    /// The JSON path, e.g. `$.name.givenName` or `$.emails[0].value`.
+    pub path: String,
+    /// The expected value (JSON text).
+    pub expected: String,
+    /// What is there (JSON text, or `absent`).
+    pub actual: String,
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: expected {}, actual {}",
+            self.path, self.expected, self.actual
+        )
+    }
+}
+
+/// A key as a JSONPath step: `.name`, or `['odd key']` when it is not a plain name.
+fn key_step(key: &str) -> String {
+    let plain = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+        && !key.starts_with(|c: char| c.is_ascii_digit());
+    if plain {
+        format!(".{key}")
+    } else {
+        format!("[{}]", Value::String(key.to_string()))
+    }
+}
+
+/// Every path at which `actual` fails to contain `expected` (empty when it does), most
+/// specific first: a differing field inside an object is named rather than the whole object.
+/// In arrays, an expected element that matches no actual element is reported at the array's
+/// path; when the array holds objects and one of them differs only in some fields (the same
+/// position), those fields are named instead.
+pub fn mismatches(actual: &Value, expected: &Value) -> Vec<Mismatch> {
+    let mut out = Vec::new();
+    collect_mismatches(actual, expected, "$".to_string(), &mut out);
+    out
+}
+
+fn collect_mismatches(actual: &Value, expected: &Value, path: String, out: &mut Vec<Mismatch>) {
+    if contains(actual, expected) {
+        return;
+    }
+    match (actual, expected) {
+        (Value::Object(a), Value::Object(e)) => {
+            for (k, ev) in e {
+                let p = format!("{path}{}", key_step(k));
+                match a.get(k) {
+                    None => out.push(Mismatch {
+                        path: p,
+                        expected: ev.to_string(),
+                        actual: "absent".to_string(),
+                    }),
+                    Some(av) => collect_mismatches(av, ev, p, out),
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(e)) => {
+            let mut used = vec![false; a.len()];
+            let mut unmatched = Vec::new();
+            for (i, ev) in e.iter().enumerate() {
+                match a
+                    .iter()
+                    .enumerate()
+                    .find(|(j, av)| !used[*j] && contains(av, ev))
+                {
+                    Some((j, _)) => used[j] = true,
+                    None => unmatched.push(i),
+                }
+            }
+            for i in unmatched {
+                let ev = &e[i];
+                // An object at the same position that is not otherwise matched: name its fields.
+                match a.get(i) {
+                    Some(av @ Value::Object(_)) if ev.is_object() && !used[i] => {
+                        used[i] = true;
+                        collect_mismatches(av, ev, format!("{path}[{i}]"), out);
+                    }
+                    _ => out.push(Mismatch {
+                        path: format!("{path}[*]"),
+                        expected: format!("an element matching {ev}"),
+                        actual: actual.to_string(),
+                    }),
+                }
+            }
+        }
+        _ => out.push(Mismatch {
+            path,
+            expected: expected.to_string(),
+            actual: actual.to_string(),
+        }),
+    }
+}
+
 fn same_multiset(actual: &[Value], expected: &[Value]) -> bool {
     actual.len() == expected.len()
         && contains(
@@ -98,11 +199,19 @@ pub fn judge_expectations(expectations: &Expectations, exchange: &Exchange) -> V
     }
     let body = exchange.json();
     if let Some(expected) = &expectations.body {
-        out.push(BODY.judge(
-            body.is_some_and(|b| contains(b, expected)),
-            format!("a body containing {expected}"),
-            body.map_or_else(|| "no JSON body".to_string(), Value::to_string),
-        ));
+        let (passed, actual) = match body {
+            None => (false, "no JSON body".to_string()),
+            Some(b) => {
+                let differences = mismatches(b, expected);
+                let text = differences
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                (differences.is_empty(), text)
+            }
+        };
+        out.push(BODY.judge(passed, format!("a body containing {expected}"), actual));
     }
     for (path, expected) in &expectations.jsonpath {
         let actual = match JsonPath::parse(path) {
@@ -121,9 +230,31 @@ pub fn judge_expectations(expectations: &Expectations, exchange: &Exchange) -> V
                     _ => false,
                 };
                 let text = match nodes.as_slice() {
-                    [] => "no match".to_string(),
-                    [one] => one.to_string(),
-                    many => Value::Array(many.to_vec()).to_string(),
+                    [] => format!("{path}: no match"),
+                    [one] => format!("{path} = {one}"),
+                    many => {
+                        let found = Value::Array(many.to_vec());
+                        let mut text = format!("{path} = {found}");
+                        if let Value::Array(e) = expected {
+                            let missing: Vec<String> = e
+                                .iter()
+                                .filter(|ev| !many.iter().any(|n| contains(n, ev)))
+                                .map(Value::to_string)
+                                .collect();
+                            let extra: Vec<String> = many
+                                .iter()
+                                .filter(|n| !e.iter().any(|ev| contains(n, ev)))
+                                .map(Value::to_string)
+                                .collect();
+                            if !missing.is_empty() {
+                                text.push_str(&format!("; missing {}", missing.join(", ")));
+                            }
+                            if !extra.is_empty() {
+                                text.push_str(&format!("; unexpected {}", extra.join(", ")));
+                            }
+                        }
+                        text
+                    }
                 };
                 (passed, text)
             }
@@ -160,5 +291,40 @@ mod tests {
         assert!(!contains(&json!({"a": 1}), &json!({"a": "1"})));
         assert!(contains(&json!([{"v": 1}, {"v": 2}]), &json!([{"v": 2}])));
         assert!(!contains(&json!([{"v": 1}]), &json!([{"v": 1}, {"v": 1}])));
+    }
+
+    #[test]
+    fn mismatches_name_each_differing_path() {
+        let actual = json!({
+            "userName": "a@example.com",
+            "name": {"givenName": "Bob", "familyName": "Smith"},
+            "emails": [{"value": "a@example.com", "primary": false}],
+            "odd key": 1
+        });
+        let expected = json!({
+            "userName": "a@example.com",
+            "name": {"givenName": "Alice", "familyName": "Smith"},
+            "active": true,
+            "emails": [{"value": "a@example.com", "primary": true}],
+            "odd key": 2
+        });
+        let found: Vec<String> = mismatches(&actual, &expected)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "$.active: expected true, actual absent",
+                "$.emails[0].primary: expected true, actual false",
+                "$.name.givenName: expected \"Alice\", actual \"Bob\"",
+                "$[\"odd key\"]: expected 2, actual 1",
+            ]
+        );
+        assert!(mismatches(&actual, &json!({"name": {"familyName": "Smith"}})).is_empty());
+        let arr = mismatches(&json!({"a": [1, 2]}), &json!({"a": [3]}));
+        assert_eq!(arr.len(), 1);
+        assert_eq!(arr[0].path, "$.a[*]");
+        assert_eq!(mismatches(&json!(1), &json!("1"))[0].path, "$");
     }
 }

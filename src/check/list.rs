@@ -1,5 +1,5 @@
 //! A tolerant view of a ListResponse: Okta accepts lower-case `resources`, `totalresults`,
-//! `startindex`, `itemsperpage` (okta-wire.md §1.0), so the harness reads keys case-insensitively.
+//! `startindex`, `itemsperpage` (okta-reference.md §1.0), so the harness reads keys case-insensitively.
 
 use serde_json::Value;
 

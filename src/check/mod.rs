@@ -9,7 +9,7 @@ mod okta;
 mod outcome;
 mod rfc;
 
-pub use expect::{Expectations, judge_expectations};
+pub use expect::{Expectations, Mismatch, judge_expectations, mismatches};
 pub use list::{ListView, list_view};
 pub use okta::judge_okta;
 pub(crate) use outcome::Check as CheckDef;

@@ -1,5 +1,5 @@
 //! What Okta needs from each response for the action to succeed. Each rule cites its source in
-//! okta-wire.md; none fails what Okta accepts (204 for PATCH, 404 for a filter miss, lower-case
+//! okta-reference.md; none fails what Okta accepts (204 for PATCH, 404 for a filter miss, lower-case
 //! list keys, `text/json` responses).
 
 use serde_json::Value;
@@ -14,7 +14,7 @@ const ERROR_URN: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 
 const REACHABLE: Check = Check::okta(
     "okta.reachable",
-    "Okta closes a request after 60 s without an answer (okta-wire.md §4.3)",
+    "Okta closes a request after 60 s without an answer (okta-reference.md §4.3)",
 );
 const COMPLETE: Check = Check::okta(
     "okta.complete-answer",
@@ -22,27 +22,27 @@ const COMPLETE: Check = Check::okta(
 );
 const ERROR_BODY: Check = Check::okta(
     "okta.error-body",
-    "Okta parses error bodies as SCIM Error JSON and shows `detail` to the admin (okta-wire.md §1.0, §3.9)",
+    "Okta parses error bodies as SCIM Error JSON and shows `detail` to the admin (okta-reference.md §1.0, §3.9)",
 );
 const LIST_STATUS: Check = Check::okta(
     "okta.list.status",
-    "Okta SCIM 2.0 reference: list calls answer 200 (okta-wire.md §1.1, §1.2)",
+    "Okta SCIM 2.0 reference: list calls answer 200 (okta-reference.md §1.1, §1.2)",
 );
 const LIST_JSON: Check = Check::okta(
     "okta.list.body",
-    "an empty body, null or a bare [] fails with \"No results for users returned\" (okta-wire.md §1.1, KB-TEST)",
+    "an empty body, null or a bare [] fails with \"No results for users returned\" (okta-reference.md §1.1, KB-TEST)",
 );
 const LIST_INTEGERS: Check = Check::okta(
     "okta.list.integer-counts",
-    "totalResults, startIndex and itemsPerPage must be JSON integers (okta-wire.md §1.0, §3.12)",
+    "totalResults, startIndex and itemsPerPage must be JSON integers (okta-reference.md §1.0, §3.12)",
 );
 const LIST_RESOURCES: Check = Check::okta(
     "okta.list.resources",
-    "a ListResponse carries a Resources array (okta-wire.md §1.2)",
+    "a ListResponse carries a Resources array (okta-reference.md §1.2)",
 );
 const FIND_MATCH: Check = Check::okta(
     "okta.find.match",
-    "the filter answer is the user Okta asked for, or nothing; Okta links the first result (okta-wire.md §1.3)",
+    "the filter answer is the user Okta asked for, or nothing; Okta links the first result (okta-reference.md §1.3)",
 );
 const FIND_UNIQUE: Check = Check::okta(
     "okta.find.unique",
@@ -51,19 +51,19 @@ const FIND_UNIQUE: Check = Check::okta(
 .advisory();
 const CREATE_STATUS: Check = Check::okta(
     "okta.create.status",
-    "Okta expects 201 Created (okta-wire.md §1.3; SPEC test step 11)",
+    "Okta expects 201 Created (okta-reference.md §1.3; SPEC test step 11)",
 );
 const CREATE_BODY: Check = Check::okta(
     "okta.create.body",
-    "an empty create response fails the task: \"Create new user returned empty user\" (okta-wire.md §1.3)",
+    "an empty create response fails the task: \"Create new user returned empty user\" (okta-reference.md §1.3)",
 );
 const CREATE_ID: Check = Check::okta(
     "okta.create.id",
-    "Okta stores the returned id and addresses the resource by it (okta-wire.md §1.3)",
+    "Okta stores the returned id and addresses the resource by it (okta-reference.md §1.3)",
 );
 const CREATE_USER_NAME: Check = Check::okta(
     "okta.create.user-name-echoed",
-    "userName is echoed exactly as sent, case preserved (SPEC test step 11, okta-wire.md §3.15)",
+    "userName is echoed exactly as sent, case preserved (SPEC test step 11, okta-reference.md §3.15)",
 );
 const CREATE_ACTIVE: Check = Check::okta(
     "okta.create.active",
@@ -75,7 +75,7 @@ const CREATE_NAME: Check = Check::okta(
 );
 const READ_STATUS: Check = Check::okta(
     "okta.read.status",
-    "Okta reads the resource before every PUT; deactivated users stay readable (okta-wire.md §1.4, §3.16)",
+    "Okta reads the resource before every PUT; deactivated users stay readable (okta-reference.md §1.4, §3.16)",
 );
 const READ_ID: Check = Check::okta(
     "okta.read.id",
@@ -83,15 +83,15 @@ const READ_ID: Check = Check::okta(
 );
 const READ_ACTIVE: Check = Check::okta(
     "okta.read.active",
-    "a user always carries `active` (CRUD test steps 11 and 19, okta-wire.md §3.16)",
+    "a user always carries `active` (CRUD test steps 11 and 19, okta-reference.md §3.16)",
 );
 const PUT_STATUS: Check = Check::okta(
     "okta.put.status",
-    "Okta expects 200 and the updated resource (okta-wire.md §1.4)",
+    "Okta expects 200 and the updated resource (okta-reference.md §1.4)",
 );
 const PATCH_STATUS: Check = Check::okta(
     "okta.patch.status",
-    "Okta accepts 200 with the resource or 204 (okta-wire.md §1.5, §1.10)",
+    "Okta accepts 200 with the resource or 204 (okta-reference.md §1.5, §1.10)",
 );
 const ACTIVE_APPLIED: Check = Check::okta(
     "okta.active.applied",
@@ -99,7 +99,7 @@ const ACTIVE_APPLIED: Check = Check::okta(
 );
 const DELETE_STATUS: Check = Check::okta(
     "okta.delete.status",
-    "Okta expects 204 No Content (okta-wire.md §1.13)",
+    "Okta expects 204 No Content (okta-reference.md §1.13)",
 );
 
 fn status_text(e: &Exchange) -> String {

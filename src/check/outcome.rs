@@ -33,7 +33,7 @@ pub struct CheckOutcome {
     pub kind: CheckKind,
     /// Severity.
     pub severity: Severity,
-    /// Where the rule comes from, e.g. `RFC 7644 §3.3` or `Okta SCIM 2.0 reference (okta-wire.md §1.3)`.
+    /// Where the rule comes from, e.g. `RFC 7644 §3.3` or `Okta SCIM 2.0 reference (okta-reference.md §1.3)`.
     pub source: &'static str,
     /// Whether it passed.
     pub passed: bool,
@@ -41,6 +41,9 @@ pub struct CheckOutcome {
     pub expected: String,
     /// What was found.
     pub actual: String,
+    /// Why the scenario asks this (its `basis`), for `expect` checks that give one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub basis: Option<String>,
     /// Index of the exchange within its step, when the check is about one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exchange: Option<usize>,
@@ -106,6 +109,7 @@ impl Check {
             passed,
             expected: expected.into(),
             actual: actual.into(),
+            basis: None,
             exchange: None,
         }
     }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use okscim_reference_server::{Fault, Faults, Profile};
+use okscim_reference_server::{Fault, Faults, Profile, Variant, Variants};
 
 use crate::errors::HarnessError;
 use crate::exit;
@@ -112,6 +112,10 @@ pub struct TargetArgs {
     /// Embedded target only: switch on a reference-server fault (self-test of the harness).
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<String>,
+    /// Embedded target only: switch on a reference-server variant, a legal behaviour Okta
+    /// accepts (self-test of the harness; `okscim serve --variant list` prints them).
+    #[arg(long = "variant", value_name = "NAME")]
+    pub variants: Vec<String>,
 }
 
 /// `1024`, `64K`, `16M`, `16MiB`, `1G` (binary multiples).
@@ -168,11 +172,19 @@ impl TargetArgs {
                     .iter()
                     .map(|f| f.parse::<Fault>().map_err(|e| e.to_string()))
                     .collect::<Result<_, _>>()?;
-                TargetSpec::Embedded { faults }
+                let variants: Variants = self
+                    .variants
+                    .iter()
+                    .map(|v| v.parse::<Variant>().map_err(|e| e.to_string()))
+                    .collect::<Result<_, _>>()?;
+                TargetSpec::Embedded { faults, variants }
             }
             Some(url) => {
                 if !self.faults.is_empty() {
                     return Err("--fault applies to the embedded server only".into());
+                }
+                if !self.variants.is_empty() {
+                    return Err("--variant applies to the embedded server only (run `okscim serve --variant NAME` to serve one)".into());
                 }
                 let (auth, secret_env) = if let Some(var) = &self.token_env {
                     (Auth::Bearer(secret_from_env(var)?), Some(var.clone()))

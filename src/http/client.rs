@@ -11,7 +11,7 @@ use super::exchange::{Exchange, RecordedRequest, RecordedResponse};
 use super::redact::{REDACTED, Redactor, Secret};
 use crate::errors::{HarnessError, TransportError};
 
-/// How requests authenticate (Okta's auth modes, okta-wire.md §4.4).
+/// How requests authenticate (Okta's auth modes, okta-reference.md §4.4).
 #[derive(Debug, Clone)]
 pub enum Auth {
     /// No Authorization header.

@@ -1,9 +1,9 @@
-//! The Okta app being simulated: its kind and settings, including every behaviour okta-wire.md
+//! The Okta app being simulated: its kind and settings, including every behaviour okta-reference.md
 //! marks "unconfirmed", each a documented option with a default.
 
 pub use crate::scenario::AppKind;
 
-/// How spaces in a filter query value are encoded (okta-wire.md §1.0).
+/// How spaces in a filter query value are encoded (okta-reference.md §1.0).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum FilterEncoding {
     /// `%20`, as in Okta's current SCIM 2.0 reference (R20). The default.
@@ -13,7 +13,7 @@ pub enum FilterEncoding {
     Plus,
 }
 
-/// Which request headers are sent (okta-wire.md §1.0).
+/// Which request headers are sent (okta-reference.md §1.0).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum HeaderStyle {
     /// The headers a current Okta KB confirms (Accept, Accept-Charset, User-Agent), plus
@@ -32,10 +32,10 @@ pub struct OktaOptions {
     /// send the `{id, displayName}` replace alongside every membership update (R20).
     pub rename_groups: bool,
     /// Send the observed `{id, displayName}` replace right after a group is created on an OIN
-    /// app (okta-wire.md §1.9, observed, not documented). Default on.
+    /// app (okta-reference.md §1.9, observed, not documented). Default on.
     pub reconcile_after_push: bool,
     /// Push Now on an OIN app as the observed path-less `replace` of `{id, displayName,
-    /// members}` instead of the documented `replace` with `path: members` (okta-wire.md §1.10).
+    /// members}` instead of the documented `replace` with `path: members` (okta-reference.md §1.10).
     /// Default off.
     pub pathless_push_now: bool,
     /// Filter encoding.

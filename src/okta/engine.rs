@@ -1,5 +1,5 @@
 //! The simulated Okta provisioning engine: for each admin action, exactly the requests Okta
-//! sends given its state (okta-wire.md §1), for OIN (PATCH) and AIW (PUT) apps. Okta decides
+//! sends given its state (okta-reference.md §1), for OIN (PATCH) and AIW (PUT) apps. Okta decides
 //! what to do next from each response (found → link, not found → create), and fails the action
 //! where Okta would fail the task: when a required okta check fails.
 
@@ -176,7 +176,7 @@ impl OktaEngine {
                     if !seen.insert(id.to_string()) {
                         record.checks.push(import_duplicate(id, i));
                     }
-                    // Okta does not import users whose `active` is false (okta-wire.md §1.2).
+                    // Okta does not import users whose `active` is false (okta-reference.md §1.2).
                     if item.get("active") != Some(&Value::Bool(false)) {
                         imported += 1;
                     }
@@ -480,7 +480,7 @@ impl OktaEngine {
         self.assign(client, alias).await
     }
 
-    /// Suspend or unsuspend in Okta: no SCIM request (okta-wire.md §1.7).
+    /// Suspend or unsuspend in Okta: no SCIM request (okta-reference.md §1.7).
     pub fn set_suspended(
         &mut self,
         alias: &str,
@@ -923,17 +923,19 @@ fn first_resource(exchange: &Exchange) -> Option<Value> {
     list_view(body)?.items()?.first().cloned()
 }
 
+const IMPORT_STABLE_ORDER: crate::check::CheckDef = crate::check::CheckDef::okta(
+    "okta.import.stable-order",
+    "Okta pages imports by 100; ordering must be stable across pages (okta-reference.md §1.2)",
+);
+
 fn import_duplicate(id: &str, exchange: usize) -> CheckOutcome {
-    CheckOutcome {
-        id: "okta.import.stable-order",
-        kind: crate::check::CheckKind::Okta,
-        severity: crate::check::Severity::Required,
-        source: "Okta pages imports by 100; ordering must be stable across pages (okta-wire.md §1.2)",
-        passed: false,
-        expected: "each resource on exactly one page".to_string(),
-        actual: format!("{id} seen again"),
-        exchange: Some(exchange),
-    }
+    let mut c = IMPORT_STABLE_ORDER.judge(
+        false,
+        "each resource on exactly one page",
+        format!("{id} seen again"),
+    );
+    c.exchange = Some(exchange);
+    c
 }
 
 /// Okta's profile written onto a resource it read: only the attributes Okta masters change.

@@ -11,4 +11,4 @@ pub use app::{AppKind, FilterEncoding, HeaderStyle, OktaOptions};
 pub use engine::{ActionRecord, OktaEngine, ScenarioMistake};
 pub use org::{OktaGroup, OktaOrg, OktaUser, UserStatus, okta_id, placeholder_password};
 pub use purpose::Purpose;
-pub use wire::{Member, PatchOperation, PatchValue, Wire};
+pub use wire::{Member, PatchOperation, PatchValue, Wire, encode_path_segment};

@@ -1,4 +1,4 @@
-//! The exact requests Okta sends (okta-wire.md §1): headers, query encoding and body shapes.
+//! The exact requests Okta sends (okta-reference.md §1): headers, query encoding and body shapes.
 //! Bodies are serialized from structs so their key order is Okta's, and kept as the exact bytes
 //! sent.
 
@@ -396,7 +396,7 @@ pub fn replace_members(members: &[Member]) -> PatchOperation {
     }
 }
 
-/// The observed path-less Push Now: `replace` with `{id, displayName, members}` (okta-wire.md
+/// The observed path-less Push Now: `replace` with `{id, displayName, members}` (okta-reference.md
 /// §1.10, jelhub/scimgateway#111).
 pub fn replace_group(id: &str, display_name: &str, members: &[Member]) -> PatchOperation {
     PatchOperation {
@@ -410,8 +410,9 @@ pub fn replace_group(id: &str, display_name: &str, members: &[Member]) -> PatchO
     }
 }
 
-/// Ids come from the server; escape what a path segment cannot carry.
-fn encode_path_segment(id: &str) -> String {
+/// Ids come from the server; escape what a path segment cannot carry (the same escaping for
+/// okscim's own reads, so a transcript names a resource one way).
+pub fn encode_path_segment(id: &str) -> String {
     let mut out = String::with_capacity(id.len());
     for b in id.bytes() {
         match b {

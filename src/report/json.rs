@@ -12,6 +12,12 @@ pub fn json_report(run: &RunResult) -> String {
         "target": run.target,
         "duration_ms": run.duration_ms,
         "counts": counts,
+        "common_failure": run.common_failure().map(|c| json!({
+            "cause": c,
+            "what": c.what(),
+            "fix": c.fix(),
+        })),
+        "failed_runs": run.failed_runs(),
         "scenarios": run.scenarios,
     });
     serde_json::to_string_pretty(&doc).unwrap_or_default()

@@ -124,7 +124,11 @@ impl TerminalReporter {
             step.line
         );
         if let Some(e) = &step.error {
-            text.push_str(&format!("       {RED}error:{RESET} {e}\n"));
+            text.push_str(&format!(
+                "       {RED}error[{}]:{RESET} {e}\n         {DIM}help: {}{RESET}\n",
+                e.code(),
+                e.help()
+            ));
         }
         if let Some(f) = &step.okta_failure {
             text.push_str(&format!("       {RED}Okta fails the action:{RESET} {f}\n"));
@@ -135,7 +139,7 @@ impl TerminalReporter {
                 "       {RED}✗{RESET} {BOLD}{}{RESET} [{}, required] {DIM}{}{RESET}\n         expected: {}\n         actual:   {}\n",
                 c.id,
                 kind_name(c.kind),
-                c.source,
+                c.basis.as_deref().unwrap_or(c.source),
                 c.expected,
                 truncate(&c.actual, 300)
             ));
@@ -247,7 +251,7 @@ fn one_line(c: &CheckOutcome) -> String {
         kind_name(c.kind),
         c.expected,
         truncate(&c.actual, 120),
-        c.source
+        c.basis.as_deref().unwrap_or(c.source)
     )
 }
 
@@ -278,8 +282,24 @@ impl Reporter for TerminalReporter {
                     pb.finish_and_clear();
                 }
                 let counts = run.counts();
-                if run.target_unreachable() {
+                if let Some(cause) = run.common_failure() {
+                    self.emit(&format!(
+                        "{RED}{BOLD}{}{RESET}{RED}: {}{RESET}\n",
+                        cause.what(),
+                        cause.fix()
+                    ));
+                } else if run.target_unreachable() {
                     self.emit(&format!("{RED}the target could not be reached{RESET}\n"));
+                }
+                let failed = run.failed_runs();
+                if !failed.is_empty() {
+                    self.emit(&format!("{BOLD}failed scenario runs:{RESET}\n"));
+                    for f in &failed {
+                        self.emit(&format!(
+                            "  {RED}✗{RESET} {}  {DIM}{}{RESET}\n",
+                            f.title, f.first
+                        ));
+                    }
                 }
                 let colour = if counts.failed > 0 { RED } else { GREEN };
                 self.emit(&format!(

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use crate::check::{
     self, CheckKind, CheckOutcome, Expectations, Severity, judge_expectations, judge_rfc,
 };
+use crate::errors::{StepError, TemplateError};
 use crate::http::{OutgoingRequest, ScimClient, Secret};
 use crate::okta::{
     ActionRecord, AppKind, OktaEngine, OktaGroup, OktaOptions, OktaOrg, OktaUser, Purpose,
@@ -17,9 +18,10 @@ use crate::okta::{
 };
 use crate::runner::gate::StepGate;
 use crate::runner::result::{ScenarioResult, Status, StepResult};
+use crate::runner::traffic::own_headers;
 use crate::runner::vars::RunVars;
 use crate::scenario::{
-    self, OktaAction, Outcome, ReadTarget, Scenario, Step, StepKind, render_value,
+    self, OktaAction, Outcome, ReadTarget, RequestHeaders, Scenario, Step, StepKind, render_value,
 };
 
 /// A fresh per-run token: ten lowercase alphanumerics.
@@ -39,7 +41,7 @@ fn capitalized(alias: &str) -> String {
 }
 
 /// Builds Okta's org from the scenario's fixtures, rendering their templates with `${run}`.
-fn build_org(scenario: &Scenario, token: &str) -> Result<OktaOrg, String> {
+fn build_org(scenario: &Scenario, token: &str) -> Result<OktaOrg, TemplateError> {
     let empty = BTreeMap::new();
     let bare = OktaOrg::default();
     let vars = RunVars {
@@ -47,7 +49,7 @@ fn build_org(scenario: &Scenario, token: &str) -> Result<OktaOrg, String> {
         org: &bare,
         captures: &empty,
     };
-    let render = |t: &scenario::Template| t.render(&vars).map_err(|e| e.to_string());
+    let render = |t: &scenario::Template| t.render(&vars);
     let mut org = OktaOrg::default();
     for (alias, f) in &scenario.users {
         let given = match &f.given_name {
@@ -67,10 +69,7 @@ fn build_org(scenario: &Scenario, token: &str) -> Result<OktaOrg, String> {
             extra.insert("title".into(), Value::String(render(t)?));
         }
         for (k, v) in &f.attributes {
-            extra.insert(
-                k.clone(),
-                render_value(v, &vars).map_err(|e| e.to_string())?,
-            );
+            extra.insert(k.clone(), render_value(v, &vars)?);
         }
         org.users.push(OktaUser {
             alias: alias.clone(),
@@ -128,7 +127,7 @@ fn step_label(step: &Step) -> String {
 /// What a step did before its expectations are judged.
 enum Performed {
     Record(ActionRecord),
-    Mistake(String),
+    Mistake(StepError),
 }
 
 /// Runs one scenario under `app`, on a target no other run shares.
@@ -186,7 +185,7 @@ pub async fn run_scenario_gated(
                 purposes: vec![],
                 checks: vec![],
                 okta_failure: None,
-                error: Some(e),
+                error: Some(e.into()),
                 snapshot: false,
                 notes: vec![],
             });
@@ -200,7 +199,7 @@ pub async fn run_scenario_gated(
         ..options
     };
     let mut engine = OktaEngine::new(org, app, options);
-    let mut captures: BTreeMap<String, String> = BTreeMap::new();
+    let mut captures: BTreeMap<String, Value> = BTreeMap::new();
     let mut failed = false;
     for (i, step) in scenario.steps.iter().enumerate() {
         let mut sr = StepResult {
@@ -216,6 +215,10 @@ pub async fn run_scenario_gated(
             snapshot: step.snapshot,
             notes: vec![],
         };
+        if !step.apps.contains(&app) {
+            // Not part of this app kind's run: no result at all, like a line that is not there.
+            continue;
+        }
         if failed {
             result.steps.push(sr);
             continue;
@@ -225,7 +228,15 @@ pub async fn run_scenario_gated(
         } else {
             gate.step().await
         };
-        let performed = perform(step, &mut engine, &client, &token, &captures).await;
+        let performed = perform(
+            scenario.options.request_headers,
+            step,
+            &mut engine,
+            &client,
+            &token,
+            &captures,
+        )
+        .await;
         drop(guard);
         match performed {
             Performed::Mistake(e) => sr.error = Some(e),
@@ -259,11 +270,12 @@ pub async fn run_scenario_gated(
 }
 
 async fn perform(
+    style: RequestHeaders,
     step: &Step,
     engine: &mut OktaEngine,
     client: &ScimClient,
     token: &str,
-    captures: &BTreeMap<String, String>,
+    captures: &BTreeMap<String, Value>,
 ) -> Performed {
     let outcome = match &step.kind {
         StepKind::Okta(action) => {
@@ -276,7 +288,7 @@ async fn perform(
                     };
                     match to.render(&vars) {
                         Ok(t) => Some(t),
-                        Err(e) => return Performed::Mistake(e.to_string()),
+                        Err(e) => return Performed::Mistake(e.into()),
                     }
                 }
                 _ => None,
@@ -291,7 +303,7 @@ async fn perform(
                     match render_value(&Value::Object(set.clone()), &vars) {
                         Ok(Value::Object(m)) => Some(m),
                         Ok(_) => None,
-                        Err(e) => return Performed::Mistake(e.to_string()),
+                        Err(e) => return Performed::Mistake(e.into()),
                     }
                 }
                 _ => None,
@@ -312,11 +324,18 @@ async fn perform(
                 ),
             };
             let Some(id) = id else {
-                return Performed::Mistake(format!(
-                    "`{alias}` has no SCIM id: Okta has not created or linked it in the app yet"
-                ));
+                return Performed::Mistake(StepError::NoScimId {
+                    alias: alias.clone(),
+                });
             };
-            let request = engine.wire().get(endpoint, &id);
+            let request = OutgoingRequest {
+                method: Method::GET,
+                path: format!("{endpoint}/{}", crate::okta::encode_path_segment(&id)),
+                headers: own_headers(style, &Method::GET, false),
+                body: None,
+                auth: crate::http::RequestAuth::Default,
+                from_root: false,
+            };
             Ok(single(client, Purpose::Read, request).await)
         }
         StepKind::Request(req) => {
@@ -330,7 +349,7 @@ async fn perform(
             } else {
                 Purpose::Raw
             };
-            match build_raw(req, engine, &vars) {
+            match build_raw(req, style, &vars) {
                 Ok(r) => Ok(single(client, purpose, r).await),
                 Err(e) => return Performed::Mistake(e),
             }
@@ -348,7 +367,7 @@ async fn run_action(
     client: &ScimClient,
     to: Option<String>,
     set: Option<Map<String, Value>>,
-) -> Result<ActionRecord, String> {
+) -> Result<ActionRecord, StepError> {
     let r = match action {
         OktaAction::TestConnection => Ok(engine.test_connection(client).await),
         OktaAction::ImportUsers => Ok(engine.import(client, "/Users").await),
@@ -374,7 +393,7 @@ async fn run_action(
         OktaAction::Link { group } => engine.link(client, group).await,
         OktaAction::Unlink { group, delete } => engine.unlink(client, group, *delete).await,
     };
-    r.map_err(|e| e.to_string())
+    r.map_err(|e| StepError::Okta(e.0))
 }
 
 async fn single(client: &ScimClient, purpose: Purpose, request: OutgoingRequest) -> ActionRecord {
@@ -408,13 +427,13 @@ fn encode_component(s: &str) -> String {
 
 fn build_raw(
     req: &scenario::Request,
-    engine: &OktaEngine,
+    style: RequestHeaders,
     vars: &RunVars<'_>,
-) -> Result<OutgoingRequest, String> {
-    let path = req.path.render(vars).map_err(|e| e.to_string())?;
+) -> Result<OutgoingRequest, StepError> {
+    let path = req.path.render(vars)?;
     let mut query = Vec::new();
     for (k, v) in &req.query {
-        let value = v.render(vars).map_err(|e| e.to_string())?;
+        let value = v.render(vars)?;
         query.push(format!(
             "{}={}",
             encode_component(k),
@@ -429,26 +448,16 @@ fn build_raw(
         format!("{path}?{}", query.join("&"))
     };
     let body = match req.body() {
-        Some(v) => Some(
-            render_value(v, vars)
-                .map_err(|e| e.to_string())?
-                .to_string(),
-        ),
+        Some(v) => Some(render_value(v, vars)?.to_string()),
         None => None,
     };
-    let method = Method::from_bytes(req.method.as_str().as_bytes()).map_err(|e| e.to_string())?;
-    // Okta's headers for a request like this one (Content-Type with a body, and on DELETE in
-    // the 2019 set), then the scenario's own (which replace ours by name).
-    let template = if body.is_some() {
-        engine.wire().create_group("")
-    } else if method == Method::DELETE {
-        engine.wire().delete("/", "")
-    } else {
-        engine.wire().get("/", "")
-    };
-    let mut headers = template.headers;
+    let method = Method::from_bytes(req.method.as_str().as_bytes())
+        .map_err(|_| StepError::BadMethod(req.method.as_str().to_string()))?;
+    // okscim's own headers (or the SPEC test's), then the scenario's own, which replace ours
+    // by name.
+    let mut headers = own_headers(style, &method, body.is_some());
     for (name, value) in &req.headers {
-        let value = value.render(vars).map_err(|e| e.to_string())?;
+        let value = value.render(vars)?;
         headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
         headers.push((name.clone(), value));
     }
@@ -495,7 +504,7 @@ fn judge_step(
     sr: &mut StepResult,
     engine: &OktaEngine,
     token: &str,
-    captures: &BTreeMap<String, String>,
+    captures: &BTreeMap<String, Value>,
 ) {
     let vars = RunVars {
         run: token,
@@ -550,44 +559,79 @@ fn judge_step(
         sr.checks
             .push(REQUESTS.judge(sent.len() == n, expected, actual));
     }
-    if e.status.is_empty() && e.body.is_none() && e.jsonpath.is_empty() && e.headers.is_empty() {
+    let advisory = e.advisory.as_ref();
+    if e.assert.is_empty() && advisory.is_none_or(|a| a.assert.is_empty()) {
         return;
     }
     let Some(last) = judged_exchange(step, &sr.exchanges) else {
-        sr.error = Some("the step expects a response, but it sent no request".to_string());
+        sr.error = Some(StepError::NoRequest);
         return;
     };
     let last = last.as_ref();
+    let index = sr.exchanges.len() - 1;
+    let blocks = [
+        Some((&e.assert, e.basis.as_deref(), Severity::Required)),
+        advisory.map(|a| (&a.assert, a.basis.as_deref(), Severity::Advisory)),
+    ];
+    for (assert, basis, severity) in blocks.into_iter().flatten() {
+        let exp = match render_assertions(assert, &vars) {
+            Ok(exp) => exp,
+            Err(err) => {
+                sr.error = Some(err);
+                return;
+            }
+        };
+        for mut c in judge_expectations(&exp, last) {
+            c.exchange = Some(index);
+            c.severity = severity;
+            c.basis = basis.map(str::to_string);
+            if !c.passed {
+                let aliases = engine.org.aliases();
+                c.expected = with_aliases(&c.expected, &aliases);
+                c.actual = with_aliases(&c.actual, &aliases);
+            }
+            sr.checks.push(c);
+        }
+    }
+}
+
+/// `text` with every quoted id Okta learned written as its alias (`"[alice.id]"`), so a failure
+/// names resources the way the scenario does. Only whole JSON strings are replaced: a short id
+/// such as `"1"` never garbles other text.
+fn with_aliases(text: &str, aliases: &[(String, String)]) -> String {
+    let mut out = text.to_string();
+    for (alias, id) in aliases {
+        if id.is_empty() {
+            continue;
+        }
+        let quoted = Value::String(id.clone()).to_string();
+        if out.contains(&quoted) {
+            out = out.replace(&quoted, &format!("\"[{alias}]\""));
+        }
+    }
+    out
+}
+
+/// The assertions with every template filled in.
+fn render_assertions(
+    a: &scenario::Assertions,
+    vars: &RunVars<'_>,
+) -> Result<Expectations, StepError> {
     let mut exp = Expectations {
-        status: e.status.clone(),
+        status: a.status.clone(),
         ..Expectations::default()
     };
-    let rendered = (|| -> Result<(), String> {
-        if let Some(b) = &e.body {
-            exp.body = Some(render_value(b, &vars).map_err(|e| e.to_string())?);
-        }
-        for (path, value) in &e.jsonpath {
-            let p = path.template().render(&vars).map_err(|e| e.to_string())?;
-            exp.jsonpath
-                .push((p, render_value(value, &vars).map_err(|e| e.to_string())?));
-        }
-        for (name, value) in &e.headers {
-            exp.headers.push((
-                name.clone(),
-                value.render(&vars).map_err(|e| e.to_string())?,
-            ));
-        }
-        Ok(())
-    })();
-    if let Err(err) = rendered {
-        sr.error = Some(err);
-        return;
+    if let Some(b) = &a.body {
+        exp.body = Some(render_value(b, vars)?);
     }
-    let index = sr.exchanges.len() - 1;
-    for mut c in judge_expectations(&exp, last) {
-        c.exchange = Some(index);
-        sr.checks.push(c);
+    for (path, value) in &a.jsonpath {
+        let p = path.template().render(vars)?;
+        exp.jsonpath.push((p, render_value(value, vars)?));
     }
+    for (name, value) in &a.headers {
+        exp.headers.push((name.clone(), value.render(vars)?));
+    }
+    Ok(exp)
 }
 
 /// The exchange a step's expectations and captures read: the last one; for an import, the last
@@ -630,7 +674,7 @@ fn capture(
     sr: &StepResult,
     engine: &OktaEngine,
     token: &str,
-    captures: &mut BTreeMap<String, String>,
+    captures: &mut BTreeMap<String, Value>,
 ) {
     if step.capture.is_empty() {
         return;
@@ -649,13 +693,26 @@ fn capture(
             if let Ok(p) = path.resolve(&vars)
                 && let Some(v) = p.query(&body).all().first()
             {
-                let text = v
-                    .as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| v.to_string());
-                found.push((name.clone(), text));
+                found.push((name.clone(), (*v).clone()));
             }
         }
     }
     captures.extend(found);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_aliases;
+
+    #[test]
+    fn quoted_ids_become_aliases_and_nothing_else_changes() {
+        let aliases = vec![
+            ("alice.id".to_string(), "1".to_string()),
+            ("eng.id".to_string(), "9f3c".to_string()),
+        ];
+        assert_eq!(
+            with_aliases(r#"$.members[*].value = ["1","9f3c"]; count 1"#, &aliases),
+            r#"$.members[*].value = ["[alice.id]","[eng.id]"]; count 1"#
+        );
+    }
 }

@@ -7,12 +7,16 @@ mod gate;
 mod plan;
 mod result;
 mod schedule;
+mod traffic;
 mod vars;
 
 pub use events::{Reporter, RunEvent};
 pub use execute::{run_scenario, run_scenario_gated, run_token};
 pub use gate::{GateGuard, StepGate};
 pub use plan::{Job, Selection, parse_partition, plan};
-pub use result::{Counts, RunError, RunResult, ScenarioResult, Status, StepResult};
+pub use result::{
+    CommonFailure, Counts, FailedRun, RunError, RunResult, ScenarioResult, Status, StepResult,
+};
 pub use schedule::{Executor, RunFuture, Scheduler, SnapshotSettings, run_jobs};
+pub use traffic::{OKSCIM_USER_AGENT, SPEC_TEST_USER_AGENT, own_headers};
 pub use vars::RunVars;

@@ -62,7 +62,7 @@ pub struct StepResult {
     pub okta_failure: Option<String>,
     /// Why the step could not run (a scenario mistake, a template without a value).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<crate::errors::StepError>,
     /// Whether the step's exchanges belong in the snapshot.
     pub snapshot: bool,
     /// Facts the step learned (e.g. import counts).
@@ -147,6 +147,94 @@ pub struct RunResult {
     pub duration_ms: f64,
 }
 
+/// A failed scenario run, for the list at the end of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedRun {
+    /// `name [app]`.
+    pub title: String,
+    /// The first failure: `step N label: check id`, a step error, or why the run could not run.
+    pub first: String,
+}
+
+/// One cause behind every request of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum CommonFailure {
+    /// Every answer had this error status.
+    Status {
+        /// The status.
+        status: u16,
+    },
+    /// No request connected.
+    Connect,
+    /// Every request timed out.
+    Timeout,
+    /// Every answer was larger than the body cap.
+    BodyTooLarge,
+    /// Every request failed below HTTP in another way (TLS, a broken answer).
+    Transport,
+}
+
+impl CommonFailure {
+    fn of(e: &crate::http::Exchange) -> Option<CommonFailure> {
+        use crate::errors::TransportError;
+        match (&e.error, e.status()) {
+            (Some(TransportError::BodyTooLarge { .. }), _) => Some(CommonFailure::BodyTooLarge),
+            (_, Some(status)) if status >= 400 => Some(CommonFailure::Status { status }),
+            (_, Some(_)) => None,
+            (Some(TransportError::Connect { .. }), None) => Some(CommonFailure::Connect),
+            (Some(TransportError::Timeout { .. }), None) => Some(CommonFailure::Timeout),
+            (_, None) => Some(CommonFailure::Transport),
+        }
+    }
+
+    /// What happened, in one line.
+    pub fn what(&self) -> String {
+        match self {
+            CommonFailure::Status { status } => format!("every request was answered {status}"),
+            CommonFailure::Connect => "no request could connect to the target".to_string(),
+            CommonFailure::Timeout => "every request timed out".to_string(),
+            CommonFailure::BodyTooLarge => "every answer was larger than --max-body".to_string(),
+            CommonFailure::Transport => {
+                "every request failed below HTTP (TLS or a broken answer)".to_string()
+            }
+        }
+    }
+
+    /// The likely fix.
+    pub fn fix(&self) -> &'static str {
+        match self {
+            CommonFailure::Status { status: 401 | 403 } => {
+                "the target rejects the token: check --token-env / --header-env (Okta's Header auth sends the value as it is, without `Bearer`) or --basic / --password-env"
+            }
+            CommonFailure::Status { status: 404 } => {
+                "check the --target URL: it must be the SCIM base URL, the part before /Users (e.g. https://app.example.com/scim/v2)"
+            }
+            CommonFailure::Status { status: 405 | 501 } => {
+                "check the --target URL: the server does not serve SCIM there"
+            }
+            CommonFailure::Status { status: 429 } => {
+                "the target rate-limits every request: run with fewer --jobs, or raise its limit for the test"
+            }
+            CommonFailure::Status { .. } => {
+                "the server fails every request: read its log for the cause"
+            }
+            CommonFailure::Connect => {
+                "check that the server is running and that --target names its address and port (and http vs https)"
+            }
+            CommonFailure::Timeout => {
+                "check that --target points at the server and that it answers; raise --timeout if it is slow"
+            }
+            CommonFailure::BodyTooLarge => {
+                "raise --max-body if such answers are expected, or check what the server sends"
+            }
+            CommonFailure::Transport => {
+                "check http vs https, and --ca-file or --insecure for a private certificate"
+            }
+        }
+    }
+}
+
 /// Counts of a run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
@@ -170,6 +258,53 @@ impl RunResult {
             }
         }
         c
+    }
+
+    /// Each failed scenario run with the first thing that failed in it, in plan order.
+    pub fn failed_runs(&self) -> Vec<FailedRun> {
+        self.scenarios
+            .iter()
+            .filter(|s| s.failed())
+            .map(|s| {
+                let first = s.steps.iter().find_map(|step| {
+                    if let Some(e) = &step.error {
+                        return Some(format!("step {} {}: {e}", step.index + 1, step.label));
+                    }
+                    step.failures()
+                        .next()
+                        .map(|c| format!("step {} {}: {}", step.index + 1, step.label, c.id))
+                });
+                let first = first
+                    .or_else(|| s.error.as_ref().map(ToString::to_string))
+                    .or_else(|| {
+                        s.snapshot
+                            .as_ref()
+                            .map(|_| "the snapshot differs".to_string())
+                    })
+                    .unwrap_or_else(|| "failed".to_string());
+                FailedRun {
+                    title: s.title(),
+                    first,
+                }
+            })
+            .collect()
+    }
+
+    /// When every request of the run failed the same way (the same error status, or the same
+    /// kind of transport error), that one cause with its likely fix: the run says it once
+    /// instead of in every failure. `None` when any request got another answer.
+    pub fn common_failure(&self) -> Option<CommonFailure> {
+        let mut exchanges = self.scenarios.iter().flat_map(ScenarioResult::exchanges);
+        let first = exchanges.next()?;
+        let cause = CommonFailure::of(first)?;
+        let mut count = 1;
+        for e in exchanges {
+            if CommonFailure::of(e).as_ref() != Some(&cause) {
+                return None;
+            }
+            count += 1;
+        }
+        (count >= 2).then_some(cause)
     }
 
     /// Whether no exchange of the run got any HTTP response: the target was unreachable.

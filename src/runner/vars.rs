@@ -4,6 +4,8 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use serde_json::Value;
+
 use crate::okta::OktaOrg;
 use crate::scenario::Vars;
 
@@ -14,17 +16,24 @@ pub struct RunVars<'a> {
     pub run: &'a str,
     /// Okta's state (ids appear once Okta stored them).
     pub org: &'a OktaOrg,
-    /// Captured values.
-    pub captures: &'a BTreeMap<String, String>,
+    /// Captured values (JSON: a capture keeps the type of what it matched).
+    pub captures: &'a BTreeMap<String, Value>,
 }
 
 impl Vars for RunVars<'_> {
+    fn value(&self, name: &str) -> Option<Value> {
+        self.captures.get(name).cloned()
+    }
+
     fn var(&self, name: &str) -> Option<Cow<'_, str>> {
         if name == "run" {
             return Some(Cow::Borrowed(self.run));
         }
         if let Some(v) = self.captures.get(name) {
-            return Some(Cow::Borrowed(v.as_str()));
+            return Some(match v {
+                Value::String(s) => Cow::Borrowed(s.as_str()),
+                other => Cow::Owned(other.to_string()),
+            });
         }
         let (alias, field) = name.split_once('.')?;
         if let Some(u) = self.org.user(alias) {

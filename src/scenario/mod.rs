@@ -18,8 +18,9 @@ pub use bundled::{BUNDLED, load_bundled};
 pub use discovery::{discover, load_all};
 pub use load::{load, load_str};
 pub use model::{
-    AppKind, AppOptions, Auth, Expect, GroupFixture, JsonFile, JsonPathExpr, Method, OktaAction,
-    Outcome, Position, ReadTarget, Request, Scenario, Step, StepKind, UserFixture, UserStatus,
+    Advisory, AppKind, AppOptions, Assertions, Auth, Expect, GroupFixture, JsonFile, JsonPathExpr,
+    Method, OktaAction, Outcome, Position, ReadTarget, Request, RequestHeaders, Scenario, Step,
+    StepKind, UserFixture, UserStatus,
 };
 pub use schema::json_schema;
 pub use template::{Part, Template, TemplateSyntaxError, Vars, is_alias, render_value};

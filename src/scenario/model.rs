@@ -131,14 +131,36 @@ pub struct AppOptions {
     /// a pushed group in Okta sends nothing. Default: true.
     #[serde(default = "yes")]
     pub rename_groups: bool,
+    /// The headers of the scenario's `request:` and `read:` steps, which Okta's provisioning
+    /// engine would not send: `okscim` (default: `User-Agent: okscim/<version>`, no Okta-only
+    /// headers, so a server log tells them from Okta's traffic) or `okta-spec-test` (the header
+    /// sets of Okta's SPEC test, per method). A step's own `headers` replace these by name.
+    #[serde(default)]
+    pub request_headers: RequestHeaders,
 }
 
 impl Default for AppOptions {
     fn default() -> Self {
         AppOptions {
             rename_groups: true,
+            request_headers: RequestHeaders::Okscim,
         }
     }
+}
+
+/// Whose headers a scenario's own requests carry.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RequestHeaders {
+    /// okscim's own: `User-Agent: okscim/<version>`, `Accept: application/scim+json` and, with
+    /// a body, `Content-Type: application/scim+json`.
+    #[default]
+    Okscim,
+    /// The SPEC test's: on GET `Accept-Charset: utf-8`, `Content-Type: application/scim+json;
+    /// charset=utf-8`, `Accept: application/scim+json`, `User-Agent: OKTA SCIM Integration`; on
+    /// requests with a body only `Content-Type: application/json` and `Accept:
+    /// application/scim+json; charset=utf-8`.
+    OktaSpecTest,
 }
 
 fn yes() -> bool {
@@ -235,6 +257,12 @@ pub struct Step {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "String")]
     pub name: Option<String>,
+    /// The app kinds this step runs under (default: both). A step for the other kind is left
+    /// out of the run, as if it were not in the file: for setup that must use PUT under an AIW
+    /// app (which never PATCHes) and PATCH under an OIN app.
+    #[serde(default = "AppKind::all", skip_serializing_if = "is_both")]
+    #[schemars(length(min = 1))]
+    pub apps: Vec<AppKind>,
     /// What the (last) response must look like, beyond what Okta itself needs.
     #[serde(default, skip_serializing_if = "Expect::is_empty")]
     pub expect: Expect,
@@ -249,6 +277,10 @@ pub struct Step {
     /// Where the step starts in the scenario file.
     #[serde(skip)]
     pub position: Position,
+}
+
+fn is_both(apps: &[AppKind]) -> bool {
+    AppKind::all().iter().all(|a| apps.contains(a))
 }
 
 /// The three kinds of step.
@@ -404,17 +436,18 @@ impl Auth {
     }
 }
 
-/// Explicit expectations on a step's (last) response. Failures are `expect` checks.
+/// Assertions on a step's (last) response: what an `expect` block or its `advisory` block asks.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Expect {
+pub struct Assertions {
     /// The status code, or a list of acceptable codes (100 to 599).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(schema_with = "status_schema")]
     pub status: Vec<u16>,
     /// A subset of the response body: every key given must be there with a matching value,
     /// recursively; each item of an expected list must match a different item of the actual
-    /// list, in any order. Strings may hold templates.
+    /// list, in any order. Strings may hold templates; a string that is exactly one
+    /// `${capture}` stands for the captured JSON value, whatever its type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
     /// JSONPath expression to expected value. With one match the value is compared to it; with
@@ -431,6 +464,48 @@ pub struct Expect {
     /// values compared without parameters such as `; charset=utf-8` unless given).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, Template>,
+}
+
+impl Assertions {
+    /// Whether nothing is asserted.
+    pub fn is_empty(&self) -> bool {
+        self.status.is_empty()
+            && self.body.is_none()
+            && self.jsonpath.is_empty()
+            && self.headers.is_empty()
+    }
+}
+
+/// Expectations whose failure is reported as advisory: what the RFC recommends (SHOULD) or an
+/// optional feature (ETags, `scimType`, `Location`), which Okta does not need.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Advisory {
+    /// Why these are worth reporting, e.g. `RFC 7644 §3.12: scimType is optional`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<String>,
+    /// The assertions.
+    #[serde(flatten)]
+    pub assert: Assertions,
+}
+
+/// Explicit expectations on a step's (last) response. Failures are `expect` checks: the
+/// top-level assertions are required (a failure fails the run), those under `advisory` are
+/// reported only.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// The required assertions.
+    #[serde(flatten)]
+    pub assert: Assertions,
+    /// Why the required assertions are required: what Okta needs for the action to succeed,
+    /// the certification test step that asserts it (`SPEC test step 15`), or the RFC MUST
+    /// (`RFC 7644 §3.12`). Shown with every failure. Every bundled scenario gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<String>,
+    /// Assertions whose failure is advisory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advisory: Option<Advisory>,
     /// How many requests the step sends, e.g. `0` for an Okta action that sends nothing
     /// (suspend, unlink keeping the group, a rename with renaming off).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -445,10 +520,8 @@ pub struct Expect {
 impl Expect {
     /// Whether nothing is expected beyond the defaults.
     pub fn is_empty(&self) -> bool {
-        self.status.is_empty()
-            && self.body.is_none()
-            && self.jsonpath.is_empty()
-            && self.headers.is_empty()
+        self.assert.is_empty()
+            && self.advisory.as_ref().is_none_or(|a| a.assert.is_empty())
             && self.requests.is_none()
             && self.outcome.is_success()
     }

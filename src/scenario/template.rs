@@ -236,6 +236,12 @@ impl JsonSchema for Template {
 pub trait Vars {
     /// The value of `name`, or `None` when it is not set.
     fn var(&self, name: &str) -> Option<Cow<'_, str>>;
+
+    /// The JSON value of `name`, for variables that have one (captures); a JSON string that is
+    /// exactly `${name}` renders to it, whatever its type.
+    fn value(&self, _name: &str) -> Option<Value> {
+        None
+    }
 }
 
 impl Vars for BTreeMap<String, String> {
@@ -265,6 +271,11 @@ pub fn render_value<V: Vars + ?Sized>(value: &Value, vars: &V) -> Result<Value, 
                 template: s.clone(),
                 message: e.to_string(),
             })?;
+            if let [Part::Var(name)] = template.parts()
+                && let Some(v) = vars.value(name)
+            {
+                return Ok(v);
+            }
             Value::String(template.render(vars)?)
         }
         Value::Array(items) => Value::Array(

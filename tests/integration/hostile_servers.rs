@@ -266,6 +266,7 @@ async fn garbage_status_line_and_huge_headers() {
 async fn a_panicking_scenario_task_is_reported_failed() {
     let spec = TargetSpec::Embedded {
         faults: Default::default(),
+        variants: Default::default(),
     };
     let target = Arc::new(
         Target::open(spec, &TargetOptions::default())

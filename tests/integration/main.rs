@@ -9,3 +9,4 @@ mod okta_requests;
 mod regressions;
 mod scenario_load;
 mod snapshot_store;
+mod variant_matrix;

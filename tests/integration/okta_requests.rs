@@ -1,5 +1,5 @@
 //! The requests okscim sends for each Okta admin action, in both app kinds, snapshot-tested byte
-//! for byte (okta-wire.md §1).
+//! for byte (okta-reference.md §1).
 //!
 //! Each test starts a wiremock server scripted like a minimal correct SCIM server for the flow,
 //! sets the simulated Okta org to the state the action starts from (so only the action's own
@@ -663,13 +663,13 @@ async fn suspend_and_unsuspend_send_nothing(#[case] app: AppKind) {
     assert!(suspended.exchanges.is_empty());
     assert!(
         fake.requests().await.is_empty(),
-        "suspend sends no request (okta-wire.md §1.7)"
+        "suspend sends no request (okta-reference.md §1.7)"
     );
     let unsuspended = engine.set_suspended("alice", false).expect("alice exists");
     assert!(unsuspended.exchanges.is_empty());
     assert!(
         fake.requests().await.is_empty(),
-        "unsuspend sends no request (okta-wire.md §1.7)"
+        "unsuspend sends no request (okta-reference.md §1.7)"
     );
 }
 
@@ -1019,42 +1019,52 @@ async fn headers_okta2019(#[case] app: AppKind) {
 
 // ---- raw requests ----
 
-/// A scenario's raw `request` steps carry Okta's headers for their method: Content-Type exactly
-/// when there is a body (and on DELETE with the 2019 set), the scenario's own headers replacing
-/// them by name, and the credentials the step asks for.
+/// A scenario's raw `request` steps are not Okta's traffic: they carry okscim's own headers
+/// (`User-Agent: okscim/<version>`, no Okta-only header, Content-Type exactly when there is a
+/// body), whatever Okta header set the run uses; under `request_headers: okta-spec-test` they
+/// carry the SPEC test's header sets instead (on POST only Content-Type `application/json`,
+/// Accept and Authorization). The scenario's own headers replace them by name.
 #[rstest]
-#[case::current(HeaderStyle::Current, "current")]
-#[case::okta2019(HeaderStyle::Okta2019, "okta2019")]
+#[case::okscim("", HeaderStyle::Current, "current")]
+#[case::okscim_okta2019("", HeaderStyle::Okta2019, "current")]
+#[case::spec_test(
+    "options: { request_headers: okta-spec-test }",
+    HeaderStyle::Current,
+    "spec_test"
+)]
 #[tokio::test]
-async fn raw_requests(#[case] headers: HeaderStyle, #[case] label: &str) {
+async fn raw_requests(#[case] options: &str, #[case] headers: HeaderStyle, #[case] label: &str) {
     let fake = Fake::start().await;
     Mock::given(any())
         .respond_with(scim(200, &json!({})))
         .mount(&fake.server)
         .await;
-    let yaml = r#"
+    let yaml = format!(
+        r#"
 name: raw requests
+{options}
 steps:
-  - request: { method: GET, path: /Users, query: { filter: 'userName eq "a.b@example.com"', count: 1 } }
+  - request: {{ method: GET, path: /Users, query: {{ filter: 'userName eq "a.b@example.com"', count: 1 }} }}
   - request:
       method: POST
       path: /Users
-      body: { schemas: [urn:ietf:params:scim:schemas:core:2.0:User], userName: a.b@example.com }
+      body: {{ schemas: [urn:ietf:params:scim:schemas:core:2.0:User], userName: a.b@example.com }}
   - request:
       method: PUT
       path: /Users/u-1
-      body: { schemas: [urn:ietf:params:scim:schemas:core:2.0:User], userName: a.b@example.com }
+      body: {{ schemas: [urn:ietf:params:scim:schemas:core:2.0:User], userName: a.b@example.com }}
   - request:
       method: PATCH
       path: /Users/u-1
       body:
         schemas: [urn:ietf:params:scim:api:messages:2.0:PatchOp]
-        Operations: [{ op: replace, value: { active: false } }]
-  - request: { method: DELETE, path: /Groups/g-1 }
-  - request: { method: GET, path: /Users/u-1, auth: invalid }
-  - request: { method: GET, path: /Users/u-1, auth: none, headers: { Accept: application/json } }
-"#;
-    let scenario = okscim::scenario::load_str(std::path::Path::new("raw.yaml"), yaml)
+        Operations: [{{ op: replace, value: {{ active: false }} }}]
+  - request: {{ method: DELETE, path: /Groups/g-1 }}
+  - request: {{ method: GET, path: /Users/u-1, auth: invalid }}
+  - request: {{ method: GET, path: /Users/u-1, auth: none, headers: {{ Accept: application/json }} }}
+"#
+    );
+    let scenario = okscim::scenario::load_str(std::path::Path::new("raw.yaml"), &yaml)
         .expect("the scenario loads");
     let options = OktaOptions {
         headers,
@@ -1064,11 +1074,25 @@ steps:
     assert_eq!(result.status, Status::Passed, "{result:#?}");
     let requests = fake.requests().await;
     assert_eq!(requests.len(), 7);
+    let spec = label == "spec_test";
     for r in &requests {
-        let has_type = r.headers.contains_key("content-type");
-        let wants_type = !r.body.is_empty()
-            || (headers == HeaderStyle::Okta2019 && r.method.as_str() == "DELETE");
-        assert_eq!(has_type, wants_type, "{} {}", r.method, r.url);
+        let what = format!("{} {}", r.method, r.url);
+        let agent = r.headers.get("user-agent").and_then(|v| v.to_str().ok());
+        let has_body = !r.body.is_empty();
+        if spec && has_body {
+            assert_eq!(agent, None, "{what}");
+            assert_eq!(
+                r.headers.get("content-type").and_then(|v| v.to_str().ok()),
+                Some("application/json"),
+                "{what}"
+            );
+        } else if spec {
+            assert_eq!(agent, Some("OKTA SCIM Integration"), "{what}");
+        } else {
+            assert!(agent.is_some_and(|a| a.starts_with("okscim/")), "{what}");
+            assert!(!r.headers.contains_key("accept-charset"), "{what}");
+            assert_eq!(r.headers.contains_key("content-type"), has_body, "{what}");
+        }
     }
     snapshot(&fake, &format!("raw_requests_{label}"), &requests);
 }

@@ -189,7 +189,7 @@ fn a_scenario_with_every_feature_loads_into_the_model() {
         panic!("step 22 is a request")
     };
     assert_eq!(get.method, Method::Get);
-    assert_eq!(s.steps[21].expect.status, [200, 304]);
+    assert_eq!(s.steps[21].expect.assert.status, [200, 304]);
     let StepKind::Request(post) = &s.steps[22].kind else {
         panic!("step 23 is a request")
     };
@@ -250,6 +250,7 @@ fn templates_render_with_the_runners_variables() {
     assert_eq!(get.path.render(&vars).unwrap(), "/Groups/g-1");
     let path = s.steps[21]
         .expect
+        .assert
         .jsonpath
         .iter()
         .map(|(path, _)| path)

@@ -1442,7 +1442,7 @@ mod tests {
             .unwrap_or_default()
     }
 
-    // --- Every Okta body (okta-wire.md §1.5, §1.6, §1.9-§1.11, §3) ------------------------
+    // --- Every Okta body (okta-reference.md §1.5, §1.6, §1.9-§1.11, §3) ------------------------
 
     #[rstest]
     #[case::deactivate(json!({"active": false}), false)]

@@ -19,12 +19,14 @@ use crate::resources::validate::prepare;
 use crate::schema::ResourceKind;
 use crate::state::SharedState;
 use crate::store::{Record, Store, not_found};
+use crate::variants::{Variant, Variants};
 
-/// A stored resource as it is answered: `meta` and, for users, `groups` derived.
-pub fn render(store: &Store, kind: ResourceKind, record: &Record) -> Value {
+/// A stored resource as it is answered: `meta` and, for users, `groups` derived. The `no-etags`
+/// variant leaves out `meta.version`, the `no-groups-attribute` variant a user's `groups`.
+pub fn render(store: &Store, kind: ResourceKind, record: &Record, variants: &Variants) -> Value {
     let mut data = record.data();
-    data["meta"] = record.meta(kind, store.base_url());
-    if kind == ResourceKind::User {
+    data["meta"] = record.meta(kind, store.base_url(), !variants.has(Variant::NoEtags));
+    if kind == ResourceKind::User && !variants.has(Variant::NoGroupsAttribute) {
         let groups: Vec<Value> = store
             .groups_of(&record.id)
             .into_iter()
@@ -45,13 +47,31 @@ pub fn render(store: &Store, kind: ResourceKind, record: &Record) -> Value {
 }
 
 fn answer(
+    state: &SharedState,
     store: &Store,
     kind: ResourceKind,
     record: &Record,
     projection: &Projection,
 ) -> crate::response::ScimJson {
-    let body = projection.apply(render(store, kind, record), kind);
-    crate::response::ScimJson::ok(body).etag(&record.etag())
+    let body = projection.apply(render(store, kind, record, &state.variants), kind);
+    let json = crate::response::ScimJson::ok(body);
+    if state.variant(Variant::NoEtags) {
+        json
+    } else {
+        json.etag(&record.etag())
+    }
+}
+
+/// A bodiless answer (`304`, and `204` for PATCH under the `patch-204` variant) with the
+/// resource's ETag, unless the `no-etags` variant is on.
+fn bodiless(state: &SharedState, status: StatusCode, record: &Record) -> Response {
+    let mut response = status.into_response();
+    if !state.variant(Variant::NoEtags)
+        && let Ok(tag) = record.etag().parse()
+    {
+        response.headers_mut().insert(header::ETAG, tag);
+    }
+    response
 }
 
 fn is_hidden(state: &SharedState, kind: ResourceKind, record: &Record) -> bool {
@@ -82,8 +102,16 @@ fn header_matches(value: &str, etag: &str) -> bool {
         .any(|t| t.trim() == "*" || opaque_tag(t) == opaque_tag(etag))
 }
 
-/// 412 unless `If-Match` (when sent) names the current version.
-fn check_if_match(headers: &HeaderMap, record: &Record) -> Result<(), ScimError> {
+/// 412 unless `If-Match` (when sent) names the current version. A server without versioning
+/// (the `no-etags` variant) ignores the header.
+fn check_if_match(
+    state: &SharedState,
+    headers: &HeaderMap,
+    record: &Record,
+) -> Result<(), ScimError> {
+    if state.variant(Variant::NoEtags) {
+        return Ok(());
+    }
     match headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
         Some(v) if !header_matches(v, &record.etag()) => Err(ScimError::new(
             StatusCode::PRECONDITION_FAILED,
@@ -134,7 +162,7 @@ fn respond_list_of(
     let mut selected: Vec<(ResourceKind, &Record)> = Vec::new();
     let mut first_error = None;
     for &kind in kinds {
-        match list::select(&store, kind, query, &state.faults) {
+        match list::select(&store, kind, query, &state.faults, &state.variants) {
             Ok(records) => selected.extend(records.into_iter().map(|r| (kind, r))),
             // A filter on an attribute only one type has is fine for the other at root level.
             Err(e) => {
@@ -151,6 +179,7 @@ fn respond_list_of(
     let (start, page): (usize, Vec<(ResourceKind, &Record)>) = if state.fault(Fault::IgnorePaging) {
         (1, selected)
     } else {
+        // max_results is the page-size cap (50 under the page-size-50 variant).
         let count = query
             .count
             .unwrap_or(state.max_results)
@@ -164,7 +193,11 @@ fn respond_list_of(
     };
     let resources = page
         .into_iter()
-        .map(|(kind, r)| query.projection.apply(render(&store, kind, r), kind))
+        .map(|(kind, r)| {
+            query
+                .projection
+                .apply(render(&store, kind, r, &state.variants), kind)
+        })
         .collect();
     Ok(
         crate::response::ScimJson::ok(list::list_response(total, start, resources, &state.faults))
@@ -193,18 +226,15 @@ pub async fn get_one(
     let query = ListQuery::from_query(raw.as_deref())?;
     let store = state.store();
     let record = visible(&store, &state, kind, &id)?;
-    if let Some(v) = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
+    if !state.variant(Variant::NoEtags)
+        && let Some(v) = headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
         && header_matches(v, &record.etag())
     {
-        let mut response = StatusCode::NOT_MODIFIED.into_response();
-        if let Ok(tag) = record.etag().parse() {
-            response.headers_mut().insert(header::ETAG, tag);
-        }
-        return Ok(response);
+        return Ok(bodiless(&state, StatusCode::NOT_MODIFIED, record));
     }
-    Ok(answer(&store, kind, record, &query.projection).into_response())
+    Ok(answer(&state, &store, kind, record, &query.projection).into_response())
 }
 
 /// `POST /Users`, `POST /Groups`.
@@ -228,11 +258,31 @@ pub async fn create(
     } else {
         StatusCode::CREATED
     };
+    let created = answer(&state, &store, kind, &record, &Projection::default()).status(status);
+    if state.variant(Variant::NoLocation) {
+        return Ok(created.into_response());
+    }
     let location = format!("{}{}/{}", state.base_url, kind.endpoint(), record.id);
-    Ok(answer(&store, kind, &record, &Projection::default())
-        .status(status)
-        .location(&location)
-        .into_response())
+    Ok(created.location(&location).into_response())
+}
+
+/// What a successful update answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reply {
+    /// `200` with the resource.
+    Resource,
+    /// `204` with no body (PATCH under the `patch-204` variant, RFC 7644 §3.5.2).
+    NoContent,
+}
+
+impl Reply {
+    fn for_patch(state: &SharedState) -> Reply {
+        if state.variant(Variant::Patch204) {
+            Reply::NoContent
+        } else {
+            Reply::Resource
+        }
+    }
 }
 
 /// Stores an updated resource, or deletes a user that was deactivated when the
@@ -243,6 +293,7 @@ fn store_update(
     kind: ResourceKind,
     id: &str,
     attrs: serde_json::Map<String, Value>,
+    reply: Reply,
 ) -> Result<Response, ScimError> {
     let previous = store.get(kind, id).map(|r| r.data());
     let prepared = prepare(attrs, kind, previous.as_ref(), store, state)?;
@@ -257,7 +308,12 @@ fn store_update(
     if let Some(p) = prepared.password {
         store.set_password(id, &p);
     }
-    Ok(answer(store, kind, &record, &Projection::default()).into_response())
+    Ok(match reply {
+        Reply::Resource => {
+            answer(state, store, kind, &record, &Projection::default()).into_response()
+        }
+        Reply::NoContent => bodiless(state, StatusCode::NO_CONTENT, &record),
+    })
 }
 
 /// `PUT /Users/{id}`, `PUT /Groups/{id}`: replaces every writable attribute. Read-only
@@ -281,18 +337,31 @@ pub async fn replace(
     let attrs = normalize_resource(&body, kind)?;
     let mut store = state.store();
     let record = visible(&store, &state, kind, &id)?;
-    check_if_match(&headers, record)?;
-    store_update(&state, &mut store, kind, &id, attrs)
+    check_if_match(&state, &headers, record)?;
+    store_update(&state, &mut store, kind, &id, attrs, Reply::Resource)
 }
 
-/// `PATCH /Users/{id}`, `PATCH /Groups/{id}`: all operations apply, or none do.
+/// `PATCH /Users/{id}`, `PATCH /Groups/{id}`: all operations apply, or none do. A PUT-only
+/// server (the `put-only` variant) answers 501 before it reads the body.
 pub async fn patch(
     State(state): State<SharedState>,
     kind: ResourceKind,
     Path(id): Path<String>,
     headers: HeaderMap,
-    ScimBody(body): ScimBody,
+    body: Result<ScimBody, ScimError>,
 ) -> Result<Response, ScimError> {
+    if state.variant(Variant::PutOnly) {
+        return Err(ScimError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            format!(
+                "PATCH is not supported by this server (ServiceProviderConfig patch.supported is false); use PUT {}{}/{id} with the whole resource",
+                state.base_url,
+                kind.endpoint()
+            ),
+        ));
+    }
+    let ScimBody(body) = body?;
+    let reply = Reply::for_patch(&state);
     let ctx = PatchContext {
         kind,
         faults: &state.faults,
@@ -309,17 +378,17 @@ pub async fn patch(
         let patched = apply_patch(&snapshot, &body, &ctx)?;
         let attrs = patched.as_object().cloned().unwrap_or_default();
         let mut store = state.store();
-        return store_update(&state, &mut store, kind, &id, attrs);
+        return store_update(&state, &mut store, kind, &id, attrs, reply);
     }
     let mut store = state.store();
     let record = visible(&store, &state, kind, &id)?;
-    check_if_match(&headers, record)?;
+    check_if_match(&state, &headers, record)?;
     let patched = apply_patch(&record.data(), &body, &ctx)?;
     let attrs = patched
         .as_object()
         .cloned()
         .ok_or_else(|| ScimError::invalid_value("the patched resource is not an object"))?;
-    store_update(&state, &mut store, kind, &id, attrs)
+    store_update(&state, &mut store, kind, &id, attrs, reply)
 }
 
 /// `DELETE /Users/{id}`, `DELETE /Groups/{id}`.
@@ -331,7 +400,7 @@ pub async fn delete(
 ) -> Result<Response, ScimError> {
     let mut store = state.store();
     let record = store.get(kind, &id).ok_or_else(|| not_found(kind, &id))?;
-    check_if_match(&headers, record)?;
+    check_if_match(&state, &headers, record)?;
     store.delete(kind, &id)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

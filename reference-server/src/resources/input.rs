@@ -248,7 +248,7 @@ mod tests {
 
     #[test]
     fn okta_create_body_is_kept_with_groups_dropped() {
-        // okta-wire.md §1.3 / §3.21: POST /Users carries `groups: []` and `password`.
+        // okta-reference.md §1.3 / §3.21: POST /Users carries `groups: []` and `password`.
         let body = json!({
             "schemas": [USER_SCHEMA],
             "userName": "test.user@okta.local",
@@ -269,7 +269,7 @@ mod tests {
 
     #[test]
     fn okta_put_round_trip_drops_read_only_attributes() {
-        // okta-wire.md §1.4 / §3.18: the PUT body round-trips id, meta and groups.
+        // okta-reference.md §1.4 / §3.18: the PUT body round-trips id, meta and groups.
         let out = user(json!({
             "schemas": [USER_SCHEMA],
             "id": "23a35c27",
@@ -391,7 +391,7 @@ mod tests {
 
     #[test]
     fn okta_group_bodies() {
-        // okta-wire.md §1.9: POST /Groups with empty members; AIW PUT round-trips id.
+        // okta-reference.md §1.9: POST /Groups with empty members; AIW PUT round-trips id.
         let out = group(json!({
             "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
             "displayName": "Test SCIMv2",

@@ -10,6 +10,7 @@ use crate::faults::Fault;
 use crate::schema::ResourceKind;
 use crate::state::AppState;
 use crate::store::Store;
+use crate::variants::Variant;
 
 /// A resource ready to store, and the password it carried (stored hashed, never as JSON).
 #[derive(Debug)]
@@ -72,8 +73,9 @@ fn primary_email(attrs: &Map<String, Value>) -> Option<&str> {
         .and_then(Value::as_str)
 }
 
-/// Fills in and checks each member: it must name an existing user or group; `type`, `$ref`
-/// and `display` are filled in when absent.
+/// Fills in and checks each member: it must name an existing user or group (else 400
+/// invalidValue; the `unknown-members-accepted` variant drops it silently instead, so every stored
+/// member still names a resource); `type`, `$ref` and `display` are filled in when absent.
 fn settle_members(
     attrs: &mut Map<String, Value>,
     store: &Store,
@@ -108,6 +110,8 @@ fn settle_members(
             (ResourceKind::User, Some(Value::String(u.name.clone())))
         } else if let Some(g) = store.get(ResourceKind::Group, value) {
             (ResourceKind::Group, Some(Value::String(g.name.clone())))
+        } else if state.variant(Variant::UnknownMembersAccepted) {
+            continue;
         } else {
             return Err(ScimError::invalid_value(format!(
                 "member \"{value}\" is not the id of an existing User or Group"

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use okscim_reference_server::{Fault, Faults, Profile, RunningServer, ServerConfig, spawn};
+use okscim_reference_server::{
+    Fault, Faults, Profile, RunningServer, ServerConfig, Variant, Variants, spawn,
+};
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde_json::{Map, Value, json};
@@ -23,9 +25,9 @@ pub const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 /// The enterprise User extension URN.
 pub const ENTERPRISE_URN: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
-/// Okta's request Content-Type (okta-wire.md §1.0).
+/// Okta's request Content-Type (okta-reference.md §1.0).
 pub const OKTA_CONTENT_TYPE: &str = "application/scim+json; charset=utf-8";
-/// Okta's User-Agent in production (okta-wire.md §1.0).
+/// Okta's User-Agent in production (okta-reference.md §1.0).
 pub const OKTA_USER_AGENT: &str = "Okta SCIM Client 1.0.0";
 
 /// How a request authenticates.
@@ -274,6 +276,15 @@ impl TestServer {
         .await
     }
 
+    /// A server with these variants switched on.
+    pub async fn with_variants(variants: &[Variant]) -> TestServer {
+        Self::start(ServerConfig {
+            variants: variants.iter().copied().collect::<Variants>(),
+            ..ServerConfig::default()
+        })
+        .await
+    }
+
     /// The SCIM base URL.
     pub fn base(&self) -> &str {
         &self.server.base_url
@@ -381,7 +392,7 @@ pub fn patch_op(operations: Value) -> Value {
     json!({"schemas": [PATCH_URN], "Operations": operations})
 }
 
-/// Okta's POST /Users body (okta-wire.md §1.3) for a userName that is also the email.
+/// Okta's POST /Users body (okta-reference.md §1.3) for a userName that is also the email.
 pub fn okta_user(user_name: &str) -> Value {
     let local = user_name.split('@').next().unwrap_or(user_name);
     let (given, family) = local.split_once('.').unwrap_or((local, "User"));

@@ -1,4 +1,4 @@
-//! Concurrent membership PATCHes (okta-wire.md §3.23): read-modify-write servers lose members.
+//! Concurrent membership PATCHes (okta-reference.md §3.23): read-modify-write servers lose members.
 //! The same test against the `membership-lost-update` fault must see the loss, which proves the
 //! test can fail.
 

@@ -1,5 +1,5 @@
 //! Discovery endpoints (RFC 7644 §4): what Okta reads when "Import User Schema" is on
-//! (okta-wire.md §1.1) and what the SPEC test 1.1 probes.
+//! (okta-reference.md §1.1) and what the SPEC test 1.1 probes.
 
 use insta::assert_json_snapshot;
 use serde_json::{Value, json};

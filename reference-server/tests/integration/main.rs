@@ -1,5 +1,5 @@
 //! Integration tests of the reference server over HTTP on 127.0.0.1: Okta's exact requests
-//! (okta-wire.md §1), every error status, the filter grammar, paging, ETags, concurrency, the
+//! (okta-reference.md §1), every error status, the filter grammar, paging, ETags, concurrency, the
 //! tailnet profile, every fault, and a property test that random bodies never cause a 500.
 
 mod common;
@@ -17,3 +17,4 @@ mod passwords;
 mod properties;
 mod quirks;
 mod tailnet;
+mod variants;

@@ -1,4 +1,4 @@
-//! Okta's lifecycle actions as exact HTTP traffic (okta-wire.md §1), with the responses
+//! Okta's lifecycle actions as exact HTTP traffic (okta-reference.md §1), with the responses
 //! snapshotted. Every request carries Okta's headers (§1.0).
 
 use insta::assert_json_snapshot;

@@ -1,4 +1,4 @@
-//! Paging (RFC 7644 §3.4.2.4) the way Okta imports (okta-wire.md §1.2): pages of 100 by
+//! Paging (RFC 7644 §3.4.2.4) the way Okta imports (okta-reference.md §1.2): pages of 100 by
 //! `startIndex`, stable order across pages and across imports.
 
 use okscim_reference_server::ServerConfig;

@@ -1,5 +1,5 @@
 //! Passwords (RFC 7643 §4.1.1: writeOnly, returned never): Okta sends a random one on every
-//! create (okta-wire.md §1.3, §3.21) and may sync one by PUT or PATCH (§1.8). The server keeps a
+//! create (okta-reference.md §1.3, §3.21) and may sync one by PUT or PATCH (§1.8). The server keeps a
 //! salted hash and never answers it.
 
 use serde_json::json;

@@ -1,4 +1,4 @@
-//! The request forms of okta-wire.md §3 that break servers, and the neighbouring forms other
+//! The request forms of okta-reference.md §3 that break servers, and the neighbouring forms other
 //! IdPs send, each accepted with the effect Okta (or the RFC) expects.
 
 use serde_json::json;

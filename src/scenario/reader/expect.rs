@@ -5,24 +5,19 @@ use super::*;
 impl Reader {
     pub(super) fn expect(&mut self, node: &Node, okta: bool) -> Option<Expect> {
         let e = self.map(node, "`expect`", EXPECT_KEYS)?;
-        let mut expect = Expect::default();
-        if let Some(n) = e.get("status") {
-            expect.status = self.statuses(n);
+        let mut expect = Expect {
+            assert: self.assertions(&e),
+            ..Expect::default()
+        };
+        if let Some(n) = e.get("basis") {
+            expect.basis = self.string(n, "`basis`");
         }
-        if let Some(n) = e.get("body") {
-            expect.body = Some(self.json(n));
-        }
-        if let Some(n) = e.get("jsonpath") {
-            for (_, key, value) in self.free_map(n, "`jsonpath`") {
-                let path = self.jsonpath(key, "a JSONPath");
-                let value = self.json(value);
-                if let Some(path) = path {
-                    expect.jsonpath.push((path, value));
-                }
-            }
-        }
-        if let Some(n) = e.get("headers") {
-            expect.headers = self.template_map(n, "`headers`");
+        if let Some(n) = e.get("advisory")
+            && let Some(a) = self.map(n, "`advisory`", ADVISORY_KEYS)
+        {
+            let assert = self.assertions(&a);
+            let basis = a.get("basis").and_then(|b| self.string(b, "`basis`"));
+            expect.advisory = Some(Advisory { basis, assert });
         }
         if let Some(n) = e.get("requests") {
             match n.value {
@@ -49,6 +44,30 @@ impl Reader {
             }
         }
         Some(expect)
+    }
+
+    /// `status`, `body`, `jsonpath` and `headers` of an `expect` or `advisory` block.
+    fn assertions(&mut self, e: &Entries<'_>) -> Assertions {
+        let mut out = Assertions::default();
+        if let Some(n) = e.get("status") {
+            out.status = self.statuses(n);
+        }
+        if let Some(n) = e.get("body") {
+            out.body = Some(self.json(n));
+        }
+        if let Some(n) = e.get("jsonpath") {
+            for (_, key, value) in self.free_map(n, "`jsonpath`") {
+                let path = self.jsonpath(key, "a JSONPath");
+                let value = self.json(value);
+                if let Some(path) = path {
+                    out.jsonpath.push((path, value));
+                }
+            }
+        }
+        if let Some(n) = e.get("headers") {
+            out.headers = self.template_map(n, "`headers`");
+        }
+        out
     }
 
     pub(super) fn statuses(&mut self, node: &Node) -> Vec<u16> {

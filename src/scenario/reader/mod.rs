@@ -11,9 +11,9 @@ use miette::NamedSource;
 use serde_json::{Map, Number, Value};
 
 use super::model::{
-    ACTIONS, ActionSpec, AppKind, AppOptions, Auth, Expect, GroupFixture, JsonFile, JsonPathExpr,
-    Method, OktaAction, Outcome, ParamKind, ReadTarget, Request, Scenario, Step, StepKind, Subject,
-    UserFixture, UserStatus, action_spec,
+    ACTIONS, ActionSpec, Advisory, AppKind, AppOptions, Assertions, Auth, Expect, GroupFixture,
+    JsonFile, JsonPathExpr, Method, OktaAction, Outcome, ParamKind, ReadTarget, Request,
+    RequestHeaders, Scenario, Step, StepKind, Subject, UserFixture, UserStatus, action_spec,
 };
 use super::node::{self, Node, NodeValue, SourceFile, Span};
 use super::suggestion::{closest, did_you_mean};
@@ -29,7 +29,7 @@ mod values;
 const TOP_KEYS: &[&str] = &[
     "name", "about", "tags", "apps", "options", "users", "groups", "steps", "redact",
 ];
-const OPTION_KEYS: &[&str] = &["rename_groups"];
+const OPTION_KEYS: &[&str] = &["rename_groups", "request_headers"];
 const USER_KEYS: &[&str] = &[
     "userName",
     "email",
@@ -44,7 +44,7 @@ const USER_KEYS: &[&str] = &[
 const GROUP_KEYS: &[&str] = &["name", "members"];
 const STEP_KINDS: &[&str] = &["okta", "read", "request"];
 const STEP_KEYS: &[&str] = &[
-    "okta", "read", "request", "name", "expect", "capture", "snapshot",
+    "okta", "read", "request", "name", "apps", "expect", "capture", "snapshot",
 ];
 const READ_KEYS: &[&str] = &["user", "group"];
 const REQUEST_KEYS: &[&str] = &[
@@ -58,8 +58,9 @@ const REQUEST_KEYS: &[&str] = &[
     "from_root",
 ];
 const EXPECT_KEYS: &[&str] = &[
-    "status", "body", "jsonpath", "headers", "outcome", "requests",
+    "status", "body", "jsonpath", "headers", "basis", "advisory", "outcome", "requests",
 ];
+const ADVISORY_KEYS: &[&str] = &["status", "body", "jsonpath", "headers", "basis"];
 const USER_FIELDS: &[&str] = &["id", "userName", "email", "oktaId"];
 const GROUP_FIELDS: &[&str] = &["id", "name"];
 const USER_STATUSES: &[&str] = &["active", "staged", "suspended", "deactivated"];

@@ -148,11 +148,18 @@ impl Reader {
 
     pub(super) fn options(&mut self, node: &Node) -> AppOptions {
         let mut options = AppOptions::default();
-        if let Some(n) = self
-            .map(node, "`options`", OPTION_KEYS)
-            .and_then(|e| e.get("rename_groups"))
-        {
+        let Some(e) = self.map(node, "`options`", OPTION_KEYS) else {
+            return options;
+        };
+        if let Some(n) = e.get("rename_groups") {
             options.rename_groups = self.bool(n, "`rename_groups`").unwrap_or(true);
+        }
+        if let Some(n) = e.get("request_headers") {
+            options.request_headers =
+                match self.word(n, "`request_headers`", &["okscim", "okta-spec-test"]) {
+                    Some("okta-spec-test") => RequestHeaders::OktaSpecTest,
+                    _ => RequestHeaders::Okscim,
+                };
         }
         options
     }
@@ -250,6 +257,10 @@ impl Reader {
             _ => self.request(kind_node).map(StepKind::Request),
         };
         let name = e.get("name").and_then(|n| self.string(n, "`name`"));
+        let apps = match e.get("apps") {
+            Some(n) => self.apps(n),
+            None => AppKind::all(),
+        };
         let expect = match e.get("expect") {
             Some(n) => self.expect(n, is_okta),
             None => Some(Expect::default()),
@@ -265,6 +276,7 @@ impl Reader {
         Some(Step {
             kind: kind?,
             name,
+            apps,
             expect: expect?,
             capture,
             snapshot: snapshot?,
