@@ -16,10 +16,14 @@ const fn expect(id: &'static str) -> Check {
     }
 }
 
-const STATUS: Check = expect("expect.status");
-const BODY: Check = expect("expect.body");
-const JSONPATH: Check = expect("expect.jsonpath");
-const HEADER: Check = expect("expect.header");
+pub(crate) const STATUS: Check = expect("expect.status");
+pub(crate) const BODY: Check = expect("expect.body");
+pub(crate) const JSONPATH: Check = expect("expect.jsonpath");
+pub(crate) const HEADER: Check = expect("expect.header");
+/// The Okta action's outcome (`expect: { outcome: failure }`), judged by the runner.
+pub(crate) const OUTCOME: Check = expect("expect.outcome");
+/// How many requests a step sent (`expect: { requests: N }`), judged by the runner.
+pub(crate) const REQUESTS: Check = expect("expect.requests");
 
 /// Expectations with every template already rendered.
 #[derive(Debug, Clone, Default)]

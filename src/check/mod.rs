@@ -7,11 +7,14 @@ mod expect;
 mod list;
 mod okta;
 mod outcome;
+mod registry;
 mod rfc;
 
 pub use expect::{Expectations, Mismatch, judge_expectations, mismatches};
 pub use list::{ListView, list_view};
 pub use okta::judge_okta;
-pub(crate) use outcome::Check as CheckDef;
-pub use outcome::{CheckKind, CheckOutcome, Severity};
+pub(crate) use expect::{OUTCOME, REQUESTS};
+pub(crate) use okta::IMPORT_STABLE_ORDER;
+pub use outcome::{Check, CheckKind, CheckOutcome, Severity};
+pub use registry::{ALL, by_id};
 pub use rfc::judge_rfc;

@@ -56,17 +56,25 @@ impl CheckOutcome {
     }
 }
 
-/// Builds outcomes for one check definition.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Check {
+/// One check of the catalogue ([`crate::check::ALL`]): its id, kind, default severity and the
+/// source of its rule. It builds the outcomes of its judgements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// Stable id, e.g. `okta.create.status`.
     pub id: &'static str,
+    /// Kind.
     pub kind: CheckKind,
+    /// Severity of a failure (an `expect` check's is set per expectation: required, or
+    /// advisory under `advisory:`).
     pub severity: Severity,
+    /// Where the rule comes from: `okta-reference.md §…` (docs/okta-reference.md), an RFC
+    /// section, or the scenario file.
     pub source: &'static str,
 }
 
 impl Check {
-    pub(crate) const fn okta(id: &'static str, source: &'static str) -> Self {
+    /// A required `okta` check.
+    pub const fn okta(id: &'static str, source: &'static str) -> Self {
         Check {
             id,
             kind: CheckKind::Okta,
@@ -75,7 +83,8 @@ impl Check {
         }
     }
 
-    pub(crate) const fn rfc(id: &'static str, source: &'static str) -> Self {
+    /// An advisory `rfc` check.
+    pub const fn rfc(id: &'static str, source: &'static str) -> Self {
         Check {
             id,
             kind: CheckKind::Rfc,
@@ -84,12 +93,14 @@ impl Check {
         }
     }
 
-    pub(crate) const fn required(mut self) -> Self {
+    /// The same check, required.
+    pub const fn required(mut self) -> Self {
         self.severity = Severity::Required;
         self
     }
 
-    pub(crate) const fn advisory(mut self) -> Self {
+    /// The same check, advisory.
+    pub const fn advisory(mut self) -> Self {
         self.severity = Severity::Advisory;
         self
     }

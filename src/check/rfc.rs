@@ -8,41 +8,41 @@ use super::outcome::{Check, CheckOutcome};
 use crate::http::Exchange;
 use crate::okta::Purpose;
 
-const CONTENT_TYPE: Check = Check::rfc(
+pub(crate) const CONTENT_TYPE: Check = Check::rfc(
     "rfc.content-type",
     "RFC 7644 §3.1, §8.1: SCIM bodies are application/scim+json",
 );
-const JSON_BODY: Check =
+pub(crate) const JSON_BODY: Check =
     Check::rfc("rfc.json-body", "RFC 7644 §3.1: SCIM bodies are JSON").required();
-const ERROR_SCHEMA: Check = Check::rfc(
+pub(crate) const ERROR_SCHEMA: Check = Check::rfc(
     "rfc.error.schema",
     "RFC 7644 §3.12: errors carry the Error schema URN",
 );
-const ERROR_STATUS: Check = Check::rfc(
+pub(crate) const ERROR_STATUS: Check = Check::rfc(
     "rfc.error.status",
     "RFC 7644 §3.12: `status` is the HTTP status as a JSON string (Okta's SPEC test compares \"401\", \"404\")",
 );
-const RESOURCE_SCHEMAS: Check = Check::rfc(
+pub(crate) const RESOURCE_SCHEMAS: Check = Check::rfc(
     "rfc.resource.schemas",
     "RFC 7643 §3: every resource lists its schemas",
 );
-const RESOURCE_META: Check = Check::rfc(
+pub(crate) const RESOURCE_META: Check = Check::rfc(
     "rfc.resource.meta",
     "RFC 7643 §3.1: meta.resourceType and meta.location",
 );
-const LOCATION: Check = Check::rfc(
+pub(crate) const LOCATION: Check = Check::rfc(
     "rfc.create.location",
     "RFC 7644 §3.3: 201 carries a Location header equal to meta.location",
 );
-const LIST_SCHEMA: Check = Check::rfc(
+pub(crate) const LIST_SCHEMA: Check = Check::rfc(
     "rfc.list.schema",
     "RFC 7644 §3.4.2: a ListResponse names its schema",
 );
-const NO_PASSWORD: Check = Check::rfc(
+pub(crate) const NO_PASSWORD: Check = Check::rfc(
     "rfc.password.never-returned",
     "RFC 7643 §4.1.1: password is returned \"never\"",
 );
-const ETAG: Check = Check::rfc(
+pub(crate) const ETAG: Check = Check::rfc(
     "rfc.etag.version",
     "RFC 7644 §3.14: the ETag header equals meta.version",
 );

@@ -923,13 +923,9 @@ fn first_resource(exchange: &Exchange) -> Option<Value> {
     list_view(body)?.items()?.first().cloned()
 }
 
-const IMPORT_STABLE_ORDER: crate::check::CheckDef = crate::check::CheckDef::okta(
-    "okta.import.stable-order",
-    "Okta pages imports by 100; ordering must be stable across pages (okta-reference.md §1.2)",
-);
 
 fn import_duplicate(id: &str, exchange: usize) -> CheckOutcome {
-    let mut c = IMPORT_STABLE_ORDER.judge(
+    let mut c = crate::check::IMPORT_STABLE_ORDER.judge(
         false,
         "each resource on exactly one page",
         format!("{id} seen again"),

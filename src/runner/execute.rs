@@ -484,19 +484,7 @@ fn build_raw(
     })
 }
 
-const OUTCOME: check::CheckDef = check::CheckDef {
-    id: "expect.outcome",
-    kind: CheckKind::Expect,
-    severity: Severity::Required,
-    source: "the scenario file",
-};
-
-const REQUESTS: check::CheckDef = check::CheckDef {
-    id: "expect.requests",
-    kind: CheckKind::Expect,
-    severity: Severity::Required,
-    source: "the scenario file",
-};
+use crate::check::{OUTCOME, REQUESTS};
 
 /// Expectations on the step's last exchange, and the expected Okta outcome.
 fn judge_step(

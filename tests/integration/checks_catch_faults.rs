@@ -1573,37 +1573,9 @@ fn crc32(data: &[u8]) -> u32 {
 
 // ---- the catalogue ----
 
-/// Every check id in the sources, read from its string literal.
+/// Every check id in the catalogue (`okscim::check::ALL`).
 fn check_ids_in_sources() -> BTreeSet<String> {
-    let files = [
-        "src/check/okta.rs",
-        "src/check/rfc.rs",
-        "src/check/expect.rs",
-        "src/okta/engine.rs",
-        "src/runner/execute.rs",
-    ];
-    let mut ids = BTreeSet::new();
-    for file in files {
-        let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(file))
-            .expect("a source file");
-        for prefix in ["\"okta.", "\"rfc.", "\"expect."] {
-            let mut rest = text.as_str();
-            while let Some(at) = rest.find(prefix) {
-                let literal = &rest[at + 1..];
-                let end = literal.find('"').unwrap_or(0);
-                let id = &literal[..end];
-                if !id.is_empty()
-                    && id
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'-')
-                {
-                    ids.insert(id.to_string());
-                }
-                rest = &literal[end..];
-            }
-        }
-    }
-    ids
+    okscim::check::ALL.iter().map(|c| c.id.to_string()).collect()
 }
 
 /// Which test shows each check failing (docs/checks.md carries the same table).

@@ -9,4 +9,5 @@ mod okta_requests;
 mod regressions;
 mod scenario_load;
 mod snapshot_store;
+mod sources;
 mod variant_matrix;
