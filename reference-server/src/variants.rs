@@ -81,7 +81,7 @@ variants! {
     }
     StatusAsNumber = "status-as-number" {
         about: "error bodies carry `status` as a JSON number instead of a string",
-        why: "the RFC words status as a string, but Okta reads only the HTTP status (its SPEC test compares strings: okscim reports that as advisory)",
+        why: "Okta's provisioning reads only the HTTP status; the RFC words status as a string, and Okta's SPEC test compares the strings \"401\" and \"404\", so the SPEC test scenario fails on it (everywhere else it is advisory)",
         rfc: "RFC 7644 §3.12 (a string there: legal enough, not conformant)",
     }
     NoGroupsAttribute = "no-groups-attribute" {

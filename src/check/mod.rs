@@ -11,10 +11,10 @@ mod registry;
 mod rfc;
 
 pub use expect::{Expectations, Mismatch, judge_expectations, mismatches};
-pub use list::{ListView, list_view};
-pub use okta::judge_okta;
 pub(crate) use expect::{OUTCOME, REQUESTS};
+pub use list::{ListView, list_view};
 pub(crate) use okta::IMPORT_STABLE_ORDER;
+pub use okta::judge_okta;
 pub use outcome::{Check, CheckKind, CheckOutcome, Severity};
 pub use registry::{ALL, by_id};
 pub use rfc::judge_rfc;

@@ -10,8 +10,8 @@ use super::okta::{
 };
 use super::outcome::Check;
 use super::rfc::{
-    CONTENT_TYPE, ERROR_SCHEMA, ERROR_STATUS, ETAG, JSON_BODY, LIST_SCHEMA, LOCATION,
-    NO_PASSWORD, RESOURCE_META, RESOURCE_SCHEMAS,
+    CONTENT_TYPE, ERROR_SCHEMA, ERROR_STATUS, ETAG, JSON_BODY, LIST_SCHEMA, LOCATION, NO_PASSWORD,
+    RESOURCE_META, RESOURCE_SCHEMAS,
 };
 
 /// Every check, `okta` first, then `rfc`, then `expect`.
@@ -81,7 +81,10 @@ mod tests {
             assert!(c.id.starts_with(prefix), "{}", c.id);
             assert!(!c.source.is_empty(), "{}", c.id);
         }
-        assert_eq!(by_id("okta.create.status").map(|c| c.id), Some("okta.create.status"));
+        assert_eq!(
+            by_id("okta.create.status").map(|c| c.id),
+            Some("okta.create.status")
+        );
         assert!(by_id("okta.no-such-check").is_none());
     }
 }

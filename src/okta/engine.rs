@@ -923,7 +923,6 @@ fn first_resource(exchange: &Exchange) -> Option<Value> {
     list_view(body)?.items()?.first().cloned()
 }
 
-
 fn import_duplicate(id: &str, exchange: usize) -> CheckOutcome {
     let mut c = crate::check::IMPORT_STABLE_ORDER.judge(
         false,

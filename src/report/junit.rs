@@ -43,10 +43,20 @@ pub fn failure_text(s: &crate::runner::ScenarioResult) -> String {
         for c in step.failures() {
             text.push_str(&format!(
                 "  {} [{:?}] {}\n    expected: {}\n    actual:   {}\n",
-                c.id, c.kind, c.source, c.expected, c.actual
+                c.id,
+                c.kind,
+                c.basis.as_deref().unwrap_or(c.source),
+                c.expected,
+                c.actual
             ));
             if let Some(e) = c.exchange.and_then(|i| step.exchanges.get(i)) {
                 text.push_str(&format!("    exchange: {}\n", e.summary()));
+                if let Some(r) = e.response.as_ref().filter(|r| !r.body.is_empty()) {
+                    text.push_str(&format!(
+                        "    response body: {}\n",
+                        crate::text::truncate(&r.body, 400)
+                    ));
+                }
             }
         }
     }

@@ -1575,7 +1575,10 @@ fn crc32(data: &[u8]) -> u32 {
 
 /// Every check id in the catalogue (`okscim::check::ALL`).
 fn check_ids_in_sources() -> BTreeSet<String> {
-    okscim::check::ALL.iter().map(|c| c.id.to_string()).collect()
+    okscim::check::ALL
+        .iter()
+        .map(|c| c.id.to_string())
+        .collect()
 }
 
 /// Which test shows each check failing (docs/checks.md carries the same table).

@@ -23,7 +23,7 @@ fn sections() -> BTreeSet<String> {
         .lines()
         .filter(|l| l.starts_with("## ") || l.starts_with("### "))
         .filter_map(|l| {
-            let number = l.trim_start_matches('#').trim().split_whitespace().next()?;
+            let number = l.trim_start_matches('#').split_whitespace().next()?;
             let number = number.trim_end_matches('.');
             number
                 .chars()
@@ -37,7 +37,9 @@ fn sections() -> BTreeSet<String> {
 fn source_keys() -> BTreeSet<String> {
     let text = read(REFERENCE);
     let start = text.find("## 0.").expect("a §0 Sources section");
-    let end = text[start..].find("\n## 1.").map_or(text.len(), |e| start + e);
+    let end = text[start..]
+        .find("\n## 1.")
+        .map_or(text.len(), |e| start + e);
     text[start..end]
         .lines()
         .filter_map(|l| l.strip_prefix("| "))
@@ -122,11 +124,17 @@ fn citing_files() -> Vec<PathBuf> {
 fn every_check_cites_a_source_users_can_open() {
     for c in ALL {
         let ok = match c.kind {
-            CheckKind::Okta => c.source.contains("okta-reference.md §") || c.source.contains("RFC 764"),
+            CheckKind::Okta => {
+                c.source.contains("okta-reference.md §") || c.source.contains("RFC 764")
+            }
             CheckKind::Rfc => c.source.contains("RFC 764"),
             CheckKind::Expect => c.source == "the scenario file",
         };
-        assert!(ok, "{}: its source cites nothing a user can open: {}", c.id, c.source);
+        assert!(
+            ok,
+            "{}: its source cites nothing a user can open: {}",
+            c.id, c.source
+        );
         assert!(!c.source.contains("okta-wire"), "{}: {}", c.id, c.source);
     }
 }
@@ -144,19 +152,29 @@ fn every_cited_section_and_source_key_exists_in_the_reference() {
     let mut citations = 0;
     for file in citing_files() {
         let text = std::fs::read_to_string(&file).expect("a text file");
-        let rel = file.strip_prefix(root()).unwrap_or(&file).display().to_string();
+        let rel = file
+            .strip_prefix(root())
+            .unwrap_or(&file)
+            .display()
+            .to_string();
         if text.contains("okta-wire.md") {
-            problems.push(format!("{rel}: cites okta-wire.md, which users cannot open"));
+            problems.push(format!(
+                "{rel}: cites okta-wire.md, which users cannot open"
+            ));
         }
         for s in cited_sections(&text) {
             citations += 1;
             if !sections.contains(&s) {
-                problems.push(format!("{rel}: cites okta-reference.md §{s}, which does not exist"));
+                problems.push(format!(
+                    "{rel}: cites okta-reference.md §{s}, which does not exist"
+                ));
             }
         }
         for k in cited_keys(&text) {
             if !keys.contains(&k) {
-                problems.push(format!("{rel}: names the source {k}, which §0 does not define"));
+                problems.push(format!(
+                    "{rel}: names the source {k}, which §0 does not define"
+                ));
             }
         }
     }
@@ -170,9 +188,15 @@ fn the_citation_reader_reads_runs_and_stops_at_other_text() {
         cited_sections("(okta-reference.md §1.5, §1.10 and §3.19; RFC 7644 §3.5.2)"),
         ["1.5", "1.10", "3.19"]
     );
-    assert_eq!(cited_sections("okta-reference.md §1.1–§1.3."), ["1.1", "1.3"]);
+    assert_eq!(
+        cited_sections("okta-reference.md §1.1–§1.3."),
+        ["1.1", "1.3"]
+    );
     assert!(cited_sections("okta-reference.md says").is_empty());
-    assert_eq!(cited_keys("(T-PLAN C9340, KB-TEST, T-SPEC step 21)"), ["T-PLAN", "KB-TEST", "T-SPEC"]);
+    assert_eq!(
+        cited_keys("(T-PLAN C9340, KB-TEST, T-SPEC step 21)"),
+        ["T-PLAN", "KB-TEST", "T-SPEC"]
+    );
 }
 
 #[test]
