@@ -10,7 +10,7 @@ mod outcome;
 mod registry;
 mod rfc;
 
-pub use expect::{Expectations, Mismatch, judge_expectations, mismatches};
+pub use expect::{Expectations, Mismatch, contains, judge_expectations, mismatches};
 pub(crate) use expect::{OUTCOME, REQUESTS};
 pub use list::{ListView, list_view};
 pub(crate) use okta::IMPORT_STABLE_ORDER;

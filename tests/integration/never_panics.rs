@@ -199,6 +199,14 @@ proptest! {
         let _ = judge_expectations(&expectations, &exchange);
     }
 
+    /// The differing paths a body failure names are empty exactly when the body matches.
+    #[test]
+    fn body_mismatches_agree_with_the_verdict(actual in json(), expected in json()) {
+        let found = okscim::check::mismatches(&actual, &expected);
+        prop_assert_eq!(found.is_empty(), okscim::check::contains(&actual, &expected));
+        prop_assert!(okscim::check::mismatches(&actual, &actual).is_empty());
+    }
+
     #[test]
     fn transcripts_and_diffs_never_panic(a in exchange(), b in exchange()) {
         let ra = result_with(a);
