@@ -16,7 +16,7 @@ use crate::okta::{
     ActionRecord, AppKind, OktaEngine, OktaGroup, OktaOptions, OktaOrg, OktaUser, Purpose,
     UserStatus, okta_id, placeholder_password,
 };
-use crate::runner::gate::StepGate;
+use crate::runner::gate::{GateGuard, StepGate};
 use crate::runner::result::{ScenarioResult, Status, StepResult};
 use crate::runner::traffic::own_headers;
 use crate::runner::vars::RunVars;
@@ -201,6 +201,13 @@ pub async fn run_scenario_gated(
     let mut engine = OktaEngine::new(org, app, options);
     let mut captures: BTreeMap<String, Value> = BTreeMap::new();
     let mut failed = false;
+    // A scenario that needs the target to itself holds the gate alone from its first step to
+    // its last; its steps then pass no gate of their own.
+    let whole = if scenario.exclusive {
+        Some(gate.exclusive().await)
+    } else {
+        None
+    };
     for (i, step) in scenario.steps.iter().enumerate() {
         let mut sr = StepResult {
             index: i + 1,
@@ -223,7 +230,9 @@ pub async fn run_scenario_gated(
             result.steps.push(sr);
             continue;
         }
-        let guard = if needs_exclusive_target(step) {
+        let guard = if whole.is_some() {
+            GateGuard::Open
+        } else if needs_exclusive_target(step) {
             gate.exclusive().await
         } else {
             gate.step().await
@@ -264,6 +273,7 @@ pub async fn run_scenario_gated(
     } else {
         Status::Passed
     };
+    drop(whole);
     result.aliases = engine.org.aliases();
     result.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     result

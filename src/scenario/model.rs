@@ -73,6 +73,12 @@ pub struct Scenario {
     /// body of the scenario's snapshot (for values a server makes up on each run).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub redact: Vec<JsonPathExpr>,
+    /// Whether the scenario needs the target to itself: it reads or changes state of the whole
+    /// server (an app-wide setting such as the tailnet access policy, a list of every group), so
+    /// on a shared target (`--target`) it runs while no other scenario of the run sends anything.
+    /// Default: false (imports still page alone, step by step).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exclusive: bool,
     /// The file the scenario was loaded from, as given (not made absolute).
     #[serde(skip)]
     pub path: PathBuf,

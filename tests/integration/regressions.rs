@@ -84,33 +84,50 @@ async fn a_short_token_does_not_garble_recorded_text() {
 /// users): against a real target holding other data they failed. And `okta.import.stable-order`
 /// failed in about 2 of 5 default runs against any shared server, because okscim's own parallel
 /// scenarios created users while an import paged (the step gate now keeps writes off while an
-/// import pages). Twenty times in a row, four scenario runs at once, against one shared and
-/// growing server, every scenario must pass and every result must be reported.
+/// import pages). The tailnet scenarios assumed the only synced group was theirs, and replaced
+/// the server's one access policy under each other (they are now `exclusive`). Many times in a
+/// row, four scenario runs at once, against one shared and growing server of each profile,
+/// every scenario must pass and every result must be reported.
+#[rstest::rstest]
+#[case::rfc(okscim_reference_server::Profile::Rfc, 20)]
+#[case::tailnet(okscim_reference_server::Profile::Tailnet, 10)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bundled_scenarios_pass_20_times_against_one_shared_server_with_4_jobs() {
+async fn bundled_scenarios_pass_again_and_again_against_one_shared_server_with_4_jobs(
+    #[case] profile: okscim_reference_server::Profile,
+    #[case] rounds: usize,
+) {
     use std::sync::Arc;
 
     use okscim::target::{Target, TargetOptions, TargetSpec};
 
-    let server = okscim_reference_server::spawn(okscim_reference_server::ServerConfig::default())
-        .await
-        .expect("the server starts");
+    let server = okscim_reference_server::spawn(okscim_reference_server::ServerConfig {
+        profile,
+        ..okscim_reference_server::ServerConfig::default()
+    })
+    .await
+    .expect("the server starts");
     let spec = TargetSpec::Url {
         url: server.base_url.clone(),
         auth: Auth::Bearer(Secret::new(server.token.clone())),
         secret_env: None,
     };
     let target = Arc::new(
-        Target::open(spec, &TargetOptions::default())
-            .await
-            .expect("target"),
+        Target::open(
+            spec,
+            &TargetOptions {
+                profile,
+                ..TargetOptions::default()
+            },
+        )
+        .await
+        .expect("target"),
     );
     let scenarios: Vec<_> = okscim::scenario::load_bundled()
         .expect("bundled scenarios load")
         .into_iter()
         .map(Arc::new)
         .collect();
-    for round in 1..=20 {
+    for round in 1..=rounds {
         let jobs = okscim::runner::plan(&scenarios, &Default::default(), target.profile);
         let planned = jobs.len();
         let run = okscim::runner::run_jobs(

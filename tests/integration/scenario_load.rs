@@ -180,9 +180,34 @@ fn a_scenario_with_every_feature_loads_into_the_model() {
     assert_eq!(
         s.steps[0].position,
         Position {
-            line: 28,
+            line: 30,
             column: 5
         }
+    );
+    assert!(s.exclusive);
+    assert_eq!(
+        s.options.request_headers,
+        okscim::scenario::RequestHeaders::OktaSpecTest
+    );
+    assert_eq!(s.steps[19].apps, [okscim::scenario::AppKind::Oin]);
+    assert!(
+        s.steps[19]
+            .expect
+            .basis
+            .as_deref()
+            .is_some_and(|b| b.contains("§1.6"))
+    );
+    let advisory = s.steps[19]
+        .expect
+        .advisory
+        .as_ref()
+        .expect("an advisory block");
+    assert_eq!(advisory.assert.headers.len(), 1);
+    assert!(
+        advisory
+            .basis
+            .as_deref()
+            .is_some_and(|b| b.contains("RFC 7644"))
     );
 
     let StepKind::Request(get) = &s.steps[21].kind else {

@@ -27,7 +27,16 @@ mod steps;
 mod values;
 
 const TOP_KEYS: &[&str] = &[
-    "name", "about", "tags", "apps", "options", "users", "groups", "steps", "redact",
+    "name",
+    "about",
+    "tags",
+    "apps",
+    "options",
+    "users",
+    "groups",
+    "steps",
+    "redact",
+    "exclusive",
 ];
 const OPTION_KEYS: &[&str] = &["rename_groups", "request_headers"];
 const USER_KEYS: &[&str] = &[

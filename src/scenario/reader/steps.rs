@@ -96,6 +96,10 @@ impl Reader {
             }
             None => Vec::new(),
         };
+        let exclusive = match e.get("exclusive") {
+            Some(n) => self.bool(n, "`exclusive`").unwrap_or(false),
+            None => false,
+        };
         Some(Scenario {
             name: name?,
             about,
@@ -106,6 +110,7 @@ impl Reader {
             groups,
             steps,
             redact,
+            exclusive,
             path: self.files[0].path.clone(),
         })
     }
