@@ -3,7 +3,6 @@
 //! one; with no fault switched on the server is conformant. Legal behaviours the harness must
 //! pass are [`crate::variants`], not faults.
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
@@ -107,36 +106,7 @@ impl FromStr for Fault {
 }
 
 /// The set of faults switched on.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Faults(BTreeSet<Fault>);
-
-impl Faults {
-    /// No fault: a conformant server.
-    pub fn none() -> Self {
-        Faults::default()
-    }
-
-    /// Whether `fault` is on.
-    pub fn has(&self, fault: Fault) -> bool {
-        self.0.contains(&fault)
-    }
-
-    /// Switches `fault` on.
-    pub fn insert(&mut self, fault: Fault) {
-        self.0.insert(fault);
-    }
-
-    /// The faults switched on.
-    pub fn iter(&self) -> impl Iterator<Item = Fault> + '_ {
-        self.0.iter().copied()
-    }
-}
-
-impl FromIterator<Fault> for Faults {
-    fn from_iter<T: IntoIterator<Item = Fault>>(iter: T) -> Self {
-        Faults(iter.into_iter().collect())
-    }
-}
+pub type Faults = crate::switches::Switches<Fault>;
 
 /// The text `--fault list` prints: one fault a line.
 pub fn listing() -> String {
@@ -153,7 +123,7 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_are_unique() {
-        let mut seen = BTreeSet::new();
+        let mut seen = std::collections::BTreeSet::new();
         for f in Fault::ALL {
             assert_eq!(f.name().parse::<Fault>().unwrap(), *f);
             assert!(seen.insert(f.name()));

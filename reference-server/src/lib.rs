@@ -35,6 +35,7 @@ pub mod router;
 pub mod schema;
 pub mod state;
 pub mod store;
+pub mod switches;
 pub mod variants;
 
 use std::net::SocketAddr;

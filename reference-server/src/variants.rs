@@ -4,7 +4,6 @@
 //! pass. Each is switched on at the code path it changes; with no variant switched on the server
 //! behaves as documented in docs/reference-server.md.
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
@@ -171,41 +170,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The set of variants switched on.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Variants(BTreeSet<Variant>);
-
-impl Variants {
-    /// No variant: the documented default behaviour.
-    pub fn none() -> Self {
-        Variants::default()
-    }
-
-    /// Whether `variant` is on.
-    pub fn has(&self, variant: Variant) -> bool {
-        self.0.contains(&variant)
-    }
-
-    /// Switches `variant` on.
-    pub fn insert(&mut self, variant: Variant) {
-        self.0.insert(variant);
-    }
-
-    /// The variants switched on.
-    pub fn iter(&self) -> impl Iterator<Item = Variant> + '_ {
-        self.0.iter().copied()
-    }
-
-    /// Whether none is on.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl FromIterator<Variant> for Variants {
-    fn from_iter<T: IntoIterator<Item = Variant>>(iter: T) -> Self {
-        Variants(iter.into_iter().collect())
-    }
-}
+pub type Variants = crate::switches::Switches<Variant>;
 
 /// The text `--variant list` prints: one variant a line.
 pub fn listing() -> String {
@@ -244,7 +209,7 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_are_unique() {
-        let mut seen = BTreeSet::new();
+        let mut seen = std::collections::BTreeSet::new();
         for v in Variant::ALL {
             assert_eq!(v.name().parse::<Variant>().unwrap(), *v);
             assert_eq!(v.to_string(), v.name());
