@@ -400,6 +400,27 @@ impl serde::Serialize for TransportError {
     }
 }
 
+/// An Okta action that cannot be done in Okta's current state: a mistake in the scenario, not
+/// in the server.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScenarioMistake {
+    /// No user fixture has this alias.
+    #[error("no user fixture `{0}`")]
+    NoUser(String),
+    /// No group fixture has this alias.
+    #[error("no group fixture `{0}`")]
+    NoGroup(String),
+    /// A push of a group Okta has pushed already.
+    #[error("group `{0}` is already pushed; use push-now or add-members")]
+    AlreadyPushed(String),
+    /// A membership change, rename or Push Now of a group Okta has not pushed or linked.
+    #[error("group `{0}` is not pushed; push or link it first")]
+    NotPushed(String),
+    /// An unlink of a group Okta has not pushed or linked.
+    #[error("group `{0}` is not pushed; nothing to unlink")]
+    NothingToUnlink(String),
+}
+
 /// Why a step could not run or could not be judged (the scenario, not the server, is at fault).
 /// Kept in the step's result; the step has failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -408,8 +429,8 @@ pub enum StepError {
     #[error(transparent)]
     Template(#[from] TemplateError),
     /// The Okta action cannot be done in Okta's current state (an alias Okta has not provisioned).
-    #[error("{0}")]
-    Okta(String),
+    #[error(transparent)]
+    Okta(#[from] ScenarioMistake),
     /// A verification read of a resource Okta holds no SCIM id for.
     #[error("`{alias}` has no SCIM id: Okta has not created or linked it in the app yet")]
     NoScimId {

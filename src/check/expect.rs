@@ -4,26 +4,9 @@
 use serde_json::Value;
 use serde_json_path::JsonPath;
 
-use super::outcome::{Check, CheckKind, CheckOutcome, Severity};
+use super::outcome::CheckOutcome;
+use super::registry::{BODY, HEADER, JSONPATH, STATUS};
 use crate::http::Exchange;
-
-const fn expect(id: &'static str) -> Check {
-    Check {
-        id,
-        kind: CheckKind::Expect,
-        severity: Severity::Required,
-        source: "the scenario file",
-    }
-}
-
-pub(crate) const STATUS: Check = expect("expect.status");
-pub(crate) const BODY: Check = expect("expect.body");
-pub(crate) const JSONPATH: Check = expect("expect.jsonpath");
-pub(crate) const HEADER: Check = expect("expect.header");
-/// The Okta action's outcome (`expect: { outcome: failure }`), judged by the runner.
-pub(crate) const OUTCOME: Check = expect("expect.outcome");
-/// How many requests a step sent (`expect: { requests: N }`), judged by the runner.
-pub(crate) const REQUESTS: Check = expect("expect.requests");
 
 /// Expectations with every template already rendered.
 #[derive(Debug, Clone, Default)]

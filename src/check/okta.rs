@@ -5,107 +5,18 @@
 use serde_json::Value;
 
 use super::list::list_view;
-use super::outcome::{Check, CheckOutcome};
+use super::outcome::CheckOutcome;
+use super::registry::{
+    ACTIVE_APPLIED, COMPLETE, CREATE_ACTIVE, CREATE_BODY, CREATE_ID, CREATE_NAME, CREATE_STATUS,
+    CREATE_USER_NAME, DELETE_STATUS, ERROR_BODY, FIND_MATCH, FIND_UNIQUE, LIST_INTEGERS, LIST_JSON,
+    LIST_RESOURCES, LIST_STATUS, PATCH_STATUS, PUT_STATUS, REACHABLE, READ_ACTIVE, READ_ID,
+    READ_STATUS,
+};
 use crate::http::Exchange;
 use crate::okta::Purpose;
 use crate::text::truncate;
 
 const ERROR_URN: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
-
-/// Okta's import check (judged by the engine, which pages).
-pub(crate) const IMPORT_STABLE_ORDER: Check = Check::okta(
-    "okta.import.stable-order",
-    "Okta pages imports by 100; ordering must be stable across pages (okta-reference.md §1.2)",
-);
-pub(crate) const REACHABLE: Check = Check::okta(
-    "okta.reachable",
-    "Okta closes a request after 60 s without an answer (okta-reference.md §4.3)",
-);
-pub(crate) const COMPLETE: Check = Check::okta(
-    "okta.complete-answer",
-    "Okta acts on an answer only once it has read it whole, and gives up after 60 s (okta-reference.md §4.3); okscim reads at most --max-body bytes (16 MiB by default) and judges nothing it could not read",
-);
-pub(crate) const ERROR_BODY: Check = Check::okta(
-    "okta.error-body",
-    "Okta parses error bodies as SCIM Error JSON and shows `detail` to the admin (okta-reference.md §1.0, §3.9)",
-);
-pub(crate) const LIST_STATUS: Check = Check::okta(
-    "okta.list.status",
-    "Okta SCIM 2.0 reference: list calls answer 200 (okta-reference.md §1.1, §1.2)",
-);
-pub(crate) const LIST_JSON: Check = Check::okta(
-    "okta.list.body",
-    "an empty body, null or a bare [] fails with \"No results for users returned\" (okta-reference.md §1.1, KB-TEST)",
-);
-pub(crate) const LIST_INTEGERS: Check = Check::okta(
-    "okta.list.integer-counts",
-    "totalResults, startIndex and itemsPerPage must be JSON integers (okta-reference.md §1.0, §3.12)",
-);
-pub(crate) const LIST_RESOURCES: Check = Check::okta(
-    "okta.list.resources",
-    "a ListResponse carries a Resources array (okta-reference.md §1.2)",
-);
-pub(crate) const FIND_MATCH: Check = Check::okta(
-    "okta.find.match",
-    "the filter answer is the user Okta asked for, or nothing; Okta links the first result (okta-reference.md §1.3)",
-);
-pub(crate) const FIND_UNIQUE: Check = Check::okta(
-    "okta.find.unique",
-    "an eq filter on a unique attribute finds at most one resource (RFC 7643 §4.1.1)",
-)
-.advisory();
-pub(crate) const CREATE_STATUS: Check = Check::okta(
-    "okta.create.status",
-    "Okta expects 201 Created (okta-reference.md §1.3; SPEC test step 11, §2.1)",
-);
-pub(crate) const CREATE_BODY: Check = Check::okta(
-    "okta.create.body",
-    "an empty create response fails the task: \"Create new user returned empty user\" (okta-reference.md §1.3)",
-);
-pub(crate) const CREATE_ID: Check = Check::okta(
-    "okta.create.id",
-    "Okta stores the returned id and addresses the resource by it (okta-reference.md §1.3)",
-);
-pub(crate) const CREATE_USER_NAME: Check = Check::okta(
-    "okta.create.user-name-echoed",
-    "userName is echoed exactly as sent, case preserved (SPEC test step 11, okta-reference.md §2.1, §3.15)",
-);
-pub(crate) const CREATE_ACTIVE: Check = Check::okta(
-    "okta.create.active",
-    "the created user is active (SPEC test step 11, okta-reference.md §2.1)",
-);
-pub(crate) const CREATE_NAME: Check = Check::okta(
-    "okta.create.name",
-    "name.givenName and name.familyName equal the values sent (SPEC test step 11, okta-reference.md §2.1)",
-);
-pub(crate) const READ_STATUS: Check = Check::okta(
-    "okta.read.status",
-    "Okta reads the resource before every PUT; deactivated users stay readable (okta-reference.md §1.4, §3.16)",
-);
-pub(crate) const READ_ID: Check = Check::okta(
-    "okta.read.id",
-    "the resource read is the one asked for (SPEC test step 3, okta-reference.md §2.1)",
-);
-pub(crate) const READ_ACTIVE: Check = Check::okta(
-    "okta.read.active",
-    "a user always carries `active` (CRUD test steps 11 and 19, okta-reference.md §2.4, §3.16)",
-);
-pub(crate) const PUT_STATUS: Check = Check::okta(
-    "okta.put.status",
-    "Okta expects 200 and the updated resource (okta-reference.md §1.4)",
-);
-pub(crate) const PATCH_STATUS: Check = Check::okta(
-    "okta.patch.status",
-    "Okta accepts 200 with the resource or 204 (okta-reference.md §1.5, §1.10)",
-);
-pub(crate) const ACTIVE_APPLIED: Check = Check::okta(
-    "okta.active.applied",
-    "the answer to a deactivate or reactivate shows the new `active` (CRUD test steps 11 and 15, okta-reference.md §2.4)",
-);
-pub(crate) const DELETE_STATUS: Check = Check::okta(
-    "okta.delete.status",
-    "Okta expects 204 No Content (okta-reference.md §1.13)",
-);
 
 fn status_text(e: &Exchange) -> String {
     match (&e.response, &e.error) {

@@ -56,8 +56,9 @@ impl CheckOutcome {
     }
 }
 
-/// One check of the catalogue ([`crate::check::ALL`]): its id, kind, default severity and the
-/// source of its rule. It builds the outcomes of its judgements.
+/// One check of the catalogue ([`crate::check::ALL`]): what it judges, where its rule comes
+/// from, what the Okta admin sees when it fails and how to fix the server. It builds the
+/// outcomes of its judgements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Check {
     /// Stable id, e.g. `okta.create.status`.
@@ -67,44 +68,21 @@ pub struct Check {
     /// Severity of a failure (an `expect` check's is set per expectation: required, or
     /// advisory under `advisory:`).
     pub severity: Severity,
+    /// Which answers it judges.
+    pub applies_to: &'static str,
+    /// What it requires of them.
+    pub means: &'static str,
     /// Where the rule comes from: `okta-reference.md §…` (docs/okta-reference.md), an RFC
     /// section, or the scenario file.
     pub source: &'static str,
+    /// What the Okta admin sees when it fails (the task error as Okta words it, where known);
+    /// `None` when Okta shows nothing (an advisory rule Okta does not need).
+    pub admin_sees: Option<&'static str>,
+    /// How to fix the server.
+    pub fix: &'static str,
 }
 
 impl Check {
-    /// A required `okta` check.
-    pub const fn okta(id: &'static str, source: &'static str) -> Self {
-        Check {
-            id,
-            kind: CheckKind::Okta,
-            severity: Severity::Required,
-            source,
-        }
-    }
-
-    /// An advisory `rfc` check.
-    pub const fn rfc(id: &'static str, source: &'static str) -> Self {
-        Check {
-            id,
-            kind: CheckKind::Rfc,
-            severity: Severity::Advisory,
-            source,
-        }
-    }
-
-    /// The same check, required.
-    pub const fn required(mut self) -> Self {
-        self.severity = Severity::Required;
-        self
-    }
-
-    /// The same check, advisory.
-    pub const fn advisory(mut self) -> Self {
-        self.severity = Severity::Advisory;
-        self
-    }
-
     /// An outcome: passed when `passed`.
     pub(crate) fn judge(
         &self,

@@ -5,47 +5,12 @@ use serde_json::Value;
 
 use super::list::list_view;
 use super::outcome::{Check, CheckOutcome};
+use super::registry::{
+    CONTENT_TYPE, ERROR_SCHEMA, ERROR_STATUS, ETAG, JSON_BODY, LIST_SCHEMA, LOCATION, NO_PASSWORD,
+    RESOURCE_META, RESOURCE_SCHEMAS,
+};
 use crate::http::Exchange;
 use crate::okta::Purpose;
-
-pub(crate) const CONTENT_TYPE: Check = Check::rfc(
-    "rfc.content-type",
-    "RFC 7644 §3.1, §8.1: SCIM bodies are application/scim+json",
-);
-pub(crate) const JSON_BODY: Check =
-    Check::rfc("rfc.json-body", "RFC 7644 §3.1: SCIM bodies are JSON").required();
-pub(crate) const ERROR_SCHEMA: Check = Check::rfc(
-    "rfc.error.schema",
-    "RFC 7644 §3.12: errors carry the Error schema URN",
-);
-pub(crate) const ERROR_STATUS: Check = Check::rfc(
-    "rfc.error.status",
-    "RFC 7644 §3.12: `status` is the HTTP status as a JSON string (Okta's SPEC test compares \"401\", \"404\")",
-);
-pub(crate) const RESOURCE_SCHEMAS: Check = Check::rfc(
-    "rfc.resource.schemas",
-    "RFC 7643 §3: every resource lists its schemas",
-);
-pub(crate) const RESOURCE_META: Check = Check::rfc(
-    "rfc.resource.meta",
-    "RFC 7643 §3.1: meta.resourceType and meta.location",
-);
-pub(crate) const LOCATION: Check = Check::rfc(
-    "rfc.create.location",
-    "RFC 7644 §3.3: 201 carries a Location header equal to meta.location",
-);
-pub(crate) const LIST_SCHEMA: Check = Check::rfc(
-    "rfc.list.schema",
-    "RFC 7644 §3.4.2: a ListResponse names its schema",
-);
-pub(crate) const NO_PASSWORD: Check = Check::rfc(
-    "rfc.password.never-returned",
-    "RFC 7643 §4.1.1: password is returned \"never\"",
-);
-pub(crate) const ETAG: Check = Check::rfc(
-    "rfc.etag.version",
-    "RFC 7644 §3.14: the ETag header equals meta.version",
-);
 
 const LIST_URN: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 const ERROR_URN: &str = "urn:ietf:params:scim:api:messages:2.0:Error";

@@ -31,10 +31,7 @@ pub struct ActionRecord {
 #[derive(Debug, Clone)]
 pub struct ActionFailed(pub String);
 
-/// A mistake in the scenario itself (e.g. reading a user that was never provisioned).
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{0}")]
-pub struct ScenarioMistake(pub String);
+pub use crate::errors::ScenarioMistake;
 
 /// The engine for one app.
 #[derive(Debug)]
@@ -106,13 +103,13 @@ impl OktaEngine {
     fn user_ref(&self, alias: &str) -> Result<&super::org::OktaUser, ScenarioMistake> {
         self.org
             .user(alias)
-            .ok_or_else(|| ScenarioMistake(format!("no user fixture `{alias}`")))
+            .ok_or_else(|| ScenarioMistake::NoUser(alias.to_string()))
     }
 
     fn group_ref(&self, alias: &str) -> Result<&super::org::OktaGroup, ScenarioMistake> {
         self.org
             .group(alias)
-            .ok_or_else(|| ScenarioMistake(format!("no group fixture `{alias}`")))
+            .ok_or_else(|| ScenarioMistake::NoGroup(alias.to_string()))
     }
 
     /// Runs an action body and turns its failure into the record's `failure`.
@@ -508,9 +505,7 @@ impl OktaEngine {
     ) -> Result<ActionRecord, ScenarioMistake> {
         let group = self.group_ref(alias)?.clone();
         if group.pushed {
-            return Err(ScenarioMistake(format!(
-                "group `{alias}` is already pushed; use push-now or add-members"
-            )));
+            return Err(ScenarioMistake::AlreadyPushed(alias.to_string()));
         }
         if let Some(m) = members
             && let Some(g) = self.org.group_mut(alias)
@@ -752,11 +747,9 @@ impl OktaEngine {
         alias: &str,
     ) -> Result<ActionRecord, ScenarioMistake> {
         self.group_ref(alias)?;
-        let id = self.pushed_id(alias).ok_or_else(|| {
-            ScenarioMistake(format!(
-                "group `{alias}` is not pushed; push or link it first"
-            ))
-        })?;
+        let id = self
+            .pushed_id(alias)
+            .ok_or_else(|| ScenarioMistake::NotPushed(alias.to_string()))?;
         let mut record = ActionRecord::default();
         let members = self.current_members(alias);
         let result = match self.app {
@@ -889,9 +882,9 @@ impl OktaEngine {
         delete: bool,
     ) -> Result<ActionRecord, ScenarioMistake> {
         self.group_ref(alias)?;
-        let id = self.pushed_id(alias).ok_or_else(|| {
-            ScenarioMistake(format!("group `{alias}` is not pushed; nothing to unlink"))
-        })?;
+        let id = self
+            .pushed_id(alias)
+            .ok_or_else(|| ScenarioMistake::NothingToUnlink(alias.to_string()))?;
         let mut record = ActionRecord::default();
         if delete {
             let result = self

@@ -49,6 +49,11 @@ pub fn failure_text(s: &crate::runner::ScenarioResult) -> String {
                 c.expected,
                 c.actual
             ));
+            if let Some(def) =
+                crate::check::by_id(c.id).filter(|d| d.kind != crate::check::CheckKind::Expect)
+            {
+                text.push_str(&format!("    fix: {}\n", def.fix));
+            }
             if let Some(e) = c.exchange.and_then(|i| step.exchanges.get(i)) {
                 text.push_str(&format!("    exchange: {}\n", e.summary()));
                 if let Some(r) = e.response.as_ref().filter(|r| !r.body.is_empty()) {

@@ -143,6 +143,14 @@ impl TerminalReporter {
                 c.expected,
                 truncate(&c.actual, 300)
             ));
+            if let Some(def) = crate::check::by_id(c.id).filter(|d| d.kind != CheckKind::Expect) {
+                if let Some(sees) = def.admin_sees {
+                    text.push_str(&format!(
+                        "         {DIM}the Okta admin sees:{RESET} {sees}\n"
+                    ));
+                }
+                text.push_str(&format!("         {DIM}fix:{RESET} {}\n", def.fix));
+            }
             if let Some(i) = c.exchange
                 && !shown_exchanges.contains(&i)
             {

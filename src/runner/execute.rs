@@ -403,7 +403,7 @@ async fn run_action(
         OktaAction::Link { group } => engine.link(client, group).await,
         OktaAction::Unlink { group, delete } => engine.unlink(client, group, *delete).await,
     };
-    r.map_err(|e| StepError::Okta(e.0))
+    r.map_err(StepError::from)
 }
 
 async fn single(client: &ScimClient, purpose: Purpose, request: OutgoingRequest) -> ActionRecord {

@@ -1585,127 +1585,133 @@ fn check_ids_in_sources() -> BTreeSet<String> {
 const DEMONSTRATED: &[(&str, &str)] = &[
     (
         "okta.reachable",
-        "reachable_fails_on_a_closed_port, reachable_fails_per_step_when_the_server_never_answers",
+        "`reachable_fails_on_a_closed_port`; `reachable_fails_per_step_when_the_server_never_answers` (1 s timeout, the step fails, later steps are skipped, no hang)",
     ),
     (
         "okta.complete-answer",
-        "hostile_servers::an_endless_chunked_body_is_cut_at_the_cap",
+        "`an_endless_chunked_body_is_cut_at_the_cap` (hostile_servers.rs: an endless chunked body stops at a 1 MiB cap)",
     ),
     (
         "okta.error-body",
-        "fault plain-text-errors; error_body_and_error_schema_fail_without_the_error_urn",
+        "fault `plain-text-errors`; `error_body_and_error_schema_fail_without_the_error_urn`",
     ),
     (
         "okta.list.status",
-        "fault bearer-only; list_status_fails_on_a_server_error",
+        "fault `bearer-only` (Okta's Header auth gets 401); `list_status_fails_on_a_server_error`",
     ),
-    ("okta.list.body", "list_body_fails_on_no_list_response"),
+    ("okta.list.body", "`list_body_fails_on_no_list_response`"),
     (
         "okta.list.integer-counts",
-        "fault list-counts-as-strings; list_integer_counts_fails_on_strings",
+        "fault `list-counts-as-strings`; `list_integer_counts_fails_on_strings`",
     ),
     (
         "okta.list.resources",
-        "list_resources_fails_when_resources_are_missing",
+        "`list_resources_fails_when_resources_are_missing`",
     ),
     (
         "okta.find.match",
-        "find_match_fails_when_the_filter_answers_another_user",
+        "`find_match_fails_when_the_filter_answers_another_user` (no link happens)",
     ),
     (
         "okta.find.unique",
-        "find_unique_is_advisory_when_the_filter_answers_two",
+        "`find_unique_is_advisory_when_the_filter_answers_two`",
     ),
     (
         "okta.create.status",
-        "faults create-returns-200, reject-scim-content-type, deactivated-users-hidden",
+        "faults `create-returns-200`, `reject-scim-content-type` (415), `deactivated-users-hidden` (reactivation's lookup misses, POST gets 409)",
     ),
-    ("okta.create.body", "fault create-empty-body"),
-    ("okta.create.id", "create_id_fails_without_an_id"),
-    ("okta.create.user-name-echoed", "fault username-lowercased"),
+    ("okta.create.body", "fault `create-empty-body`"),
+    ("okta.create.id", "`create_id_fails_without_an_id`"),
+    (
+        "okta.create.user-name-echoed",
+        "fault `username-lowercased`",
+    ),
     (
         "okta.create.active",
-        "create_active_fails_when_the_user_is_created_inactive",
+        "`create_active_fails_when_the_user_is_created_inactive`",
     ),
     (
         "okta.create.name",
-        "create_name_fails_when_names_are_not_echoed",
+        "`create_name_fails_when_names_are_not_echoed`",
     ),
     (
         "okta.read.status",
-        "read_status_fails_when_the_user_is_gone",
+        "`read_status_fails_when_the_user_is_gone` (no PUT follows)",
     ),
     (
         "okta.read.id",
-        "read_id_fails_when_another_resource_answers",
+        "`read_id_fails_when_another_resource_answers`",
     ),
-    ("okta.read.active", "read_active_fails_without_active"),
+    ("okta.read.active", "`read_active_fails_without_active`"),
     (
         "okta.put.status",
-        "faults reject-read-only-in-put, delete-on-deactivate (aiw); put_status_fails_on_204",
+        "faults `reject-read-only-in-put`, `delete-on-deactivate` (AIW: 204); `put_status_fails_on_204`",
     ),
     (
         "okta.patch.status",
-        "fault rename-rejects-id; patch_status_fails_on_501",
+        "fault `rename-rejects-id` (the reconciliation PATCH after a push); `patch_status_fails_on_501`",
     ),
     (
         "okta.active.applied",
-        "fault patch-pathless-ignored; active_applied_fails_when_the_patch_answer_is_unchanged",
+        "fault `patch-pathless-ignored`; `active_applied_fails_when_the_patch_answer_is_unchanged`",
     ),
     (
         "okta.delete.status",
-        "delete_status_fails_when_the_group_is_not_deleted",
+        "`delete_status_fails_when_the_group_is_not_deleted` (404, 405)",
     ),
     (
         "okta.import.stable-order",
-        "fault ignore-paging; import_stable_order_fails_when_pages_repeat_a_resource",
+        "fault `ignore-paging`; `import_stable_order_fails_when_pages_repeat_a_resource`",
     ),
     (
         "rfc.content-type",
-        "content_type_text_json_is_advisory_and_the_step_passes",
+        "`content_type_text_json_is_advisory_and_the_step_passes`",
     ),
-    ("rfc.json-body", "json_body_fails_on_invalid_json"),
+    ("rfc.json-body", "`json_body_fails_on_invalid_json`"),
     (
         "rfc.error.schema",
-        "error_body_and_error_schema_fail_without_the_error_urn",
+        "`error_body_and_error_schema_fail_without_the_error_urn`",
     ),
     (
         "rfc.error.status",
-        "variant status-as-number; error_status_is_advisory_when_it_is_a_number",
+        "variant `status-as-number` (`status_as_number_is_advisory_on_a_409`); `status_as_number_is_advisory_on_the_spec_test_401_too`; `error_status_is_advisory_when_it_is_a_number`",
     ),
     (
         "rfc.resource.schemas",
-        "resource_schemas_and_meta_are_advisory",
+        "`resource_schemas_and_meta_are_advisory`",
     ),
     (
         "rfc.resource.meta",
-        "resource_schemas_and_meta_are_advisory",
+        "`resource_schemas_and_meta_are_advisory`",
     ),
-    ("rfc.create.location", "create_location_is_advisory"),
-    ("rfc.list.schema", "list_schema_is_advisory"),
+    ("rfc.create.location", "`create_location_is_advisory`"),
+    ("rfc.list.schema", "`list_schema_is_advisory`"),
     (
         "rfc.password.never-returned",
-        "password_never_returned_is_advisory",
+        "`password_never_returned_is_advisory`",
     ),
-    ("rfc.etag.version", "etag_version_is_advisory"),
+    ("rfc.etag.version", "`etag_version_is_advisory`"),
     (
         "expect.status",
-        "faults duplicate-create-allowed, delete-on-deactivate (oin)",
+        "faults `duplicate-create-allowed` (a repeated POST must get 409, SPEC test step 15), `delete-on-deactivate` (OIN: the deactivated user must stay readable, CRUD test step 11)",
     ),
-    ("expect.body", "fault filter-username-case-sensitive"),
+    ("expect.body", "fault `filter-username-case-sensitive`"),
     (
         "expect.jsonpath",
-        "faults member-filter-remove-*, replace-members-empty-ignored, add-members-replaces, member-requires-type, membership-lost-update",
+        "faults `member-filter-remove-ignored`, `member-filter-remove-wipes`, `replace-members-empty-ignored`, `add-members-replaces`, `member-requires-type`; `concurrent_add_members_lose_none` (fault `membership-lost-update`)",
     ),
     (
         "expect.header",
-        "expect_header_fails_when_the_scenario_asks_for_another_media_type",
+        "`expect_header_fails_when_the_scenario_asks_for_another_media_type`",
     ),
     (
         "expect.outcome",
-        "expect_outcome_fails_when_an_expected_failure_succeeds",
+        "`expect_outcome_fails_when_an_expected_failure_succeeds`, `an_okta_failure_without_a_failed_check_fails_the_step`",
     ),
-    ("expect.requests", "expect_requests_counts_what_a_step_sent"),
+    (
+        "expect.requests",
+        "`expect_requests_counts_what_a_step_sent`",
+    ),
 ];
 
 #[test]
@@ -1718,13 +1724,49 @@ fn every_check_is_demonstrated_and_catalogued() {
         in_sources, demonstrated,
         "each check id needs a test that shows it failing"
     );
-    let catalogue =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/checks.md"))
-            .expect("docs/checks.md");
-    for id in &in_sources {
-        assert!(
-            catalogue.contains(&format!("`{id}`")),
-            "docs/checks.md does not list `{id}`"
-        );
+}
+
+/// docs/checks.md carries the tables generated from the catalogue (`okscim::check::ALL`) and
+/// [`DEMONSTRATED`]; `OKSCIM_UPDATE_DOCS=1` rewrites them.
+#[test]
+fn the_catalogue_in_the_docs_is_generated_from_the_registry() {
+    use okscim::check::{CheckKind, markdown_failures, markdown_table};
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/checks.md");
+    let mut text = std::fs::read_to_string(&path).expect("docs/checks.md");
+    let demonstrated = |id: &str| -> String {
+        DEMONSTRATED
+            .iter()
+            .find(|(d, _)| *d == id)
+            .map(|(_, how)| how.to_string())
+            .unwrap_or_default()
+    };
+    let tables = [
+        ("okta", markdown_table(CheckKind::Okta, &demonstrated)),
+        ("rfc", markdown_table(CheckKind::Rfc, &demonstrated)),
+        ("expect", markdown_table(CheckKind::Expect, &demonstrated)),
+        ("failures", markdown_failures()),
+    ];
+    let mut stale = Vec::new();
+    for (name, table) in tables {
+        let begin = text
+            .find(&format!("<!-- checks:{name}:begin"))
+            .unwrap_or_else(|| panic!("docs/checks.md has no checks:{name}:begin marker"));
+        let body = begin + text[begin..].find("-->\n").expect("the marker's end") + 4;
+        let end = text
+            .find(&format!("<!-- checks:{name}:end -->"))
+            .unwrap_or_else(|| panic!("docs/checks.md has no checks:{name}:end marker"));
+        if text[body..end] != table {
+            stale.push(name);
+            text.replace_range(body..end, &table);
+        }
     }
+    if std::env::var_os("OKSCIM_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, text).expect("write docs/checks.md");
+        return;
+    }
+    assert!(
+        stale.is_empty(),
+        "docs/checks.md is out of date ({stale:?}); regenerate it with \
+         OKSCIM_UPDATE_DOCS=1 cargo test --test integration catalogue"
+    );
 }

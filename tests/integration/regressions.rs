@@ -155,3 +155,47 @@ async fn bundled_scenarios_pass_again_and_again_against_one_shared_server_with_4
         assert!(run.counts().passed > 20);
     }
 }
+
+/// A step that cannot run keeps a typed error in its result (not a string), with a stable code
+/// and help that reporters render: an Okta action on a group Okta never pushed, a read of a user
+/// Okta never provisioned, and a template without a value.
+#[tokio::test]
+async fn step_errors_are_typed_values_with_codes_and_help() {
+    use okscim::errors::{ScenarioMistake, StepError};
+    let fake = Fake::start().await;
+    for (yaml, code) in [
+        (
+            "name: t\ngroups: { eng: {} }\nsteps:\n  - okta: { push-now: eng }\n",
+            "okscim::step::okta_state",
+        ),
+        (
+            "name: t\nusers: { alice: {} }\nsteps:\n  - read: { user: alice }\n",
+            "okscim::step::no_scim_id",
+        ),
+        (
+            "name: t\nusers: { alice: {} }\nsteps:\n  - request: { method: GET, path: \"/Users/${alice.id}\" }\n",
+            "okscim::step::template",
+        ),
+    ] {
+        let scenario = okscim::scenario::load_str(Path::new("typed.yaml"), yaml).expect("loads");
+        let result = okscim::runner::run_scenario(
+            &scenario,
+            AppKind::Oin,
+            &fake.client(),
+            OktaOptions::default(),
+        )
+        .await;
+        assert!(result.failed(), "{yaml}");
+        let error = result.steps[0].error.as_ref().expect("a step error");
+        assert_eq!(error.code(), code, "{error}");
+        assert!(!error.help().is_empty());
+        if code == "okscim::step::okta_state" {
+            assert_eq!(
+                error,
+                &StepError::Okta(ScenarioMistake::NotPushed("eng".into()))
+            );
+        }
+        let text = okscim::report::failure_text(&result);
+        assert!(text.contains(&error.to_string()), "{text}");
+    }
+}

@@ -198,19 +198,3 @@ fn the_citation_reader_reads_runs_and_stops_at_other_text() {
         ["T-PLAN", "KB-TEST", "T-SPEC"]
     );
 }
-
-#[test]
-fn the_catalogue_lists_every_check_with_its_severity() {
-    let catalogue = read("docs/checks.md");
-    for c in ALL {
-        let severity = match c.severity {
-            okscim::check::Severity::Required => "required",
-            okscim::check::Severity::Advisory => "advisory",
-        };
-        assert!(
-            catalogue.contains(&format!("| `{}` | {severity} |", c.id)),
-            "docs/checks.md does not list `{}` as {severity}",
-            c.id
-        );
-    }
-}
