@@ -567,7 +567,10 @@ fn severity_name(s: Severity) -> &'static str {
 
 /// Text safe inside a Markdown table cell.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    text.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('\n', " ")
 }
 
 #[cfg(test)]
