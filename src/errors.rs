@@ -318,6 +318,9 @@ pub enum HarnessError {
     /// The embedded reference server could not start.
     #[error("cannot start the embedded reference server: {0}")]
     Embedded(#[from] okscim_reference_server::errors::ServerError),
+    /// A JUnit report could not be rendered.
+    #[error("cannot render JUnit XML: {0}")]
+    Junit(#[from] quick_junit::SerializeError),
     /// Writing a report failed.
     #[error("cannot write {path}: {source}")]
     Write {

@@ -5,8 +5,9 @@ use serde_json::Value;
 use serde_json_path::JsonPath;
 
 use super::outcome::CheckOutcome;
-use super::registry::{BODY, HEADER, JSONPATH, STATUS};
+use super::registry::{BODY, DURATION, HEADER, JSONPATH, NON_EMPTY, STATUS, TYPE};
 use crate::http::Exchange;
+use crate::scenario::JsonType;
 
 /// Expectations with every template already rendered.
 #[derive(Debug, Clone, Default)]
@@ -20,6 +21,30 @@ pub struct Expectations {
     pub jsonpath: Vec<(String, Value)>,
     /// Header name → expected value (a media type also matches when parameters follow).
     pub headers: Vec<(String, String)>,
+    /// JSONPath expressions that must each select at least one value, none of them empty.
+    pub non_empty: Vec<String>,
+    /// JSONPath expression → the JSON type of every value it selects (at least one).
+    pub types: Vec<(String, JsonType)>,
+    /// The most milliseconds the answer may take.
+    pub within_ms: Option<u64>,
+}
+
+/// The values `path` selects in `body`, or why it cannot be evaluated.
+fn select(body: Option<&Value>, path: &str) -> Result<Vec<Value>, String> {
+    let p = JsonPath::parse(path).map_err(|e| format!("invalid JSONPath: {e}"))?;
+    Ok(body
+        .map(|b| p.query(b).all().into_iter().cloned().collect())
+        .unwrap_or_default())
+}
+
+fn is_empty_value(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
+    }
 }
 
 /// Whether `actual` contains `expected`.
@@ -247,6 +272,52 @@ pub fn judge_expectations(expectations: &Expectations, exchange: &Exchange) -> V
             }
         };
         out.push(JSONPATH.judge(passed, format!("{path} = {expected}"), actual_text));
+    }
+    for path in &expectations.non_empty {
+        let (passed, actual) = match select(body, path) {
+            Err(e) => (false, e),
+            Ok(nodes) if nodes.is_empty() => (false, format!("{path}: no match")),
+            Ok(nodes) => {
+                let empty: Vec<String> = nodes
+                    .iter()
+                    .filter(|v| is_empty_value(v))
+                    .map(Value::to_string)
+                    .collect();
+                if empty.is_empty() {
+                    (true, format!("{path} = {}", Value::Array(nodes)))
+                } else {
+                    (false, format!("{path} = {}", empty.join(", ")))
+                }
+            }
+        };
+        out.push(NON_EMPTY.judge(passed, format!("{path} is not empty"), actual));
+    }
+    for (path, t) in &expectations.types {
+        let (passed, actual) = match select(body, path) {
+            Err(e) => (false, e),
+            Ok(nodes) if nodes.is_empty() => (false, format!("{path}: no match")),
+            Ok(nodes) => {
+                let wrong: Vec<String> = nodes
+                    .iter()
+                    .filter(|v| !t.matches(v))
+                    .map(Value::to_string)
+                    .collect();
+                (
+                    wrong.is_empty(),
+                    format!("{path} = {}", Value::Array(nodes)),
+                )
+            }
+        };
+        out.push(TYPE.judge(passed, format!("{path} is a {}", t.name()), actual));
+    }
+    if let Some(max) = expectations.within_ms {
+        // Only a complete answer has a duration worth judging.
+        let took = exchange.duration_ms;
+        out.push(DURATION.judge(
+            exchange.response.is_some() && took <= max as f64,
+            format!("an answer within {max} ms"),
+            format!("{took:.0} ms"),
+        ));
     }
     for (name, expected) in &expectations.headers {
         let actual = exchange.response.as_ref().and_then(|r| r.header(name));

@@ -470,6 +470,39 @@ pub const REQUESTS: Check = Check {
     fix: "a scenario or okscim mistake: the Okta action sent another number of requests than the scenario says",
 };
 
+/// `expect.non-empty`.
+pub const NON_EMPTY: Check = Check {
+    id: "expect.non-empty",
+    kind: CheckKind::Expect,
+    severity: Severity::Required,
+    applies_to: "the step's last response (or its Okta outcome)",
+    means: "each JSONPath of `non_empty` selects at least one value, none of them `null`, `\"\"`, `[]` or `{}`",
+    source: "the scenario file",
+    admin_sees: None,
+    fix: "see the scenario's basis; the failure names the path and what it found",
+};
+/// `expect.type`.
+pub const TYPE: Check = Check {
+    id: "expect.type",
+    kind: CheckKind::Expect,
+    severity: Severity::Required,
+    applies_to: "the step's last response (or its Okta outcome)",
+    means: "each JSONPath of `types` selects at least one value, every one of the JSON type given",
+    source: "the scenario file",
+    admin_sees: None,
+    fix: "see the scenario's basis; the failure names the path and what it found",
+};
+/// `expect.duration`.
+pub const DURATION: Check = Check {
+    id: "expect.duration",
+    kind: CheckKind::Expect,
+    severity: Severity::Required,
+    applies_to: "the step's last response (or its Okta outcome)",
+    means: "the answer arrived within `within_ms` milliseconds",
+    source: "the scenario file",
+    admin_sees: None,
+    fix: "see the scenario's basis; the failure gives the time the answer took",
+};
 /// Every check, `okta` first, then `rfc`, then `expect`.
 pub const ALL: &[Check] = &[
     REACHABLE,
@@ -509,6 +542,9 @@ pub const ALL: &[Check] = &[
     BODY,
     JSONPATH,
     HEADER,
+    NON_EMPTY,
+    TYPE,
+    DURATION,
     OUTCOME,
     REQUESTS,
 ];

@@ -1,5 +1,6 @@
 //! The command line: clap types, one file per subcommand.
 
+mod certify;
 mod list;
 mod run;
 mod schema;
@@ -8,6 +9,7 @@ mod snapshots;
 
 use clap::{Parser, Subcommand};
 
+pub use certify::CertifyArgs;
 pub use list::ListArgs;
 pub use run::{RunArgs, TargetArgs};
 pub use snapshots::{PendingArgs, SnapshotsAction, SnapshotsArgs};
@@ -26,6 +28,8 @@ pub struct Cli {
 pub enum Command {
     /// Run scenarios against a target (default: the embedded reference server).
     Run(Box<RunArgs>),
+    /// Okta's certification (SPEC and CRUD tests, the OIN test plan) with a readiness verdict.
+    Certify(Box<CertifyArgs>),
     /// List the scenario runs that would happen.
     List(ListArgs),
     /// Print the JSON Schema of the scenario format.
@@ -70,6 +74,7 @@ pub fn print_load_errors(e: crate::errors::LoadError) {
 pub async fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Run(args) => run::run(&args).await,
+        Command::Certify(args) => certify::run(&args).await,
         Command::List(args) => list::run(&args),
         Command::Schema => schema::run(),
         Command::Serve(args) => serve::run(&args).await,

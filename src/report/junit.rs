@@ -125,7 +125,5 @@ pub fn junit_xml(run: &RunResult) -> Result<String, HarnessError> {
     }
     suite.set_time(Duration::from_secs_f64(run.duration_ms / 1000.0));
     report.add_test_suite(suite);
-    report
-        .to_string()
-        .map_err(|e| HarnessError::Usage(format!("cannot render JUnit XML: {e}")))
+    report.to_string().map_err(HarnessError::from)
 }

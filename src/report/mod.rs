@@ -1,10 +1,12 @@
 //! Reporters: consumers of run results. The terminal reporter prints as scenarios finish; the
 //! JUnit and JSON reports are written at the end from the same data.
 
+mod certify;
 mod json;
 mod junit;
 mod terminal;
 
+pub use certify::{certify_json, certify_junit, certify_text};
 pub use json::json_report;
 pub use junit::{failure_text, junit_xml};
 pub use terminal::{TerminalReporter, summary_line};

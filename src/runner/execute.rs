@@ -629,6 +629,13 @@ fn render_assertions(
     for (name, value) in &a.headers {
         exp.headers.push((name.clone(), value.render(vars)?));
     }
+    for path in &a.non_empty {
+        exp.non_empty.push(path.template().render(vars)?);
+    }
+    for (path, t) in &a.types {
+        exp.types.push((path.template().render(vars)?, *t));
+    }
+    exp.within_ms = a.within_ms;
     Ok(exp)
 }
 

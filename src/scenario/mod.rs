@@ -19,8 +19,8 @@ pub use discovery::{discover, load_all};
 pub use load::{load, load_str};
 pub use model::{
     Advisory, AppKind, AppOptions, Assertions, Auth, Expect, GroupFixture, JsonFile, JsonPathExpr,
-    Method, OktaAction, Outcome, Position, ReadTarget, Request, RequestHeaders, Scenario, Step,
-    StepKind, UserFixture, UserStatus,
+    JsonType, Method, OktaAction, Outcome, Position, ReadTarget, Request, RequestHeaders, Scenario,
+    Step, StepKind, UserFixture, UserStatus,
 };
 pub use schema::json_schema;
 pub use template::{Part, Template, TemplateSyntaxError, Vars, is_alias, render_value};

@@ -79,6 +79,11 @@ pub struct Scenario {
     /// Default: false (imports still page alone, step by step).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub exclusive: bool,
+    /// The Okta certification requirements the whole scenario shows (test-plan case ids such as
+    /// `C9290`); `okscim certify` reports each from the scenario's runs. Ids of single steps
+    /// (`SPEC-11`, `CRUD-5`) go on the step.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covers: Vec<String>,
     /// The file the scenario was loaded from, as given (not made absolute).
     #[serde(skip)]
     pub path: PathBuf,
@@ -269,6 +274,10 @@ pub struct Step {
     #[serde(default = "AppKind::all", skip_serializing_if = "is_both")]
     #[schemars(length(min = 1))]
     pub apps: Vec<AppKind>,
+    /// The Okta certification requirements this step shows (`SPEC-11`, `CRUD-5`); `okscim
+    /// certify` reports each from the step's result.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covers: Vec<String>,
     /// What the (last) response must look like, beyond what Okta itself needs.
     #[serde(default, skip_serializing_if = "Expect::is_empty")]
     pub expect: Expect,
@@ -470,6 +479,87 @@ pub struct Assertions {
     /// values compared without parameters such as `; charset=utf-8` unless given).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, Template>,
+    /// JSONPath expressions that must each select at least one value, none of them `null`,
+    /// `""`, `[]` or `{}` (the SPEC test's "is not empty").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<String>")]
+    pub non_empty: Vec<JsonPathExpr>,
+    /// JSONPath expression to JSON type: it must select at least one value, each of that type
+    /// (the SPEC test's "is a number").
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "type_pairs")]
+    #[schemars(with = "BTreeMap<String, JsonType>")]
+    pub types: Vec<(JsonPathExpr, JsonType)>,
+    /// The response must arrive within this many milliseconds (the SPEC test's 600 ms budget
+    /// for GET /Groups).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within_ms: Option<u64>,
+}
+
+/// A JSON type, for `types`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum JsonType {
+    /// A string.
+    String,
+    /// Any number.
+    Number,
+    /// A whole number.
+    Integer,
+    /// `true` or `false`.
+    Boolean,
+    /// An array.
+    Array,
+    /// An object.
+    Object,
+}
+
+impl JsonType {
+    /// Every type, by its name in a scenario file.
+    pub const ALL: &'static [(&'static str, JsonType)] = &[
+        ("string", JsonType::String),
+        ("number", JsonType::Number),
+        ("integer", JsonType::Integer),
+        ("boolean", JsonType::Boolean),
+        ("array", JsonType::Array),
+        ("object", JsonType::Object),
+    ];
+
+    /// Its name in a scenario file.
+    pub fn name(self) -> &'static str {
+        JsonType::ALL
+            .iter()
+            .find(|(_, t)| *t == self)
+            .map_or("?", |(n, _)| n)
+    }
+
+    /// Whether `value` has this type.
+    pub fn matches(self, value: &Value) -> bool {
+        match self {
+            JsonType::String => value.is_string(),
+            JsonType::Number => value.is_number(),
+            JsonType::Integer => value.is_i64() || value.is_u64(),
+            JsonType::Boolean => value.is_boolean(),
+            JsonType::Array => value.is_array(),
+            JsonType::Object => value.is_object(),
+        }
+    }
+}
+
+/// `types` serializes as a map, path to type name.
+mod type_pairs {
+    use super::{JsonPathExpr, JsonType};
+    use serde::ser::SerializeMap;
+
+    pub fn serialize<S: serde::Serializer>(
+        pairs: &[(JsonPathExpr, JsonType)],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(pairs.len()))?;
+        for (path, t) in pairs {
+            map.serialize_entry(path, t)?;
+        }
+        map.end()
+    }
 }
 
 impl Assertions {
@@ -479,6 +569,9 @@ impl Assertions {
             && self.body.is_none()
             && self.jsonpath.is_empty()
             && self.headers.is_empty()
+            && self.non_empty.is_empty()
+            && self.types.is_empty()
+            && self.within_ms.is_none()
     }
 }
 

@@ -29,6 +29,18 @@ pub enum Part {
     Literal(String),
     /// A `${name}` reference; holds `name` (e.g. `run`, `alice.id`, `eng_name`).
     Var(String),
+    /// `${upper(name)}` or `${lower(name)}`: the variable's value in upper or lower case (the
+    /// SPEC test's upper-cased userName).
+    Cased(String, Case),
+}
+
+/// A case change of a variable's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Case {
+    /// `upper(…)`.
+    Upper,
+    /// `lower(…)`.
+    Lower,
 }
 
 /// Why a string is not a valid template; `offset` and `len` are byte positions in the string.
@@ -99,7 +111,20 @@ impl Template {
                         len: 2,
                     });
                 };
-                let name = &inner[..close];
+                let written = &inner[..close];
+                let (name, case) = if let Some(n) = written
+                    .strip_prefix("upper(")
+                    .and_then(|n| n.strip_suffix(')'))
+                {
+                    (n, Some(Case::Upper))
+                } else if let Some(n) = written
+                    .strip_prefix("lower(")
+                    .and_then(|n| n.strip_suffix(')'))
+                {
+                    (n, Some(Case::Lower))
+                } else {
+                    (written, None)
+                };
                 if name.is_empty() {
                     return Err(TemplateSyntaxError {
                         message: "empty variable `${}`".into(),
@@ -119,7 +144,10 @@ impl Template {
                 if !literal.is_empty() {
                     parts.push(Part::Literal(std::mem::take(&mut literal)));
                 }
-                parts.push(Part::Var(name.to_owned()));
+                parts.push(match case {
+                    None => Part::Var(name.to_owned()),
+                    Some(case) => Part::Cased(name.to_owned(), case),
+                });
                 rest = &inner[close + 1..];
                 at += i + close + 3;
             } else {
@@ -168,7 +196,7 @@ impl Template {
     /// The names this template refers to, in order of appearance (with repeats).
     pub fn variables(&self) -> impl Iterator<Item = &str> {
         self.parts.iter().filter_map(|p| match p {
-            Part::Var(name) => Some(name.as_str()),
+            Part::Var(name) | Part::Cased(name, _) => Some(name.as_str()),
             Part::Literal(_) => None,
         })
     }
@@ -188,8 +216,12 @@ impl Template {
         for part in &self.parts {
             match part {
                 Part::Literal(text) => out.push_str(text),
-                Part::Var(name) => match vars.var(name) {
-                    Some(value) => out.push_str(&value),
+                Part::Var(name) | Part::Cased(name, _) => match vars.var(name) {
+                    Some(value) => match part {
+                        Part::Cased(_, Case::Upper) => out.push_str(&value.to_uppercase()),
+                        Part::Cased(_, Case::Lower) => out.push_str(&value.to_lowercase()),
+                        _ => out.push_str(&value),
+                    },
                     None => {
                         return Err(TemplateError::Missing {
                             name: name.clone(),
@@ -225,7 +257,7 @@ impl JsonSchema for Template {
             "type": ["string", "number", "boolean"],
             "description": "A string (numbers and booleans are taken as written) that may contain `${name}` variables: `${run}`, `${alias.id}`, \
                 `${alias.userName}`, `${alias.email}`, `${alias.oktaId}`, `${alias.name}`, or a \
-                capture name. `$${` writes a literal `${`."
+                capture name; `${upper(name)}` and `${lower(name)}` change its case. `$${` writes a literal `${`."
         })
     }
 }
@@ -316,6 +348,8 @@ mod tests {
     #[case("$", "$")]
     #[case("$$", "$$")]
     #[case("$$${run}", "$${run}")]
+    #[case("${upper(eng_name)}@X", "ENG@X")]
+    #[case("${lower(eng_name)}", "eng")]
     fn renders(#[case] source: &str, #[case] expected: &str) {
         let t = Template::parse(source).unwrap();
         assert_eq!(t.render(&vars()).unwrap(), expected);
@@ -328,6 +362,8 @@ mod tests {
     #[case("x${ run }", "invalid variable `${ run }`", 1)]
     #[case("${a.b.c}", "invalid variable `${a.b.c}`", 0)]
     #[case("${1abc}", "invalid variable `${1abc}`", 0)]
+    #[case("${upper()}", "empty variable `${}`", 0)]
+    #[case("${upper(a b)}", "invalid variable `${a b}`", 0)]
     fn rejects(#[case] source: &str, #[case] message: &str, #[case] offset: usize) {
         let e = Template::parse(source).unwrap_err();
         assert_eq!(e.message, message);

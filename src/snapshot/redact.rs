@@ -1,7 +1,7 @@
 //! Redaction with stable aliases, not blanks: the id the server gave alice becomes `[alice.id]`
 //! wherever it appears (paths, bodies, Location, member values), an id with no fixture becomes
 //! `[id-N]` in order of first appearance, timestamps `[timestamp]`, ETags and versions
-//! `[version]`, the per-run token `[run]`, the target's base URL `[base]`. A snapshot still shows
+//! `[version]`, the per-run token `[run]` (`[RUN]` upper-cased), the target's base URL `[base]`. A snapshot still shows
 //! that a group's member is alice.
 
 use std::collections::HashMap;
@@ -189,6 +189,12 @@ impl Aliases {
         }
         if !self.run_token.is_empty() {
             out = out.replace(&self.run_token, "[run]");
+            // `${upper(…)}` of a value that holds the token (the SPEC test's upper-cased
+            // userName) carries it upper-cased.
+            let upper = self.run_token.to_uppercase();
+            if upper != self.run_token {
+                out = out.replace(&upper, "[RUN]");
+            }
         }
         out
     }

@@ -1253,6 +1253,70 @@ steps:
     assert!(outcomes(&result).any(|c| c.id == "expect.status" && c.passed));
 }
 
+/// The SPEC test's "is not empty" and "is a number" assertions, and its response-time budget:
+/// each fails when the answer breaks it and passes when it holds.
+#[tokio::test]
+async fn expect_non_empty_type_and_duration_fail_when_the_answer_breaks_them() {
+    let (_server, client) = reference(&[], AuthForm::Bearer).await;
+    let yaml = r#"
+name: SPEC-style assertions
+users: { alice: {} }
+steps:
+  - okta: { assign: alice }
+  - request: { method: GET, path: /Users, query: { count: "1", startIndex: "1" } }
+    expect:
+      non_empty: ["$.Resources[0].id", "$.Resources[0].userName"]
+      types: { "$.totalResults": integer, "$.startIndex": number }
+      within_ms: 60000
+  - request: { method: GET, path: /Users, query: { count: "1", startIndex: "1" } }
+    expect:
+      non_empty: ["$.Resources[0].nickName"]
+  - request: { method: GET, path: /Users, query: { count: "1", startIndex: "1" } }
+    expect:
+      types: { "$.Resources": object }
+  - request: { method: GET, path: /Users, query: { count: "1", startIndex: "1" } }
+    expect:
+      within_ms: 1
+      advisory: { within_ms: 1, basis: a budget the SPEC test only reports }
+"#;
+    let scenario = load("expect-spec-style", yaml);
+    let result = run_scenario(&scenario, AppKind::Oin, &client, OktaOptions::default()).await;
+    let step = |i: usize| &result.steps[i];
+    assert!(
+        step(1)
+            .checks
+            .iter()
+            .filter(|c| c.id.starts_with("expect."))
+            .all(|c| c.passed),
+        "{:#?}",
+        step(1).checks
+    );
+    assert_eq!(
+        step(1)
+            .checks
+            .iter()
+            .filter(|c| c.id.starts_with("expect."))
+            .count(),
+        5
+    );
+    // The later steps are skipped after the first failure; run each alone to see each fail.
+    for (index, id) in [(2, "expect.non-empty"), (3, "expect.type")] {
+        let mut one = scenario.clone();
+        one.steps = vec![scenario.steps[0].clone(), scenario.steps[index].clone()];
+        let r = run_scenario(&one, AppKind::Oin, &client, OktaOptions::default()).await;
+        assert_flagged(&r, id, Severity::Required);
+    }
+    // 1 ms is too short for an answer that does come over loopback only when the machine is
+    // very fast; a 0 ms budget can never be met.
+    let mut slow = scenario.clone();
+    let mut last = scenario.steps[4].clone();
+    last.expect.assert.within_ms = Some(0);
+    last.expect.advisory = None;
+    slow.steps = vec![scenario.steps[0].clone(), last];
+    let r = run_scenario(&slow, AppKind::Oin, &client, OktaOptions::default()).await;
+    assert_flagged(&r, "expect.duration", Severity::Required);
+}
+
 #[tokio::test]
 async fn expect_requests_counts_what_a_step_sent() {
     let (_server, client) = reference(&[], AuthForm::Bearer).await;
@@ -1703,6 +1767,18 @@ const DEMONSTRATED: &[(&str, &str)] = &[
     (
         "expect.header",
         "`expect_header_fails_when_the_scenario_asks_for_another_media_type`",
+    ),
+    (
+        "expect.non-empty",
+        "`expect_non_empty_type_and_duration_fail_when_the_answer_breaks_them`",
+    ),
+    (
+        "expect.type",
+        "`expect_non_empty_type_and_duration_fail_when_the_answer_breaks_them`",
+    ),
+    (
+        "expect.duration",
+        "`expect_non_empty_type_and_duration_fail_when_the_answer_breaks_them` (a 0 ms budget)",
     ),
     (
         "expect.outcome",

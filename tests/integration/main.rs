@@ -1,5 +1,6 @@
 //! The harness's integration tests, one module per concern.
 
+mod certify;
 mod checks_catch_faults;
 mod cli;
 mod fake_scim;

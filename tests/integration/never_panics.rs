@@ -194,8 +194,15 @@ proptest! {
             0..3,
         ),
         headers in prop::collection::vec(header(), 0..3),
+        non_empty in prop::collection::vec(prop_oneof![Just("$.id".to_string()), Just("$..value".to_string()), ".{0,10}"], 0..3),
+        within_ms in prop::option::of(0u64..1000),
     ) {
-        let expectations = Expectations { status, body, jsonpath, headers };
+        let types = non_empty
+            .iter()
+            .zip(okscim::scenario::JsonType::ALL.iter().cycle())
+            .map(|(p, (_, t))| (p.clone(), *t))
+            .collect();
+        let expectations = Expectations { status, body, jsonpath, headers, non_empty, types, within_ms };
         let _ = judge_expectations(&expectations, &exchange);
     }
 

@@ -67,6 +67,40 @@ impl Reader {
         if let Some(n) = e.get("headers") {
             out.headers = self.template_map(n, "`headers`");
         }
+        if let Some(n) = e.get("non_empty") {
+            for (_, item) in self.strings(n, "`non_empty`", "non_empty: [\"$.id\"]") {
+                if let Some(path) = self.jsonpath(item, "a JSONPath") {
+                    out.non_empty.push(path);
+                }
+            }
+        }
+        if let Some(n) = e.get("types") {
+            let names: Vec<&'static str> = JsonType::ALL.iter().map(|(name, _)| *name).collect();
+            for (_, key, value) in self.free_map(n, "`types`") {
+                let path = self.jsonpath(key, "a JSONPath");
+                let t = self.word(value, "a JSON type", &names).and_then(|w| {
+                    JsonType::ALL
+                        .iter()
+                        .find(|(name, _)| *name == w)
+                        .map(|(_, t)| *t)
+                });
+                if let (Some(path), Some(t)) = (path, t) {
+                    out.types.push((path, t));
+                }
+            }
+        }
+        if let Some(n) = e.get("within_ms") {
+            match n.value {
+                NodeValue::UInt(u) if u > 0 => out.within_ms = Some(u),
+                NodeValue::Int(i) if i > 0 => out.within_ms = u64::try_from(i).ok(),
+                _ => self.wrong_type(
+                    n,
+                    "`within_ms`",
+                    "a positive whole number of milliseconds",
+                    "within_ms: 600",
+                ),
+            }
+        }
         out
     }
 

@@ -12,7 +12,7 @@ use serde_json::{Map, Number, Value};
 
 use super::model::{
     ACTIONS, ActionSpec, Advisory, AppKind, AppOptions, Assertions, Auth, Expect, GroupFixture,
-    JsonFile, JsonPathExpr, Method, OktaAction, Outcome, ParamKind, ReadTarget, Request,
+    JsonFile, JsonPathExpr, JsonType, Method, OktaAction, Outcome, ParamKind, ReadTarget, Request,
     RequestHeaders, Scenario, Step, StepKind, Subject, UserFixture, UserStatus, action_spec,
 };
 use super::node::{self, Node, NodeValue, SourceFile, Span};
@@ -36,6 +36,7 @@ const TOP_KEYS: &[&str] = &[
     "groups",
     "steps",
     "redact",
+    "covers",
     "exclusive",
 ];
 const OPTION_KEYS: &[&str] = &["rename_groups", "request_headers"];
@@ -53,7 +54,7 @@ const USER_KEYS: &[&str] = &[
 const GROUP_KEYS: &[&str] = &["name", "members"];
 const STEP_KINDS: &[&str] = &["okta", "read", "request"];
 const STEP_KEYS: &[&str] = &[
-    "okta", "read", "request", "name", "apps", "expect", "capture", "snapshot",
+    "okta", "read", "request", "name", "apps", "covers", "expect", "capture", "snapshot",
 ];
 const READ_KEYS: &[&str] = &["user", "group"];
 const REQUEST_KEYS: &[&str] = &[
@@ -67,9 +68,28 @@ const REQUEST_KEYS: &[&str] = &[
     "from_root",
 ];
 const EXPECT_KEYS: &[&str] = &[
-    "status", "body", "jsonpath", "headers", "basis", "advisory", "outcome", "requests",
+    "status",
+    "body",
+    "jsonpath",
+    "headers",
+    "non_empty",
+    "types",
+    "within_ms",
+    "basis",
+    "advisory",
+    "outcome",
+    "requests",
 ];
-const ADVISORY_KEYS: &[&str] = &["status", "body", "jsonpath", "headers", "basis"];
+const ADVISORY_KEYS: &[&str] = &[
+    "status",
+    "body",
+    "jsonpath",
+    "headers",
+    "non_empty",
+    "types",
+    "within_ms",
+    "basis",
+];
 const USER_FIELDS: &[&str] = &["id", "userName", "email", "oktaId"];
 const GROUP_FIELDS: &[&str] = &["id", "name"];
 const USER_STATUSES: &[&str] = &["active", "staged", "suspended", "deactivated"];

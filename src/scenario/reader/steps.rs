@@ -96,6 +96,10 @@ impl Reader {
             }
             None => Vec::new(),
         };
+        let covers = match e.get("covers") {
+            Some(n) => self.covers(n),
+            None => Vec::new(),
+        };
         let exclusive = match e.get("exclusive") {
             Some(n) => self.bool(n, "`exclusive`").unwrap_or(false),
             None => false,
@@ -111,8 +115,31 @@ impl Reader {
             steps,
             redact,
             exclusive,
+            covers,
             path: self.files[0].path.clone(),
         })
+    }
+
+    /// `covers: [C9290, SPEC-11]`: requirement ids (letters, digits and `-`).
+    pub(super) fn covers(&mut self, node: &Node) -> Vec<String> {
+        let mut out = Vec::new();
+        for (id, item) in self.strings(node, "`covers`", "covers: [C9290]") {
+            let well_formed = !id.is_empty()
+                && id.starts_with(|c: char| c.is_ascii_uppercase())
+                && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            if well_formed {
+                out.push(id);
+            } else {
+                self.report(
+                    item.span,
+                    Kind::InvalidValue,
+                    format!("`{id}` is not a requirement id"),
+                    "use an id from docs/certify.md: a test-plan case (`C9290`), a SPEC test step (`SPEC-11`) or a CRUD test step (`CRUD-5`)".into(),
+                    "not an id",
+                );
+            }
+        }
+        out
     }
 
     pub(super) fn apps(&mut self, node: &Node) -> Vec<AppKind> {
@@ -266,6 +293,10 @@ impl Reader {
             Some(n) => self.apps(n),
             None => AppKind::all(),
         };
+        let covers = match e.get("covers") {
+            Some(n) => self.covers(n),
+            None => Vec::new(),
+        };
         let expect = match e.get("expect") {
             Some(n) => self.expect(n, is_okta),
             None => Some(Expect::default()),
@@ -282,6 +313,7 @@ impl Reader {
             kind: kind?,
             name,
             apps,
+            covers,
             expect: expect?,
             capture,
             snapshot: snapshot?,
