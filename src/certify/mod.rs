@@ -3,6 +3,7 @@
 //! cover them, with a readiness verdict. docs/certify.md lists every requirement and how okscim
 //! shows it.
 
+mod docs;
 mod readiness;
 mod requirements;
 
@@ -51,6 +52,7 @@ pub async fn certify(
     (result, verdict)
 }
 
+pub use docs::markdown;
 pub use readiness::{
     Evidence, FORMAT, Readiness, ReadinessCounts, RequirementFailure, RequirementResult,
     RequirementStatus, json_schema, readiness,

@@ -266,3 +266,30 @@ async fn the_reports_render_and_the_json_matches_its_committed_schema() {
         "docs/certify.schema.json is out of date; regenerate it with OKSCIM_UPDATE_SCHEMA=1 cargo test --test integration certify"
     );
 }
+
+#[test]
+fn certify_docs_are_generated_from_the_requirements_and_scenarios() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/certify.md");
+    let generated = okscim::certify::markdown(&scenarios().expect("load"));
+    if std::env::var_os("OKSCIM_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &generated).expect("write docs/certify.md");
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/certify.md is out of date; regenerate it with OKSCIM_UPDATE_DOCS=1 cargo test --test integration certify_docs"
+    );
+    // Every SPEC and CRUD step on the wire has at least one assertion in the table.
+    for q in okscim::certify::ALL.iter().filter(|q| {
+        matches!(
+            q.suite,
+            okscim::certify::Suite::OktaSpec | okscim::certify::Suite::OktaCrud
+        ) && q.coverage == Coverage::Scenarios
+    }) {
+        assert!(
+            generated.contains(&format!("| `{}` | ", q.id)),
+            "{} has no assertion row",
+            q.id
+        );
+    }
+}
