@@ -84,7 +84,7 @@ pub fn markdown(scenarios: &[Arc<Scenario>]) -> String {
         "# Certification requirements\n\n\
          Generated from `src/certify/requirements.rs` and the bundled scenarios; a test keeps it\n\
          in step (`OKSCIM_UPDATE_DOCS=1 cargo test --test integration certify_docs` rewrites it).\n\n\
-         `okscim certify [--target URL auth…] [--okta-app oin|aiw] [--json FILE] [--junit FILE]`\n\
+         `okscim certify [--target URL auth…] [--okta-app oin|aiw] [--json FILE] [--junit FILE] [--html FILE]`\n\
          runs the bundled scenarios that `covers` a requirement and reports each requirement:\n\
          **pass**, **fail** (with the failing check, what the Okta admin sees and the fix), **N/A**\n\
          (no scenario that shows it ran: the SPEC test is for OIN apps), **by hand** (not on the\n\
@@ -92,7 +92,9 @@ pub fn markdown(scenarios: &[Arc<Scenario>]) -> String {
          simulated Okta does not do it yet). The verdict is \"ready for OIN submission\" when no\n\
          required requirement fails; the requirements by hand and not simulated are listed with it,\n\
          for the submitter to test in Okta. Exit codes are those of `okscim run`. The JSON report's\n\
-         schema is `docs/certify.schema.json`.\n",
+         schema is `docs/certify.schema.json`. The HTML report is one self-contained file (no\n\
+         script, no external asset; it opens offline) with the verdict, every requirement, the\n\
+         test plan's rows filled in, and each failure with its redacted request and response.\n",
     );
     for suite in Suite::ALL {
         let _ = write!(

@@ -31,6 +31,10 @@ pub struct CertifyArgs {
     /// Write the report as JUnit XML, one test case per requirement.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Write the report as one self-contained HTML file (works offline; attach it to the
+    /// submission).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 fn write(path: &PathBuf, text: &str) -> Result<(), HarnessError> {
@@ -89,6 +93,12 @@ pub async fn run(args: &CertifyArgs) -> u8 {
             args.junit
                 .as_ref()
                 .map(|p| crate::report::certify_junit(&readiness).and_then(|xml| write(p, &xml)))
+                .transpose()
+        })
+        .and_then(|_| {
+            args.html
+                .as_ref()
+                .map(|p| write(p, &crate::report::certify_html(&readiness, &result)))
                 .transpose()
         });
     if let Err(e) = written {

@@ -2,11 +2,13 @@
 //! JUnit and JSON reports are written at the end from the same data.
 
 mod certify;
+mod certify_html;
 mod json;
 mod junit;
 mod terminal;
 
 pub use certify::{certify_json, certify_junit, certify_text};
+pub use certify_html::certify_html;
 pub use json::json_report;
 pub use junit::{failure_text, junit_xml};
 pub use terminal::{TerminalReporter, summary_line};

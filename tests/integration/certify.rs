@@ -293,3 +293,93 @@ fn certify_docs_are_generated_from_the_requirements_and_scenarios() {
         );
     }
 }
+
+/// Runs headless Chromium with no network (every host unresolvable, every proxy refused) and
+/// returns (stdout, stderr), or `None` when Chromium is not installed. Bounded to 90 s.
+fn chromium(args: &[&str]) -> Option<(String, String)> {
+    let binary = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())?;
+    let profile = tempfile::tempdir().expect("a profile folder");
+    let mut child = std::process::Command::new(binary)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--proxy-server=127.0.0.1:9",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start chromium");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        if child.try_wait().expect("poll chromium").is_some() {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("chromium did not finish within 90 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let out = child.wait_with_output().expect("chromium's output");
+    Some((
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}
+
+/// The HTML report is one self-contained file: in a real headless Chromium with no network it
+/// renders the verdict, the counts and the requirement tables, and logs no console message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_html_report_renders_offline_in_headless_chromium() {
+    let target = embedded(&[Fault::CreateEmptyBody], &[]).await;
+    let scenarios = scenarios().expect("load");
+    let (run, readiness) = certify(&scenarios, &target, &[], 2).await;
+    let html = okscim::report::certify_html(&readiness, &run);
+    // Nothing to fetch: no script, no link, no external source.
+    for needle in ["<script", " src=", " href=", "@import", "url("] {
+        assert!(!html.contains(needle), "the report holds {needle}");
+    }
+    let dir = tempfile::tempdir().expect("a folder");
+    let page = dir.path().join("certify.html");
+    std::fs::write(&page, &html).expect("write the report");
+    let url = format!("file://{}", page.display());
+    let Some((dom, log)) = chromium(&["--dump-dom", &url]) else {
+        eprintln!(
+            "skipped: Chromium is not installed (apt-get install chromium); .ci/run installs it"
+        );
+        return;
+    };
+    assert!(dom.contains("id=\"verdict\""), "{dom}");
+    assert!(
+        dom.contains("requirements fail: not ready for OIN submission"),
+        "{dom}"
+    );
+    for table in ["okta-spec", "okta-crud", "test-plan"] {
+        assert!(dom.contains(&format!("id=\"{table}\"")), "no {table} table");
+    }
+    assert!(dom.contains("Create new user returned empty user"));
+    let console: Vec<&str> = log.lines().filter(|l| l.contains("CONSOLE")).collect();
+    assert!(console.is_empty(), "console messages: {console:?}");
+    let shot = dir.path().join("certify.png");
+    let screenshot = format!("--screenshot={}", shot.display());
+    chromium(&["--window-size=1280,2000", &screenshot, &url]).expect("chromium");
+    let png = std::fs::read(&shot).expect("the screenshot");
+    assert!(
+        png.len() > 10_000 && png.starts_with(b"\x89PNG"),
+        "{} bytes",
+        png.len()
+    );
+}

@@ -225,3 +225,50 @@ fn serve_lists_faults() {
         assert!(out.contains(f.name()), "{out}");
     }
 }
+
+#[test]
+fn certify_exits_0_when_ready_1_when_not_and_writes_its_reports() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let json = dir.path().join("certify.json");
+    let junit = dir.path().join("certify.xml");
+    let html = dir.path().join("certify.html");
+    let o = okscim(
+        &[
+            "certify",
+            "--json",
+            json.to_str().unwrap(),
+            "--junit",
+            junit.to_str().unwrap(),
+            "--html",
+            html.to_str().unwrap(),
+        ],
+        &[("NO_COLOR", "1")],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        last_line(&o).starts_with("ready for OIN submission"),
+        "{}",
+        last_line(&o)
+    );
+    assert!(!stdout(&o).contains("\x1b["), "colour with NO_COLOR");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["ready"], true);
+    assert!(std::fs::read_to_string(&junit).unwrap().contains("SPEC-11"));
+    assert!(
+        std::fs::read_to_string(&html)
+            .unwrap()
+            .contains("ready for OIN submission")
+    );
+
+    let o = okscim(
+        &["certify", "--fault", "ignore-paging"],
+        &[("NO_COLOR", "1")],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("FAIL    C9304"), "{}", stdout(&o));
+    assert!(last_line(&o).contains("not ready for OIN submission"));
+
+    let o = okscim(&["certify", "--okta-app", "nope"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+}
