@@ -3,7 +3,6 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anstream::AutoStream;
 
@@ -11,7 +10,6 @@ use super::run::TargetArgs;
 use crate::errors::HarnessError;
 use crate::exit;
 use crate::okta::AppKind;
-use crate::target::Target;
 
 /// Options of `okscim certify`.
 #[derive(Debug, Clone, clap::Args)]
@@ -53,15 +51,8 @@ pub async fn run(args: &CertifyArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    let (spec, options) = match args.target.resolve() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::USAGE;
-        }
-    };
-    let target = match Target::open(spec, &options).await {
-        Ok(t) => Arc::new(t),
+    let target = match args.target.open().await {
+        Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");
             return exit::USAGE;

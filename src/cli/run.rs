@@ -149,6 +149,12 @@ fn secret_from_env(var: &str) -> Result<Secret, String> {
 }
 
 impl TargetArgs {
+    /// Opens the target the options name.
+    pub async fn open(&self) -> Result<Arc<Target>, HarnessError> {
+        let (spec, options) = self.resolve().map_err(HarnessError::Usage)?;
+        Target::open(spec, &options).await.map(Arc::new)
+    }
+
     /// The target spec and options.
     pub fn resolve(&self) -> Result<(TargetSpec, TargetOptions), String> {
         let options = TargetOptions {
@@ -234,15 +240,8 @@ pub async fn run(args: &RunArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    let (spec, options) = match args.target.resolve() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::USAGE;
-        }
-    };
-    let target = match Target::open(spec, &options).await {
-        Ok(t) => Arc::new(t),
+    let target = match args.target.open().await {
+        Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");
             return exit::USAGE;

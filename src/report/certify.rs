@@ -9,12 +9,7 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use crate::certify::{Readiness, RequirementResult, RequirementStatus, Suite};
 use crate::errors::HarnessError;
 
-const RED: &str = "\x1b[31m";
-const GREEN: &str = "\x1b[32m";
-const YELLOW: &str = "\x1b[33m";
-const DIM: &str = "\x1b[2m";
-const BOLD: &str = "\x1b[1m";
-const RESET: &str = "\x1b[0m";
+use super::style::{BOLD, DIM, GREEN, RED, RESET, YELLOW};
 
 fn label(r: &RequirementResult) -> String {
     match r.status {

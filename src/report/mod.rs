@@ -5,6 +5,7 @@ mod certify;
 mod certify_html;
 mod json;
 mod junit;
+mod style;
 mod terminal;
 
 pub use certify::{certify_json, certify_junit, certify_text};

@@ -13,12 +13,7 @@ use crate::http::{Exchange, curl_command};
 use crate::runner::{Counts, Reporter, RunEvent, ScenarioResult, Status, StepResult};
 use crate::snapshot::{SnapshotVerdict, render_changes};
 
-const RED: &str = "\x1b[31m";
-const GREEN: &str = "\x1b[32m";
-const YELLOW: &str = "\x1b[33m";
-const DIM: &str = "\x1b[2m";
-const BOLD: &str = "\x1b[1m";
-const RESET: &str = "\x1b[0m";
+use super::style::{BOLD, DIM, GREEN, RED, RESET, YELLOW};
 
 /// Writes the human report to stdout.
 pub struct TerminalReporter {
