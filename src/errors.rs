@@ -419,6 +419,9 @@ pub enum ScenarioMistake {
     /// A membership change, rename or Push Now of a group Okta has not pushed or linked.
     #[error("group `{0}` is not pushed; push or link it first")]
     NotPushed(String),
+    /// A Push Now of a group whose push is deactivated.
+    #[error("the push of group `{0}` is deactivated; activate-push it first")]
+    PushDeactivated(String),
     /// An unlink of a group Okta has not pushed or linked.
     #[error("group `{0}` is not pushed; nothing to unlink")]
     NothingToUnlink(String),

@@ -301,11 +301,7 @@ pub const ALL: &[Requirement] = &[
         "Password sync on change",
         Coverage::NotSimulated("the simulated Okta does not sync passwords yet"),
     ),
-    case(
-        "C9303",
-        "Import brings in active users only",
-        Coverage::NotSimulated("the simulated Okta does not filter imported users yet"),
-    ),
+    case("C9303", "Import brings in active users only", WIRE),
     case(
         "C9304",
         "Import users: the scan counts every user, over several pages",
@@ -336,26 +332,14 @@ pub const ALL: &[Requirement] = &[
         WIRE,
     ),
     case("C9318", "Unlink and delete the app group", WIRE),
-    case(
-        "C9319",
-        "Deactivate the group push",
-        Coverage::NotSimulated("the simulated Okta has no push deactivation yet"),
-    ),
-    case(
-        "C9320",
-        "Activate the group push again",
-        Coverage::NotSimulated("the simulated Okta has no push activation yet"),
-    ),
+    case("C9319", "Deactivate the group push", WIRE),
+    case("C9320", "Activate the group push again", WIRE),
     case(
         "C9321",
         "Unlink and leave the app group: nothing is sent",
         WIRE,
     ),
-    case(
-        "C9322",
-        "Link the group again after leaving it",
-        Coverage::NotSimulated("the simulated Okta cannot link a group it has unlinked yet"),
-    ),
+    case("C9322", "Link the group again after leaving it", WIRE),
     case(
         "C9323",
         "Push rule creates pushes",

@@ -537,6 +537,7 @@ impl OktaEngine {
             if let Some(g) = self.org.group_mut(alias) {
                 g.scim_id = Some(id.clone());
                 g.pushed = true;
+                g.paused = false;
             }
             match self.app {
                 AppKind::Oin => {
@@ -631,11 +632,51 @@ impl OktaEngine {
     }
 
     /// The pushed group's SCIM id, when it is pushed.
+    /// The app group's id while Okta pushes changes to it (pushed or linked, push active).
     fn pushed_id(&self, alias: &str) -> Option<String> {
+        self.org
+            .group(alias)
+            .filter(|g| g.pushed && !g.paused)
+            .and_then(|g| g.scim_id.clone())
+    }
+
+    /// The app group's id while the group is linked, its push active or deactivated.
+    fn linked_id(&self, alias: &str) -> Option<String> {
         self.org
             .group(alias)
             .filter(|g| g.pushed)
             .and_then(|g| g.scim_id.clone())
+    }
+
+    /// "Deactivate group push": Okta keeps the link and sends nothing, now or for changes made
+    /// while the push is deactivated (okta-reference.md §1.13).
+    pub fn deactivate_push(&mut self, alias: &str) -> Result<ActionRecord, ScenarioMistake> {
+        self.group_ref(alias)?;
+        if self.linked_id(alias).is_none() {
+            return Err(ScenarioMistake::NotPushed(alias.to_string()));
+        }
+        if let Some(g) = self.org.group_mut(alias) {
+            g.paused = true;
+        }
+        Ok(ActionRecord::default())
+    }
+
+    /// "Activate group push" again: Okta pushes the group's membership at once, the way Push Now
+    /// does (okta-reference.md §1.13; which requests exactly is not documented: okscim sends Push
+    /// Now's, docs/okta-behaviour.md).
+    pub async fn activate_push(
+        &mut self,
+        client: &ScimClient,
+        alias: &str,
+    ) -> Result<ActionRecord, ScenarioMistake> {
+        self.group_ref(alias)?;
+        if self.linked_id(alias).is_none() {
+            return Err(ScenarioMistake::NotPushed(alias.to_string()));
+        }
+        if let Some(g) = self.org.group_mut(alias) {
+            g.paused = false;
+        }
+        self.push_now(client, alias).await
     }
 
     /// Add Okta members to a group; a pushed group gets the membership update.
@@ -747,6 +788,9 @@ impl OktaEngine {
         alias: &str,
     ) -> Result<ActionRecord, ScenarioMistake> {
         self.group_ref(alias)?;
+        if self.linked_id(alias).is_some() && self.pushed_id(alias).is_none() {
+            return Err(ScenarioMistake::PushDeactivated(alias.to_string()));
+        }
         let id = self
             .pushed_id(alias)
             .ok_or_else(|| ScenarioMistake::NotPushed(alias.to_string()))?;
@@ -851,6 +895,7 @@ impl OktaEngine {
             if let Some(g) = self.org.group_mut(alias) {
                 g.scim_id = Some(id.clone());
                 g.pushed = true;
+                g.paused = false;
             }
             let members = self.current_members(alias);
             if !members.is_empty() {
@@ -883,7 +928,7 @@ impl OktaEngine {
     ) -> Result<ActionRecord, ScenarioMistake> {
         self.group_ref(alias)?;
         let id = self
-            .pushed_id(alias)
+            .linked_id(alias)
             .ok_or_else(|| ScenarioMistake::NothingToUnlink(alias.to_string()))?;
         let mut record = ActionRecord::default();
         if delete {
@@ -901,6 +946,7 @@ impl OktaEngine {
         self.org.app_group_names.remove(alias);
         if let Some(g) = self.org.group_mut(alias) {
             g.pushed = false;
+            g.paused = false;
             g.scim_id = None;
         }
         Ok(record)

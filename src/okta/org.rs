@@ -83,6 +83,9 @@ pub struct OktaGroup {
     pub members: Vec<String>,
     /// Pushed (or linked) to the app.
     pub pushed: bool,
+    /// The push is deactivated ("Deactivate group push"): Okta keeps the link but sends no
+    /// change until the push is activated again.
+    pub paused: bool,
     /// The SCIM id of the app group.
     pub scim_id: Option<String>,
 }

@@ -103,6 +103,7 @@ fn build_org(scenario: &Scenario, token: &str) -> Result<OktaOrg, TemplateError>
             name: render(&f.name)?,
             members: f.members.clone(),
             pushed: false,
+            paused: false,
             scim_id: None,
         });
     }
@@ -397,6 +398,8 @@ async fn run_action(
             engine.remove_members(client, group, users).await
         }
         OktaAction::PushNow { group } => engine.push_now(client, group).await,
+        OktaAction::DeactivatePush { group } => engine.deactivate_push(group),
+        OktaAction::ActivatePush { group } => engine.activate_push(client, group).await,
         OktaAction::Rename { group, .. } => {
             engine.rename(client, group, &to.unwrap_or_default()).await
         }

@@ -837,6 +837,17 @@ pub enum OktaAction {
         /// Group alias.
         group: String,
     },
+    /// "Deactivate group push": Okta sends nothing, now or for later changes, until the push is
+    /// activated again.
+    DeactivatePush {
+        /// Group alias.
+        group: String,
+    },
+    /// "Activate group push": Okta pushes the group's membership at once (as Push Now).
+    ActivatePush {
+        /// Group alias.
+        group: String,
+    },
     /// Rename the Okta group; Okta renames the app group when `rename_groups` is on.
     Rename {
         /// Group alias.
@@ -1008,6 +1019,18 @@ pub(crate) const ACTIONS: &[ActionSpec] = &[
         about: "\"Push Now\": replace all members (PATCH replace members, or PUT the group).",
     },
     ActionSpec {
+        key: "deactivate-push",
+        subject: Subject::Group,
+        params: &[],
+        about: "\"Deactivate group push\": Okta sends nothing, and sends no change to the group until the push is activated again.",
+    },
+    ActionSpec {
+        key: "activate-push",
+        subject: Subject::Group,
+        params: &[],
+        about: "\"Activate group push\": Okta pushes the group's membership at once, as Push Now does.",
+    },
+    ActionSpec {
         key: "rename",
         subject: Subject::Group,
         params: &[ParamSpec {
@@ -1062,6 +1085,8 @@ impl OktaAction {
             OktaAction::AddMembers { .. } => "add-members",
             OktaAction::RemoveMembers { .. } => "remove-members",
             OktaAction::PushNow { .. } => "push-now",
+            OktaAction::DeactivatePush { .. } => "deactivate-push",
+            OktaAction::ActivatePush { .. } => "activate-push",
             OktaAction::Rename { .. } => "rename",
             OktaAction::Link { .. } => "link",
             OktaAction::Unlink { .. } => "unlink",
@@ -1089,6 +1114,8 @@ impl OktaAction {
             | OktaAction::AddMembers { group, .. }
             | OktaAction::RemoveMembers { group, .. }
             | OktaAction::PushNow { group }
+            | OktaAction::DeactivatePush { group }
+            | OktaAction::ActivatePush { group }
             | OktaAction::Rename { group, .. }
             | OktaAction::Link { group }
             | OktaAction::Unlink { group, .. } => Some(group),
@@ -1207,6 +1234,8 @@ mod tests {
                 "add-members",
                 "remove-members",
                 "push-now",
+                "deactivate-push",
+                "activate-push",
                 "rename",
                 "link",
                 "unlink"

@@ -70,6 +70,7 @@ pub(crate) fn group(alias: &str, name: &str, members: &[&str]) -> OktaGroup {
         name: name.to_string(),
         members: members.iter().map(|m| m.to_string()).collect(),
         pushed: false,
+        paused: false,
         scim_id: None,
     }
 }
@@ -779,6 +780,59 @@ async fn push_now_replaces_all_members(#[case] app: AppKind) {
     let requests = fake.requests().await;
     assert_clean(&record, &requests);
     snapshot(&fake, &name("push_now", app), &requests);
+}
+
+/// "Deactivate group push" sends nothing, and nothing is sent for membership changes or a rename
+/// while it is deactivated; "Activate group push" then sends exactly Push Now's requests.
+#[rstest]
+#[case::oin(AppKind::Oin)]
+#[case::aiw(AppKind::Aiw)]
+#[tokio::test]
+async fn a_deactivated_push_sends_nothing_and_activating_it_pushes_now(#[case] app: AppKind) {
+    let fake = Fake::start().await;
+    script_group_writes(&fake).await;
+    let eng = pushed(group("eng", "Engineering", &["alice"]));
+    let mut okta = engine(org(both_provisioned(), vec![eng]), app);
+    let client = fake.client();
+    let record = okta.deactivate_push("eng").expect("eng is pushed");
+    assert!(record.exchanges.is_empty());
+    let record = okta
+        .add_members(&client, "eng", &["bob".to_string()])
+        .await
+        .expect("eng exists");
+    assert!(record.exchanges.is_empty());
+    assert!(
+        fake.requests().await.is_empty(),
+        "a deactivated push sent a request"
+    );
+    assert!(matches!(
+        okta.push_now(&client, "eng").await,
+        Err(okscim::errors::ScenarioMistake::PushDeactivated(_))
+    ));
+    let record = okta
+        .activate_push(&client, "eng")
+        .await
+        .expect("eng is linked");
+    let activated = fake.requests().await;
+    assert_clean(&record, &activated);
+    // The same requests as Push Now of the same group.
+    let fake2 = Fake::start().await;
+    script_group_writes(&fake2).await;
+    let eng = pushed(group("eng", "Engineering", &["alice", "bob"]));
+    let mut engine2 = engine(org(both_provisioned(), vec![eng]), app);
+    engine2
+        .push_now(&fake2.client(), "eng")
+        .await
+        .expect("eng is pushed");
+    let push_now = fake2.requests().await;
+    assert_eq!(activated.len(), push_now.len());
+    for (a, b) in activated.iter().zip(&push_now) {
+        assert_eq!(
+            (a.method.as_str(), a.url.path()),
+            (b.method.as_str(), b.url.path())
+        );
+        assert_eq!(a.body, b.body);
+    }
 }
 
 #[tokio::test]

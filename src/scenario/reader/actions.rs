@@ -176,6 +176,8 @@ impl Reader {
                 users: users(self, "users")?,
             },
             "push-now" => OktaAction::PushNow { group },
+            "deactivate-push" => OktaAction::DeactivatePush { group },
+            "activate-push" => OktaAction::ActivatePush { group },
             "rename" => OktaAction::Rename {
                 group,
                 to: self.template(param("to")?, "`to`")?,
