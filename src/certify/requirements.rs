@@ -246,7 +246,7 @@ pub const ALL: &[Requirement] = &[
     case(
         "C9307",
         "Group assignment provisions the group's users",
-        Coverage::NotSimulated("the simulated Okta has no group assignment yet"),
+        WIRE,
     ),
     case(
         "C9334",
@@ -289,7 +289,7 @@ pub const ALL: &[Requirement] = &[
     case(
         "C9311",
         "Removing the group assignment deactivates its users",
-        Coverage::NotSimulated("the simulated Okta has no group assignment yet"),
+        WIRE,
     ),
     case(
         "C9301",

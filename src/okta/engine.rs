@@ -440,10 +440,98 @@ impl OktaEngine {
         client: &ScimClient,
         alias: &str,
     ) -> Result<ActionRecord, ScenarioMistake> {
-        self.user_ref(alias)?;
-        let record = self.deprovision(client, alias).await?;
+        let still_by_group = !self.user_ref(alias)?.assigned_by_groups.is_empty();
         if let Some(u) = self.org.user_mut(alias) {
             u.assigned = false;
+        }
+        if still_by_group {
+            // A group still assigns the user: Okta keeps it provisioned and sends nothing.
+            return Ok(ActionRecord::default());
+        }
+        self.deprovision(client, alias).await
+    }
+
+    /// Appends `other`'s exchanges and outcomes to `record` (its checks' exchange indexes
+    /// shifted to match); the first failure stays.
+    fn absorb(record: &mut ActionRecord, other: ActionRecord) {
+        let offset = record.exchanges.len();
+        record.exchanges.extend(other.exchanges);
+        record.purposes.extend(other.purposes);
+        record.checks.extend(other.checks.into_iter().map(|mut c| {
+            c.exchange = c.exchange.map(|i| i + offset);
+            c
+        }));
+        record.notes.extend(other.notes);
+        if record.failure.is_none() {
+            record.failure = other.failure;
+        }
+    }
+
+    /// Assign a group to the app: each member not yet assigned is provisioned as `assign`
+    /// provisions it, in the group's order (okta-reference.md §1.3: "assign user / group-based
+    /// assignment"); Okta stops at the first failed task.
+    pub async fn assign_group(
+        &mut self,
+        client: &ScimClient,
+        alias: &str,
+    ) -> Result<ActionRecord, ScenarioMistake> {
+        let group = self.group_ref(alias)?.clone();
+        if let Some(g) = self.org.group_mut(alias) {
+            g.assigned = true;
+        }
+        let mut record = ActionRecord::default();
+        for member in &group.members {
+            let user = self.user_ref(member)?.clone();
+            if let Some(u) = self.org.user_mut(member)
+                && !u.assigned_by_groups.contains(&group.alias)
+            {
+                u.assigned_by_groups.push(group.alias.clone());
+            }
+            if user.is_assigned() || user.status != UserStatus::Active {
+                continue;
+            }
+            let mut one = ActionRecord::default();
+            let result = self.provision(client, &mut one, member).await;
+            Self::finish(&mut one, result);
+            let failed = one.failure.is_some();
+            Self::absorb(&mut record, one);
+            if failed {
+                break;
+            }
+        }
+        Ok(record)
+    }
+
+    /// Remove the group's assignment: each member no longer assigned (directly or through
+    /// another group) is deactivated in the app as `unassign` does (T-PLAN C9311).
+    pub async fn unassign_group(
+        &mut self,
+        client: &ScimClient,
+        alias: &str,
+    ) -> Result<ActionRecord, ScenarioMistake> {
+        let group = self.group_ref(alias)?.clone();
+        if let Some(g) = self.org.group_mut(alias) {
+            g.assigned = false;
+        }
+        let mut record = ActionRecord::default();
+        for member in &group.members {
+            self.user_ref(member)?;
+            let still = match self.org.user_mut(member) {
+                Some(u) => {
+                    u.assigned_by_groups.retain(|g| *g != group.alias);
+                    u.is_assigned()
+                }
+                None => true,
+            };
+            if still {
+                continue;
+            }
+            let one = self.deprovision(client, member).await?;
+            let failed = one.failure.is_some();
+            Self::absorb(&mut record, one);
+            if failed {
+                break;
+            }
         }
         Ok(record)
     }

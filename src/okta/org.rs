@@ -44,6 +44,8 @@ pub struct OktaUser {
     pub status: UserStatus,
     /// Assigned to the app (directly).
     pub assigned: bool,
+    /// The groups assigned to the app that assign this user (group-based assignment).
+    pub assigned_by_groups: Vec<String>,
     /// The SCIM id Okta stored after create or link.
     pub scim_id: Option<String>,
     /// Whether Okta last set the app user active.
@@ -53,9 +55,14 @@ pub struct OktaUser {
 }
 
 impl OktaUser {
+    /// Assigned to the app, directly or through a group.
+    pub fn is_assigned(&self) -> bool {
+        self.assigned || !self.assigned_by_groups.is_empty()
+    }
+
     /// Whether Okta would push this user as a group member: assigned, provisioned, active.
     pub fn pushable(&self) -> bool {
-        self.assigned
+        self.is_assigned()
             && self.status == UserStatus::Active
             && self.app_active
             && self.scim_id.is_some()
@@ -83,6 +90,8 @@ pub struct OktaGroup {
     pub members: Vec<String>,
     /// Pushed (or linked) to the app.
     pub pushed: bool,
+    /// Assigned to the app (its members are provisioned).
+    pub assigned: bool,
     /// The push is deactivated ("Deactivate group push"): Okta keeps the link but sends no
     /// change until the push is activated again.
     pub paused: bool,

@@ -91,6 +91,7 @@ fn build_org(scenario: &Scenario, token: &str) -> Result<OktaOrg, TemplateError>
                 scenario::UserStatus::Deactivated => UserStatus::Deactivated,
             },
             assigned: false,
+            assigned_by_groups: vec![],
             scim_id: None,
             app_active: false,
             password: Secret::new(placeholder_password()),
@@ -103,6 +104,7 @@ fn build_org(scenario: &Scenario, token: &str) -> Result<OktaOrg, TemplateError>
             name: render(&f.name)?,
             members: f.members.clone(),
             pushed: false,
+            assigned: false,
             paused: false,
             scim_id: None,
         });
@@ -398,6 +400,8 @@ async fn run_action(
             engine.remove_members(client, group, users).await
         }
         OktaAction::PushNow { group } => engine.push_now(client, group).await,
+        OktaAction::AssignGroup { group } => engine.assign_group(client, group).await,
+        OktaAction::UnassignGroup { group } => engine.unassign_group(client, group).await,
         OktaAction::DeactivatePush { group } => engine.deactivate_push(group),
         OktaAction::ActivatePush { group } => engine.activate_push(client, group).await,
         OktaAction::Rename { group, .. } => {

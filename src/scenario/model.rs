@@ -837,6 +837,16 @@ pub enum OktaAction {
         /// Group alias.
         group: String,
     },
+    /// Assign the group to the app: Okta provisions each member not yet assigned.
+    AssignGroup {
+        /// Group alias.
+        group: String,
+    },
+    /// Remove the group's assignment: Okta deactivates each member no longer assigned.
+    UnassignGroup {
+        /// Group alias.
+        group: String,
+    },
     /// "Deactivate group push": Okta sends nothing, now or for later changes, until the push is
     /// activated again.
     DeactivatePush {
@@ -989,6 +999,18 @@ pub(crate) const ACTIONS: &[ActionSpec] = &[
         about: "Unsuspend the Okta user: Okta sends nothing.",
     },
     ActionSpec {
+        key: "assign-group",
+        subject: Subject::Group,
+        params: &[],
+        about: "Assign the group to the app: each member not yet assigned is provisioned as by assign (filter, then POST or link).",
+    },
+    ActionSpec {
+        key: "unassign-group",
+        subject: Subject::Group,
+        params: &[],
+        about: "Remove the group's assignment: each member no longer assigned directly or by another group is deactivated as by unassign.",
+    },
+    ActionSpec {
         key: "push",
         subject: Subject::Group,
         params: &[ParamSpec {
@@ -1085,6 +1107,8 @@ impl OktaAction {
             OktaAction::AddMembers { .. } => "add-members",
             OktaAction::RemoveMembers { .. } => "remove-members",
             OktaAction::PushNow { .. } => "push-now",
+            OktaAction::AssignGroup { .. } => "assign-group",
+            OktaAction::UnassignGroup { .. } => "unassign-group",
             OktaAction::DeactivatePush { .. } => "deactivate-push",
             OktaAction::ActivatePush { .. } => "activate-push",
             OktaAction::Rename { .. } => "rename",
@@ -1114,6 +1138,8 @@ impl OktaAction {
             | OktaAction::AddMembers { group, .. }
             | OktaAction::RemoveMembers { group, .. }
             | OktaAction::PushNow { group }
+            | OktaAction::AssignGroup { group }
+            | OktaAction::UnassignGroup { group }
             | OktaAction::DeactivatePush { group }
             | OktaAction::ActivatePush { group }
             | OktaAction::Rename { group, .. }
@@ -1230,6 +1256,8 @@ mod tests {
                 "reactivate",
                 "suspend",
                 "unsuspend",
+                "assign-group",
+                "unassign-group",
                 "push",
                 "add-members",
                 "remove-members",

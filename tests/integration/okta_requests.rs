@@ -49,6 +49,7 @@ pub(crate) fn okta_user(alias: &str, given: &str, family: &str) -> OktaUser {
         extra: Map::new(),
         status: UserStatus::Active,
         assigned: false,
+        assigned_by_groups: vec![],
         scim_id: None,
         app_active: false,
         password: Secret::new(placeholder_password()),
@@ -70,6 +71,7 @@ pub(crate) fn group(alias: &str, name: &str, members: &[&str]) -> OktaGroup {
         name: name.to_string(),
         members: members.iter().map(|m| m.to_string()).collect(),
         pushed: false,
+        assigned: false,
         paused: false,
         scim_id: None,
     }
@@ -597,6 +599,50 @@ async fn unassign_deactivates_in_the_app(#[case] app: AppKind) {
     let requests = fake.requests().await;
     assert_clean(&record, &requests);
     snapshot(&fake, &name("unassign", app), &requests);
+}
+
+/// Removing a group's assignment deactivates its members that nothing else assigns, with the
+/// same requests as `unassign`; a member still assigned directly gets none, and unassigning a
+/// user that a group still assigns sends nothing.
+#[rstest]
+#[case::oin(AppKind::Oin)]
+#[case::aiw(AppKind::Aiw)]
+#[tokio::test]
+async fn unassign_group_deactivates_only_members_nothing_else_assigns(#[case] app: AppKind) {
+    let fake = Fake::start().await;
+    let mut alice = provisioned(alice());
+    alice.assigned = false;
+    alice.assigned_by_groups = vec!["eng".into()];
+    let mut bob = provisioned(bob());
+    bob.assigned_by_groups = vec!["eng".into()];
+    script_deactivation(&fake, &alice).await;
+    let mut eng = group("eng", "Engineering", &["alice", "bob"]);
+    eng.assigned = true;
+    let mut okta = engine(org(vec![alice, bob], vec![eng]), app);
+    let record = okta
+        .unassign_group(&fake.client(), "eng")
+        .await
+        .expect("eng exists");
+    let requests = fake.requests().await;
+    assert_clean(&record, &requests);
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.url.path().ends_with("/Users/u-alice")),
+        "{requests:?}"
+    );
+    snapshot(&fake, &name("unassign", app), &requests);
+    // bob is still assigned directly: unassigning him from a group that no longer assigns him
+    // deactivates him; a user that a group still assigns is not deactivated by `unassign`.
+    let fake = Fake::start().await;
+    let mut carol = provisioned(okta_user("carol", "Carol", "Example"));
+    carol.assigned_by_groups = vec!["ops".into()];
+    let mut okta = engine(org(vec![carol], vec![]), app);
+    let record = okta
+        .unassign(&fake.client(), "carol")
+        .await
+        .expect("carol exists");
+    assert!(record.exchanges.is_empty() && fake.requests().await.is_empty());
 }
 
 #[rstest]

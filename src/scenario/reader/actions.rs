@@ -175,6 +175,8 @@ impl Reader {
                 group,
                 users: users(self, "users")?,
             },
+            "assign-group" => OktaAction::AssignGroup { group },
+            "unassign-group" => OktaAction::UnassignGroup { group },
             "push-now" => OktaAction::PushNow { group },
             "deactivate-push" => OktaAction::DeactivatePush { group },
             "activate-push" => OktaAction::ActivatePush { group },
