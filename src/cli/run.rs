@@ -226,6 +226,15 @@ fn default_jobs() -> usize {
 
 /// Runs `okscim run`; returns the exit code.
 pub async fn run(args: &RunArgs) -> u8 {
+    // `--fault list` and `--variant list` print the embedded server's switches, as `serve` does.
+    if args.target.faults.iter().any(|f| f == "list") {
+        print!("{}", okscim_reference_server::faults::listing());
+        return exit::OK;
+    }
+    if args.target.variants.iter().any(|v| v == "list") {
+        print!("{}", okscim_reference_server::variants::listing());
+        return exit::OK;
+    }
     let scenarios = match super::load_scenarios(&args.paths) {
         Ok(s) => s,
         Err(e) => {

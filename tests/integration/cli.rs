@@ -272,3 +272,15 @@ fn certify_exits_0_when_ready_1_when_not_and_writes_its_reports() {
     let o = okscim(&["certify", "--okta-app", "nope"], &[]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn run_lists_the_embedded_servers_faults_and_variants() {
+    for (flag, first) in [
+        ("--fault", "patch-pathless-ignored"),
+        ("--variant", "no-etags"),
+    ] {
+        let o = okscim(&["run", flag, "list"], &[]);
+        assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+        assert!(stdout(&o).starts_with(first), "{}", stdout(&o));
+    }
+}
