@@ -291,16 +291,8 @@ pub const ALL: &[Requirement] = &[
         "Removing the group assignment deactivates its users",
         WIRE,
     ),
-    case(
-        "C9301",
-        "Password sync on create",
-        Coverage::NotSimulated("the simulated Okta does not sync passwords yet"),
-    ),
-    case(
-        "C9302",
-        "Password sync on change",
-        Coverage::NotSimulated("the simulated Okta does not sync passwords yet"),
-    ),
+    case("C9301", "Password sync on create", WIRE),
+    case("C9302", "Password sync on change", WIRE),
     case("C9303", "Import brings in active users only", WIRE),
     case(
         "C9304",

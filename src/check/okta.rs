@@ -170,7 +170,7 @@ pub fn judge_okta(purpose: &Purpose, exchange: &Exchange) -> Vec<CheckOutcome> {
                 judge_active_echo(body, *active, &mut out);
             }
         }
-        Purpose::PatchGroup { .. } => {
+        Purpose::PatchGroup { .. } | Purpose::SyncPassword { .. } => {
             out.push(PATCH_STATUS.judge(
                 status == 200 || status == 204,
                 "200 or 204",

@@ -9,7 +9,7 @@ use okscim_reference_server::{Fault, Faults, Profile, Variant, Variants};
 use crate::errors::HarnessError;
 use crate::exit;
 use crate::http::{Auth, Secret};
-use crate::okta::{AppKind, FilterEncoding, HeaderStyle, OktaOptions};
+use crate::okta::{AppKind, FilterEncoding, HeaderStyle, OktaOptions, PasswordPatch};
 use crate::report::TerminalReporter;
 use crate::runner::{Reporter, Selection, SnapshotSettings, parse_partition, plan, run_jobs};
 use crate::snapshot::UpdateMode;
@@ -53,6 +53,10 @@ pub struct RunArgs {
     /// members}` instead of the documented `replace` of `members`.
     #[arg(long)]
     pub pathless_push_now: bool,
+    /// The OIN password sync PATCH: `pathless` (`{"password": …}`, the default) or `path`
+    /// (`path: password`); Okta documents that it PATCHes, not the body.
+    #[arg(long, value_enum, default_value_t = PasswordPatch::Pathless)]
+    pub password_patch: PasswordPatch,
     /// Compare each scenario's transcript with its stored snapshot in DIR (default: a folder
     /// derived from the target, see docs/snapshots.md).
     #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "")]
@@ -269,6 +273,7 @@ pub async fn run(args: &RunArgs) -> u8 {
         headers: args.okta_headers,
         reconcile_after_push: !args.no_reconcile_after_push,
         pathless_push_now: args.pathless_push_now,
+        password_patch: args.password_patch,
         ..OktaOptions::default()
     };
     let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(

@@ -25,6 +25,18 @@ pub enum HeaderStyle {
     Okta2019,
 }
 
+/// How an OIN app's password sync PATCH is written (okta-reference.md §1.8: Okta documents that
+/// it PATCHes, not the body).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum PasswordPatch {
+    /// `{"op": "replace", "value": {"password": "…"}}`, like Okta's other path-less user
+    /// replaces. The default.
+    #[default]
+    Pathless,
+    /// `{"op": "replace", "path": "password", "value": "…"}`.
+    Path,
+}
+
 /// Okta-side settings of the simulated app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OktaOptions {
@@ -42,6 +54,8 @@ pub struct OktaOptions {
     pub filter_encoding: FilterEncoding,
     /// Header set.
     pub headers: HeaderStyle,
+    /// The OIN password sync PATCH's shape.
+    pub password_patch: PasswordPatch,
 }
 
 impl Default for OktaOptions {
@@ -52,6 +66,7 @@ impl Default for OktaOptions {
             pathless_push_now: false,
             filter_encoding: FilterEncoding::Percent,
             headers: HeaderStyle::Current,
+            password_patch: PasswordPatch::Pathless,
         }
     }
 }

@@ -297,7 +297,7 @@ impl OktaEngine {
                 let active = existing.get("active") != Some(&Value::Bool(false));
                 if active {
                     // Link: push Okta's profile onto the existing user (GET + PUT, both kinds).
-                    self.put_user(client, record, alias, &id, true).await
+                    self.put_user(client, record, alias, &id, true, None).await
                 } else {
                     self.set_active(client, record, alias, &id, true).await
                 }
@@ -313,6 +313,7 @@ impl OktaEngine {
         alias: &str,
         id: &str,
         active: bool,
+        password: Option<&str>,
     ) -> Step {
         let i = self
             .send(
@@ -332,6 +333,9 @@ impl OktaEngine {
             .cloned()
             .ok_or_else(|| ActionFailed(format!("no user {alias}")))?;
         apply_profile(&mut resource, &user, active);
+        if let (Some(p), Some(map)) = (password, resource.as_object_mut()) {
+            map.insert("password".into(), Value::String(p.to_string()));
+        }
         self.send(
             client,
             record,
@@ -374,7 +378,7 @@ impl OktaEngine {
                 }
                 Ok(())
             }
-            AppKind::Aiw => self.put_user(client, record, alias, id, active).await,
+            AppKind::Aiw => self.put_user(client, record, alias, id, active, None).await,
         }
     }
 
@@ -410,7 +414,9 @@ impl OktaEngine {
         if user.pushable()
             && let Some(id) = user.scim_id.clone()
         {
-            let result = self.put_user(client, &mut record, alias, &id, true).await;
+            let result = self
+                .put_user(client, &mut record, alias, &id, true, None)
+                .await;
             Self::finish(&mut record, result);
         }
         Ok(record)
@@ -449,6 +455,44 @@ impl OktaEngine {
             return Ok(ActionRecord::default());
         }
         self.deprovision(client, alias).await
+    }
+
+    /// The user's password changes in Okta with "Sync Password" on (okta-reference.md §1.8): an
+    /// OIN app gets a PATCH replacing `password` (its body is unconfirmed: `--password-patch`),
+    /// an AIW app GET + PUT of the user with `password`. Nothing is sent for a user Okta has not
+    /// provisioned or has deactivated.
+    pub async fn sync_password(
+        &mut self,
+        client: &ScimClient,
+        alias: &str,
+    ) -> Result<ActionRecord, ScenarioMistake> {
+        let user = self.user_ref(alias)?.clone();
+        let mut record = ActionRecord::default();
+        let Some(id) = user.scim_id.clone().filter(|_| user.pushable()) else {
+            return Ok(record);
+        };
+        let password = user.synced_password.expose().to_string();
+        let result = match self.app {
+            AppKind::Oin => self
+                .send(
+                    client,
+                    &mut record,
+                    Purpose::SyncPassword { id: id.clone() },
+                    self.wire.patch(
+                        "/Users",
+                        &id,
+                        &[wire::set_password(&password, self.options.password_patch)],
+                    ),
+                )
+                .await
+                .map(|_| ()),
+            AppKind::Aiw => {
+                self.put_user(client, &mut record, alias, &id, true, Some(&password))
+                    .await
+            }
+        };
+        Self::finish(&mut record, result);
+        Ok(record)
     }
 
     /// Appends `other`'s exchanges and outcomes to `record` (its checks' exchange indexes

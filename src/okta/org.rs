@@ -52,6 +52,9 @@ pub struct OktaUser {
     pub app_active: bool,
     /// The placeholder password Okta sends on create.
     pub password: Secret,
+    /// The password a `sync-password` sends (made up front, so that it is a known secret,
+    /// redacted wherever it is recorded).
+    pub synced_password: Secret,
 }
 
 impl OktaUser {

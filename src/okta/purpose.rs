@@ -36,6 +36,11 @@ pub enum Purpose {
         /// The `active` value sent.
         active: bool,
     },
+    /// `PATCH /Users/{id}` replacing the password (password sync of an OIN app).
+    SyncPassword {
+        /// The SCIM id.
+        id: String,
+    },
     /// `PATCH /Users/{id}` with a path-less `{active}` replace.
     SetUserActive {
         /// The SCIM id.

@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::app::{FilterEncoding, HeaderStyle, OktaOptions};
+use super::app::{FilterEncoding, HeaderStyle, OktaOptions, PasswordPatch};
 use crate::http::OutgoingRequest;
 
 /// SCIM core User schema URN.
@@ -88,6 +88,13 @@ pub enum PatchValue {
     },
     /// A member list (add, Push Now; `[]` for an empty group).
     Members(Vec<Member>),
+    /// `{"password": …}`: a path-less password sync (the documented default; unconfirmed).
+    Password {
+        /// The password (a secret: redacted wherever it is recorded).
+        password: String,
+    },
+    /// A bare string, e.g. the new password of a `replace` with `path: password`.
+    Text(String),
     /// `{"id": …, "displayName": …, "members": […]}`: the observed path-less Push Now.
     Group {
         /// The group's SCIM id.
@@ -354,6 +361,25 @@ pub fn set_active(active: bool) -> PatchOperation {
         op: "replace",
         path: None,
         value: Some(PatchValue::Active { active }),
+    }
+}
+
+/// The password sync of an OIN app: a `replace` of `password`, path-less (`{"password": …}`, the
+/// default) or with `path: password` (okta-reference.md §1.8: the body is unconfirmed).
+pub fn set_password(password: &str, style: PasswordPatch) -> PatchOperation {
+    match style {
+        PasswordPatch::Pathless => PatchOperation {
+            op: "replace",
+            path: None,
+            value: Some(PatchValue::Password {
+                password: password.to_string(),
+            }),
+        },
+        PasswordPatch::Path => PatchOperation {
+            op: "replace",
+            path: Some("password".to_string()),
+            value: Some(PatchValue::Text(password.to_string())),
+        },
     }
 }
 

@@ -95,6 +95,7 @@ fn build_org(scenario: &Scenario, token: &str) -> Result<OktaOrg, TemplateError>
             scim_id: None,
             app_active: false,
             password: Secret::new(placeholder_password()),
+            synced_password: Secret::new(placeholder_password()),
         });
     }
     for (alias, f) in &scenario.groups {
@@ -196,7 +197,11 @@ pub async fn run_scenario_gated(
         }
     };
     let mut client = client.clone();
-    client.add_secrets(org.users.iter().map(|u| u.password.clone()));
+    client.add_secrets(
+        org.users
+            .iter()
+            .flat_map(|u| [u.password.clone(), u.synced_password.clone()]),
+    );
     let options = OktaOptions {
         rename_groups: scenario.options.rename_groups,
         ..options
@@ -394,6 +399,7 @@ async fn run_action(
         OktaAction::Reactivate { user } => engine.reactivate(client, user).await,
         OktaAction::Suspend { user } => engine.set_suspended(user, true),
         OktaAction::Unsuspend { user } => engine.set_suspended(user, false),
+        OktaAction::SyncPassword { user } => engine.sync_password(client, user).await,
         OktaAction::Push { group, members } => engine.push(client, group, members.as_deref()).await,
         OktaAction::AddMembers { group, users } => engine.add_members(client, group, users).await,
         OktaAction::RemoveMembers { group, users } => {

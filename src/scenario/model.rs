@@ -837,6 +837,11 @@ pub enum OktaAction {
         /// Group alias.
         group: String,
     },
+    /// The user's password changes in Okta, with "Sync Password" on: Okta pushes it.
+    SyncPassword {
+        /// User alias.
+        user: String,
+    },
     /// Assign the group to the app: Okta provisions each member not yet assigned.
     AssignGroup {
         /// Group alias.
@@ -999,6 +1004,12 @@ pub(crate) const ACTIONS: &[ActionSpec] = &[
         about: "Unsuspend the Okta user: Okta sends nothing.",
     },
     ActionSpec {
+        key: "sync-password",
+        subject: Subject::User,
+        params: &[],
+        about: "The user's password changes in Okta with Sync Password on: PATCH replace password (OIN; body unconfirmed, --password-patch), or GET + PUT with password (AIW).",
+    },
+    ActionSpec {
         key: "assign-group",
         subject: Subject::Group,
         params: &[],
@@ -1107,6 +1118,7 @@ impl OktaAction {
             OktaAction::AddMembers { .. } => "add-members",
             OktaAction::RemoveMembers { .. } => "remove-members",
             OktaAction::PushNow { .. } => "push-now",
+            OktaAction::SyncPassword { .. } => "sync-password",
             OktaAction::AssignGroup { .. } => "assign-group",
             OktaAction::UnassignGroup { .. } => "unassign-group",
             OktaAction::DeactivatePush { .. } => "deactivate-push",
@@ -1126,7 +1138,8 @@ impl OktaAction {
             | OktaAction::Deactivate { user }
             | OktaAction::Reactivate { user }
             | OktaAction::Suspend { user }
-            | OktaAction::Unsuspend { user } => Some(user),
+            | OktaAction::Unsuspend { user }
+            | OktaAction::SyncPassword { user } => Some(user),
             _ => None,
         }
     }
@@ -1256,6 +1269,7 @@ mod tests {
                 "reactivate",
                 "suspend",
                 "unsuspend",
+                "sync-password",
                 "assign-group",
                 "unassign-group",
                 "push",

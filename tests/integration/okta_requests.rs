@@ -53,6 +53,7 @@ pub(crate) fn okta_user(alias: &str, given: &str, family: &str) -> OktaUser {
         scim_id: None,
         app_active: false,
         password: Secret::new(placeholder_password()),
+        synced_password: Secret::new(placeholder_password()),
     }
 }
 
@@ -544,6 +545,99 @@ async fn update_reads_then_puts_the_whole_user(#[case] app: AppKind) {
     let requests = fake.requests().await;
     assert_clean(&record, &requests);
     snapshot(&fake, &name("update", app), &requests);
+}
+
+/// Password sync: OIN PATCHes a path-less `{"password": …}` replace (or, with
+/// `--password-patch path`, a replace with `path: password`); AIW reads the user and PUTs it
+/// back with `password`.
+#[rstest]
+#[case::oin(AppKind::Oin)]
+#[case::aiw(AppKind::Aiw)]
+#[tokio::test]
+async fn sync_password_pushes_the_new_password(#[case] app: AppKind) {
+    let fake = Fake::start().await;
+    let uri = fake.uri();
+    let user = provisioned(alice());
+    let password = user.synced_password.expose().to_string();
+    fake.on(
+        "PATCH",
+        "/Users/u-alice",
+        scim(200, &user_json(&uri, &user, true)),
+    )
+    .await;
+    fake.on(
+        "GET",
+        "/Users/u-alice",
+        scim(200, &user_json(&uri, &user, true)),
+    )
+    .await;
+    fake.on(
+        "PUT",
+        "/Users/u-alice",
+        scim(200, &user_json(&uri, &user, true)),
+    )
+    .await;
+    let mut okta = engine(org(vec![user.clone()], vec![]), app);
+    let record = okta
+        .sync_password(&fake.client(), "alice")
+        .await
+        .expect("alice exists");
+    let requests = fake.requests().await;
+    assert_clean(&record, &requests);
+    let last = std::str::from_utf8(&requests[requests.len() - 1].body).expect("UTF-8");
+    assert!(
+        last.contains(&format!("\"password\":\"{password}\"")),
+        "{last}"
+    );
+    snapshot(&fake, &name("sync_password", app), &requests);
+    if app == AppKind::Oin {
+        let fake = Fake::start().await;
+        fake.on("PATCH", "/Users/u-alice", echo(204)).await;
+        let options = OktaOptions {
+            password_patch: okscim::okta::PasswordPatch::Path,
+            ..OktaOptions::default()
+        };
+        let mut okta = OktaEngine::new(org(vec![user], vec![]), app, options);
+        okta.sync_password(&fake.client(), "alice")
+            .await
+            .expect("alice exists");
+        let requests = fake.requests().await;
+        let body = std::str::from_utf8(&requests[0].body).expect("UTF-8");
+        assert!(
+            body.ends_with(&format!(
+                r#""Operations":[{{"op":"replace","path":"password","value":"{password}"}}]}}"#
+            )),
+            "{body}"
+        );
+    }
+}
+
+/// A scenario's synced password is a secret: the recorded exchange shows it redacted.
+#[tokio::test]
+async fn a_synced_password_is_redacted_in_what_okscim_records() {
+    let server = okscim_reference_server::spawn(okscim_reference_server::ServerConfig::default())
+        .await
+        .expect("the server starts");
+    let client = ScimClient::new(
+        &server.base_url,
+        Auth::Bearer(Secret::new(server.token.clone())),
+        &ClientOptions::default(),
+        Redactor::default(),
+    )
+    .expect("a client");
+    let yaml = "name: sync\nusers: { alice: {} }\nsteps:\n  - okta: { assign: alice }\n  - okta: { sync-password: alice }\n";
+    let scenario =
+        okscim::scenario::load_str(std::path::Path::new("sync.yaml"), yaml).expect("loads");
+    for app in [AppKind::Oin, AppKind::Aiw] {
+        let result = run_scenario(&scenario, app, &client, OktaOptions::default()).await;
+        assert_eq!(result.status, Status::Passed, "{result:#?}");
+        let sent = result.steps[1].exchanges.last().expect("a request");
+        let body = sent.request.body.as_deref().unwrap_or_default();
+        assert!(
+            body.contains("[REDACTED]") && body.contains("password"),
+            "{body}"
+        );
+    }
 }
 
 /// The deactivation answers of a correct server: PATCH → 200 with the user, GET + PUT echo.

@@ -163,6 +163,7 @@ impl Reader {
             "reactivate" => OktaAction::Reactivate { user },
             "suspend" => OktaAction::Suspend { user },
             "unsuspend" => OktaAction::Unsuspend { user },
+            "sync-password" => OktaAction::SyncPassword { user },
             "push" => OktaAction::Push {
                 group,
                 members: users(self, "members"),
