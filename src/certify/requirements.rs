@@ -251,7 +251,7 @@ pub const ALL: &[Requirement] = &[
     case(
         "C9334",
         "All attributes, the enterprise extension's default mappings included",
-        Coverage::NotSimulated("the simulated Okta sends the base profile only"),
+        WIRE,
     ),
     case(
         "C9335",
