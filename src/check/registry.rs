@@ -6,6 +6,19 @@
 
 use super::outcome::{Check, CheckKind, Severity};
 
+/// `okta.import.complete`.
+pub const IMPORT_COMPLETE: Check = Check {
+    id: "okta.import.complete",
+    kind: CheckKind::Okta,
+    severity: Severity::Required,
+    applies_to: "an import (all its pages)",
+    means: "the pages hold every resource `totalResults` counts: Okta imports only what the pages show",
+    source: "Okta pages by startIndex until it passes totalResults (okta-reference.md §1.2)",
+    admin_sees: Some(
+        "an import whose scan count is lower than the number of users in the app (okta-reference.md §1.2)",
+    ),
+    fix: "return every resource across the pages: honour startIndex and count, and make totalResults the number of resources the pages hold",
+};
 /// `okta.reachable`.
 pub const REACHABLE: Check = Check {
     id: "okta.reachable",
@@ -528,6 +541,7 @@ pub const ALL: &[Check] = &[
     ACTIVE_APPLIED,
     DELETE_STATUS,
     IMPORT_STABLE_ORDER,
+    IMPORT_COMPLETE,
     CONTENT_TYPE,
     JSON_BODY,
     ERROR_SCHEMA,

@@ -9,7 +9,7 @@ use okscim_reference_server::{Fault, Faults, Profile, Variant, Variants};
 use crate::errors::HarnessError;
 use crate::exit;
 use crate::http::{Auth, Secret};
-use crate::okta::{AppKind, FilterEncoding, HeaderStyle, OktaOptions, PasswordPatch};
+use crate::okta::{AppKind, FilterEncoding, HeaderStyle, ImportPaging, OktaOptions, PasswordPatch};
 use crate::report::TerminalReporter;
 use crate::runner::{Reporter, Selection, SnapshotSettings, parse_partition, plan, run_jobs};
 use crate::snapshot::UpdateMode;
@@ -57,6 +57,10 @@ pub struct RunArgs {
     /// (`path: password`); Okta documents that it PATCHes, not the body.
     #[arg(long, value_enum, default_value_t = PasswordPatch::Pathless)]
     pub password_patch: PasswordPatch,
+    /// Where an import goes on after a page shorter than the 100 asked for: `follow-short-pages`
+    /// (from where it ended, the default) or `fixed` (100 further; undocumented either way).
+    #[arg(long, value_enum, default_value_t = ImportPaging::FollowShortPages)]
+    pub import_paging: ImportPaging,
     /// Compare each scenario's transcript with its stored snapshot in DIR (default: a folder
     /// derived from the target, see docs/snapshots.md).
     #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "")]
@@ -274,6 +278,7 @@ pub async fn run(args: &RunArgs) -> u8 {
         reconcile_after_push: !args.no_reconcile_after_push,
         pathless_push_now: args.pathless_push_now,
         password_patch: args.password_patch,
+        import_paging: args.import_paging,
         ..OktaOptions::default()
     };
     let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(

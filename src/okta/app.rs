@@ -37,6 +37,20 @@ pub enum PasswordPatch {
     Path,
 }
 
+/// Where an import goes on after a page shorter than the 100 it asked for, while more remain
+/// (okta-reference.md §1.2 documents pages of 100 and `startIndex` advancing by 100; what Okta does
+/// after a short page is not documented).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImportPaging {
+    /// From where the short page ended (`startIndex` + the resources it held), as RFC 7644
+    /// §3.4.2.4 has clients do. The default.
+    #[default]
+    FollowShortPages,
+    /// Always 100 further, as after a full page: a server that answers fewer than 100 while
+    /// more remain makes the import miss the rest of each hundred.
+    Fixed,
+}
+
 /// Okta-side settings of the simulated app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OktaOptions {
@@ -56,6 +70,8 @@ pub struct OktaOptions {
     pub headers: HeaderStyle,
     /// The OIN password sync PATCH's shape.
     pub password_patch: PasswordPatch,
+    /// Where an import goes on after a short page.
+    pub import_paging: ImportPaging,
 }
 
 impl Default for OktaOptions {
@@ -67,6 +83,7 @@ impl Default for OktaOptions {
             filter_encoding: FilterEncoding::Percent,
             headers: HeaderStyle::Current,
             password_patch: PasswordPatch::Pathless,
+            import_paging: ImportPaging::FollowShortPages,
         }
     }
 }

@@ -155,6 +155,7 @@ impl OktaEngine {
             let mut start = 1;
             let mut seen = std::collections::HashSet::new();
             let mut imported = 0usize;
+            let mut counted = (0usize, 0usize);
             for _ in 0..MAX_PAGES {
                 let i = self
                     .send(
@@ -178,10 +179,29 @@ impl OktaEngine {
                         imported += 1;
                     }
                 }
-                if page_len == 0 || start + PAGE > total {
+                counted = (total, i);
+                let step = if page_len > 0
+                    && page_len < PAGE
+                    && self.options.import_paging == super::ImportPaging::FollowShortPages
+                {
+                    page_len
+                } else {
+                    PAGE
+                };
+                if page_len == 0 || start + step > total {
                     break;
                 }
-                start += PAGE;
+                start += step;
+            }
+            let (total, last) = counted;
+            if seen.len() < total {
+                let mut c = crate::check::IMPORT_COMPLETE.judge(
+                    false,
+                    format!("the {total} resources totalResults counts, over the pages"),
+                    format!("{} seen", seen.len()),
+                );
+                c.exchange = Some(last);
+                record.checks.push(c);
             }
             record
                 .notes
@@ -192,7 +212,7 @@ impl OktaEngine {
                 .any(|c| c.is_failure() && c.kind == crate::check::CheckKind::Okta)
             {
                 return Err(ActionFailed(
-                    "the import saw the same resource on two pages: ordering is not stable".into(),
+                    "the import saw a resource on two pages, or missed some: the pages do not hold each resource once".into(),
                 ));
             }
             Ok(())

@@ -7,7 +7,7 @@ mod org;
 mod purpose;
 mod wire;
 
-pub use app::{AppKind, FilterEncoding, HeaderStyle, OktaOptions, PasswordPatch};
+pub use app::{AppKind, FilterEncoding, HeaderStyle, ImportPaging, OktaOptions, PasswordPatch};
 pub use engine::{ActionRecord, OktaEngine, ScenarioMistake};
 pub use org::{OktaGroup, OktaOrg, OktaUser, UserStatus, okta_id, placeholder_password};
 pub use purpose::Purpose;

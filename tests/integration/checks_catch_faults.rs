@@ -861,6 +861,81 @@ async fn import_stable_order_fails_when_pages_repeat_a_resource() {
     assert!(record.failure.is_some());
 }
 
+/// A server whose pages hold fewer resources than its `totalResults` counts: Okta's import
+/// misses the rest. Here page one holds 100 of 150, page two (startIndex 101) 20, and the page
+/// after it (startIndex 121) none.
+#[tokio::test]
+async fn import_complete_fails_when_the_pages_hold_fewer_than_total_results() {
+    let fake = Fake::start().await;
+    let uri = fake.uri();
+    let users: Vec<Value> = (0..150)
+        .map(|i| {
+            user_json(
+                &uri,
+                &okta_user(&format!("user{i:03}"), "User", "Imported"),
+                true,
+            )
+        })
+        .collect();
+    fake.on_query(
+        "/Users",
+        "startIndex",
+        "1",
+        scim(200, &list_json(150, 1, users[..100].to_vec())),
+    )
+    .await;
+    fake.on_query(
+        "/Users",
+        "startIndex",
+        "101",
+        scim(200, &list_json(150, 101, users[100..120].to_vec())),
+    )
+    .await;
+    // After the short page the import goes on from where it ended, and finds nothing more.
+    fake.on_query(
+        "/Users",
+        "startIndex",
+        "121",
+        scim(200, &list_json(150, 121, vec![])),
+    )
+    .await;
+    let mut engine = engine(org(vec![], vec![]), AppKind::Oin);
+    let record = engine.import(&fake.client(), "/Users").await;
+    let c = failed(&record.checks, "okta.import.complete");
+    assert_eq!(c.actual, "120 seen", "{c:?}");
+    assert!(record.failure.is_some());
+}
+
+/// A page shorter than asked (the `page-size-50` variant): the default paging goes on from
+/// where the page ended and sees every user; with `--import-paging fixed` (100 further after
+/// every page, the other reading of okta-reference.md §1.2) the import misses users 51 to 100
+/// of each hundred, and `okta.import.complete` says so.
+#[rstest]
+#[case::follow_short_pages(okscim::okta::ImportPaging::FollowShortPages, true)]
+#[case::fixed(okscim::okta::ImportPaging::Fixed, false)]
+#[tokio::test]
+async fn a_short_page_is_followed_by_default_and_missed_by_fixed_paging(
+    #[case] paging: okscim::okta::ImportPaging,
+    #[case] complete: bool,
+) {
+    let (_server, client) = reference_with(&[], &[Variant::PageSize50], AuthForm::Bearer).await;
+    seed_users(&client, 120).await;
+    let options = OktaOptions {
+        import_paging: paging,
+        ..OktaOptions::default()
+    };
+    let mut engine = OktaEngine::new(org(vec![], vec![]), AppKind::Oin, options);
+    let record = engine.import(&client, "/Users").await;
+    let missed = record
+        .checks
+        .iter()
+        .any(|c| c.id == "okta.import.complete" && !c.passed);
+    assert_eq!(!missed, complete, "{:?}", record.notes);
+    if complete {
+        assert_eq!(record.notes, ["120 scanned, 120 importable"]);
+    }
+}
+
 /// Scripts the lookup of alice and, for a create, the POST's answer.
 async fn assign_against(
     fake: &Fake,
@@ -1722,6 +1797,10 @@ const DEMONSTRATED: &[(&str, &str)] = &[
     (
         "okta.delete.status",
         "`delete_status_fails_when_the_group_is_not_deleted` (404, 405)",
+    ),
+    (
+        "okta.import.complete",
+        "`import_complete_fails_when_the_pages_hold_fewer_than_total_results`; `a_short_page_is_followed_by_default_and_missed_by_fixed_paging` (variant `page-size-50` with `--import-paging fixed`)",
     ),
     (
         "okta.import.stable-order",
