@@ -516,8 +516,9 @@ impl OktaEngine {
     }
 
     /// Appends `other`'s exchanges and outcomes to `record` (its checks' exchange indexes
-    /// shifted to match); the first failure stays.
-    fn absorb(record: &mut ActionRecord, other: ActionRecord) {
+    /// shifted to match); the first failure stays. Returns whether `other` failed.
+    fn absorb(record: &mut ActionRecord, other: ActionRecord) -> bool {
+        let failed = other.failure.is_some();
         let offset = record.exchanges.len();
         record.exchanges.extend(other.exchanges);
         record.purposes.extend(other.purposes);
@@ -529,6 +530,7 @@ impl OktaEngine {
         if record.failure.is_none() {
             record.failure = other.failure;
         }
+        failed
     }
 
     /// Assign a group to the app: each member not yet assigned is provisioned as `assign`
@@ -557,9 +559,7 @@ impl OktaEngine {
             let mut one = ActionRecord::default();
             let result = self.provision(client, &mut one, member).await;
             Self::finish(&mut one, result);
-            let failed = one.failure.is_some();
-            Self::absorb(&mut record, one);
-            if failed {
+            if Self::absorb(&mut record, one) {
                 break;
             }
         }
@@ -591,9 +591,7 @@ impl OktaEngine {
                 continue;
             }
             let one = self.deprovision(client, member).await?;
-            let failed = one.failure.is_some();
-            Self::absorb(&mut record, one);
-            if failed {
+            if Self::absorb(&mut record, one) {
                 break;
             }
         }
