@@ -584,6 +584,7 @@ fn judge_step(
         Some((&e.assert, e.basis.as_deref(), Severity::Required)),
         advisory.map(|a| (&a.assert, a.basis.as_deref(), Severity::Advisory)),
     ];
+    let aliases = engine.org.aliases();
     for (assert, basis, severity) in blocks.into_iter().flatten() {
         let exp = match render_assertions(assert, &vars) {
             Ok(exp) => exp,
@@ -597,7 +598,6 @@ fn judge_step(
             c.severity = severity;
             c.basis = basis.map(str::to_string);
             if !c.passed {
-                let aliases = engine.org.aliases();
                 c.expected = with_aliases(&c.expected, &aliases);
                 c.actual = with_aliases(&c.actual, &aliases);
             }

@@ -30,7 +30,8 @@ use wiremock::{Request, ResponseTemplate};
 
 use super::okta_requests::{
     ALICE_FILTER, BASE, Fake, LIST_URN, SCIM_JSON, TOKEN, USER_URN, alice, bob, echo, engine,
-    group, group_json, list_json, location, okta_user, org, provisioned, pushed, scim, user_json,
+    group, group_json, imported_users, list_json, location, okta_user, org, provisioned, pushed,
+    scim, user_json,
 };
 
 const OIN: &[AppKind] = &[AppKind::Oin];
@@ -830,16 +831,7 @@ async fn json_body_fails_on_invalid_json() {
 #[tokio::test]
 async fn import_stable_order_fails_when_pages_repeat_a_resource() {
     let fake = Fake::start().await;
-    let uri = fake.uri();
-    let users: Vec<Value> = (0..150)
-        .map(|i| {
-            user_json(
-                &uri,
-                &okta_user(&format!("user{i:03}"), "User", "Imported"),
-                true,
-            )
-        })
-        .collect();
+    let users = imported_users(&fake, 0..150);
     fake.on_query(
         "/Users",
         "startIndex",
@@ -867,16 +859,7 @@ async fn import_stable_order_fails_when_pages_repeat_a_resource() {
 #[tokio::test]
 async fn import_complete_fails_when_the_pages_hold_fewer_than_total_results() {
     let fake = Fake::start().await;
-    let uri = fake.uri();
-    let users: Vec<Value> = (0..150)
-        .map(|i| {
-            user_json(
-                &uri,
-                &okta_user(&format!("user{i:03}"), "User", "Imported"),
-                true,
-            )
-        })
-        .collect();
+    let users = imported_users(&fake, 0..150);
     fake.on_query(
         "/Users",
         "startIndex",

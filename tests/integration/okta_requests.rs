@@ -374,14 +374,11 @@ async fn test_connection(#[case] app: AppKind) {
     snapshot(&fake, &name("test_connection", app), &requests);
 }
 
-#[rstest]
-#[case::oin(AppKind::Oin)]
-#[case::aiw(AppKind::Aiw)]
-#[tokio::test]
-async fn import_users_pages_by_100(#[case] app: AppKind) {
-    let fake = Fake::start().await;
+/// Users `userNNN` for each N in `numbers`, as the app answers them on import pages
+/// (`u-userNNN`).
+pub(crate) fn imported_users(fake: &Fake, numbers: std::ops::Range<usize>) -> Vec<Value> {
     let uri = fake.uri();
-    let users: Vec<Value> = (1..=150)
+    numbers
         .map(|i| {
             user_json(
                 &uri,
@@ -389,7 +386,16 @@ async fn import_users_pages_by_100(#[case] app: AppKind) {
                 true,
             )
         })
-        .collect();
+        .collect()
+}
+
+#[rstest]
+#[case::oin(AppKind::Oin)]
+#[case::aiw(AppKind::Aiw)]
+#[tokio::test]
+async fn import_users_pages_by_100(#[case] app: AppKind) {
+    let fake = Fake::start().await;
+    let users = imported_users(&fake, 1..151);
     fake.on_query(
         "/Users",
         "startIndex",

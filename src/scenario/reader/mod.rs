@@ -67,29 +67,17 @@ const REQUEST_KEYS: &[&str] = &[
     "auth",
     "from_root",
 ];
-const EXPECT_KEYS: &[&str] = &[
-    "status",
-    "body",
-    "jsonpath",
-    "headers",
-    "non_empty",
-    "types",
-    "within_ms",
-    "basis",
-    "advisory",
-    "outcome",
-    "requests",
-];
-const ADVISORY_KEYS: &[&str] = &[
-    "status",
-    "body",
-    "jsonpath",
-    "headers",
-    "non_empty",
-    "types",
-    "within_ms",
-    "basis",
-];
+/// The keys of an assertion block (`expect` and its `advisory`), then `extra` ones.
+macro_rules! assertion_keys {
+    ($($extra:literal),*) => {
+        &[
+            "status", "body", "jsonpath", "headers", "non_empty", "types", "within_ms", "basis",
+            $($extra),*
+        ]
+    };
+}
+const EXPECT_KEYS: &[&str] = assertion_keys!("advisory", "outcome", "requests");
+const ADVISORY_KEYS: &[&str] = assertion_keys!();
 const USER_FIELDS: &[&str] = &["id", "userName", "email", "oktaId"];
 const GROUP_FIELDS: &[&str] = &["id", "name"];
 const USER_STATUSES: &[&str] = &["active", "staged", "suspended", "deactivated"];
