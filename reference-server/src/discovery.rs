@@ -48,14 +48,14 @@ pub async fn service_provider_config(State(state): State<SharedState>) -> ScimJs
 
 const KINDS: [ResourceKind; 2] = [ResourceKind::User, ResourceKind::Group];
 
-/// `GET /ResourceTypes`.
+/// `GET /ResourceTypes` (with Okta's Role and Entitlement types under `entitlements`).
 pub async fn resource_types(State(state): State<SharedState>) -> ScimJson {
-    ScimJson::ok(list_of(
-        KINDS
-            .iter()
-            .map(|k| k.resource_type_json(&state.base_url))
-            .collect(),
-    ))
+    let mut types: Vec<Value> = KINDS
+        .iter()
+        .map(|k| k.resource_type_json(&state.base_url))
+        .collect();
+    types.extend(crate::entitlements::resource_types(&state));
+    ScimJson::ok(list_of(types))
 }
 
 /// `GET /ResourceTypes/{name}`.

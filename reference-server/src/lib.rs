@@ -21,6 +21,7 @@ pub mod body;
 pub mod cli;
 pub mod config;
 pub mod discovery;
+pub mod entitlements;
 pub mod errors;
 pub mod faults;
 pub mod filter;

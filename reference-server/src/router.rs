@@ -57,7 +57,12 @@ pub fn router(state: SharedState, base_path: &str) -> Router {
         .route("/Me", any(|| async { ScimError::new(StatusCode::NOT_IMPLEMENTED, "/Me is not supported by this server") }))
         .route("/Bulk", any(|| async { ScimError::new(StatusCode::NOT_IMPLEMENTED, "bulk operations are not supported (ServiceProviderConfig bulk.supported is false)") }))
         .route_layer(from_fn_with_state(state.clone(), require_token));
-    let scim = protected.merge(discovery).merge(not_implemented);
+    let entitlements =
+        crate::entitlements::routes().route_layer(from_fn_with_state(state.clone(), require_token));
+    let scim = protected
+        .merge(discovery)
+        .merge(not_implemented)
+        .merge(entitlements);
     let scim = if base_path.is_empty() {
         scim
     } else {

@@ -103,6 +103,11 @@ variants! {
         why: "PATCH is optional and advertised in ServiceProviderConfig; Okta's AIW (custom) apps only GET and PUT (okta-reference.md §3.19); an OIN PATCH app fails on it",
         rfc: "RFC 7644 §3.5.2; RFC 7643 §5 (patch.supported)",
     }
+    Entitlements = "entitlements" {
+        about: "/ResourceTypes also lists Okta's Role and Entitlement resource types, served read-only and paged at /Roles (3 roles) and /Entitlements (2 licenses of type License)",
+        why: "a server may offer resource types beyond User and Group; Okta's entitlement discovery and its Entitlements SPEC test read those with Okta's Role or Entitlement schema URN (okta-reference.md §2.5)",
+        rfc: "RFC 7643 §6 (resource types); RFC 7644 §4 (/ResourceTypes), §3.4.2 (lists)",
+    }
     ConnectionClose = "connection-close" {
         about: "every response carries `Connection: close` and the server closes the connection after it",
         why: "a server may close a connection after any response; Okta's client opens a new one for the next request",
@@ -216,7 +221,7 @@ mod tests {
             assert!(seen.insert(v.name()), "duplicate name {}", v.name());
             assert!(!v.about().is_empty() && !v.why().is_empty() && v.rfc().contains("RFC"));
         }
-        assert_eq!(Variant::ALL.len(), 11);
+        assert_eq!(Variant::ALL.len(), 12);
         // A variant and a fault never share a name.
         for f in Fault::ALL {
             assert!(

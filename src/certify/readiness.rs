@@ -39,6 +39,9 @@ pub struct Evidence {
     pub steps: Vec<String>,
     /// Whether that part of the run passed.
     pub passed: bool,
+    /// Why that part had nothing to show against this target (no entitlement advertised).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_applicable: Option<String>,
 }
 
 /// Why a requirement failed: the first failure of the first failing evidence.
@@ -115,6 +118,9 @@ pub struct Readiness {
     pub verdict: String,
     /// Counts by status.
     pub counts: ReadinessCounts,
+    /// What okscim had to do to the target first (the SPEC test's precondition on an empty
+    /// target), one line each.
+    pub setup: Vec<String>,
     /// Every requirement, in the order of the catalogue.
     pub requirements: Vec<RequirementResult>,
 }
@@ -212,6 +218,7 @@ fn evidence_for(
                     path: path.clone(),
                     steps: vec![],
                     passed: failure.is_none(),
+                    not_applicable: None,
                 },
                 failure,
             ));
@@ -240,6 +247,7 @@ fn evidence_for(
                     path: path.clone(),
                     steps: vec![step_name(step)],
                     passed: failure.is_none(),
+                    not_applicable: step.not_applicable.clone().filter(|_| failure.is_none()),
                 },
                 failure,
             ));
@@ -277,6 +285,12 @@ fn judge(req: &Requirement, run: &RunResult, scenarios: &[Arc<Scenario>]) -> Req
                         .to_string(),
                 );
             }
+            // Evidence that had nothing to show (no entitlement advertised) shows nothing: the
+            // requirement is not applicable when no other evidence shows it.
+            if !found.is_empty() && found.iter().all(|(e, _)| e.not_applicable.is_some()) {
+                result.status = RequirementStatus::NotApplicable;
+                result.reason = found[0].0.not_applicable.clone();
+            }
             for (evidence, failure) in found {
                 if result.failure.is_none()
                     && let Some(f) = failure
@@ -289,6 +303,40 @@ fn judge(req: &Requirement, run: &RunResult, scenarios: &[Arc<Scenario>]) -> Req
         }
     }
     result
+}
+
+/// The precondition steps (`when_empty`) that ran because the target was empty.
+fn setup(run: &RunResult, scenarios: &[Arc<Scenario>]) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in &run.scenarios {
+        let Some(def) = definition(scenarios, r) else {
+            continue;
+        };
+        for step in &r.steps {
+            let ran = step.status != Status::Skipped && step.not_applicable.is_none();
+            let Some(path) = def
+                .steps
+                .get(step.index.wrapping_sub(1))
+                .and_then(|d| d.when_empty.as_ref())
+            else {
+                continue;
+            };
+            if ran {
+                out.push(format!(
+                    "{}: {path} listed no resource, so okscim ran step {} first ({}){}",
+                    r.title(),
+                    step.index,
+                    step.label,
+                    if step.status == Status::Failed {
+                        ", which failed"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// Judges every requirement from a run of the certification scenarios.
@@ -329,6 +377,7 @@ pub fn readiness(run: &RunResult, scenarios: &[Arc<Scenario>]) -> Readiness {
         ready,
         verdict,
         counts,
+        setup: setup(run, scenarios),
         requirements,
     }
 }

@@ -34,7 +34,9 @@ impl Suite {
         match self {
             Suite::OktaSpec => "Okta SCIM 2.0 SPEC test (okta-reference.md §2.1)",
             Suite::OktaCrud => "Okta SCIM 2.0 CRUD test (okta-reference.md §2.4)",
-            Suite::OktaEntitlements => "Okta Entitlements SPEC test (okta-reference.md §2.5)",
+            Suite::OktaEntitlements => {
+                "Okta Entitlements SPEC test and schema discovery (okta-reference.md §2.5, §1.1)"
+            }
             Suite::TestPlan => "OIN manual test plan (okta-reference.md §2.7)",
         }
     }
@@ -195,11 +197,16 @@ pub const ALL: &[Requirement] = &[
     Requirement {
         id: "ENT",
         suite: Suite::OktaEntitlements,
-        name: "Entitlements SPEC test, for each entitlement resource type the server advertises",
+        name: "Entitlements SPEC test, for each Role or Entitlement resource type the server advertises in /ResourceTypes",
         required: true,
-        coverage: Coverage::NotSimulated(
-            "the simulated Okta does not read /ResourceTypes for entitlements yet: run Okta's Entitlements test if the app has entitlements",
-        ),
+        coverage: Coverage::Scenarios,
+    },
+    Requirement {
+        id: "SCHEMA",
+        suite: Suite::OktaEntitlements,
+        name: "Import User Schema and entitlement discovery: /ResourceTypes and /Schemas read as Okta reads them (needed when the app imports its schema or has entitlements)",
+        required: false,
+        coverage: Coverage::Scenarios,
     },
     case("C9296", "Setup of the integration in Okta", SETUP),
     case("C9297", "Setup of the integration in Okta", SETUP),
@@ -215,11 +222,7 @@ pub const ALL: &[Requirement] = &[
         "Wrong credentials give an error (401 with a SCIM Error)",
         WIRE,
     ),
-    case(
-        "C9339",
-        "Disable provisioning: nothing is pushed",
-        Coverage::NotSimulated("the simulated Okta has no provisioning switch yet"),
-    ),
+    case("C9339", "Disable provisioning: nothing is pushed", WIRE),
     case(
         "C9341",
         "Token rotation: the new token works",
@@ -274,11 +277,7 @@ pub const ALL: &[Requirement] = &[
         "Update through a group assignment",
         Coverage::NotSimulated("the simulated Okta has no group assignment yet"),
     ),
-    case(
-        "C9337",
-        "Pushing empty values causes no errors",
-        Coverage::NotSimulated("the simulated Okta does not clear attributes yet"),
-    ),
+    case("C9337", "Pushing empty values causes no errors", WIRE),
     case("C9292", "Deactivate a user: active false in the app", WIRE),
     case("C9294", "Unassign a user: deactivated in the app", WIRE),
     case(
@@ -301,8 +300,8 @@ pub const ALL: &[Requirement] = &[
     ),
     case(
         "C9305",
-        "Import matches app users to Okta users",
-        Coverage::NotSimulated("the simulated Okta does not match imported users yet"),
+        "Import matches app users to Okta users, who are then linked",
+        WIRE,
     ),
     case("C9338", "Import groups", WIRE),
     case(
@@ -387,7 +386,7 @@ mod tests {
             .iter()
             .filter(|r| r.suite == Suite::TestPlan && r.coverage == Coverage::Scenarios)
             .count();
-        assert!(wire >= 20, "{wire} test-plan cases on the wire");
+        assert!(wire >= 35, "{wire} test-plan cases on the wire");
         assert_eq!(by_id("SPEC-19").map(|r| r.required), Some(false));
     }
 }

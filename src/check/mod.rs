@@ -3,14 +3,21 @@
 //! section) and `expect` (what the scenario file asks). `required` checks fail the run;
 //! `advisory` ones are reported only. [`ALL`] is the catalogue; docs/checks.md is generated from it.
 
+mod discovery;
 mod expect;
+mod import;
 mod list;
 mod okta;
 mod outcome;
 mod registry;
 mod rfc;
 
+pub use discovery::{
+    ENTERPRISE_URN, ENTITLEMENT_URN, ROLE_URN, USER_URN, discovery_items, entitlement_types,
+    extension_urns, user_resource_type,
+};
 pub use expect::{Expectations, Mismatch, contains, judge_expectations, mismatches};
+pub use import::judge_import_items;
 pub use list::{ListView, list_view};
 pub use okta::judge_okta;
 pub use outcome::{Check, CheckKind, CheckOutcome, Severity};

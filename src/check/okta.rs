@@ -48,6 +48,10 @@ pub fn judge_okta(purpose: &Purpose, exchange: &Exchange) -> Vec<CheckOutcome> {
     let status = response.status;
     let body = response.json.as_ref();
     let mut out = Vec::new();
+    if purpose == &Purpose::FindEntitlementTypes {
+        // Looking for entitlements: a server without /ResourceTypes has none, which is no failure.
+        return out;
+    }
     if status >= 400 {
         // Okta accepts a 404 error as "not found" for a filter lookup; any error must be JSON.
         let ok = body.is_some_and(|b| {
@@ -69,12 +73,30 @@ pub fn judge_okta(purpose: &Purpose, exchange: &Exchange) -> Vec<CheckOutcome> {
         ));
     }
     match purpose {
-        Purpose::ConnectionProbe | Purpose::ImportPage => {
+        Purpose::ConnectionProbe => {
             out.push(LIST_STATUS.judge(status == 200, "200", status.to_string()));
             if status == 200 {
                 judge_list(body, &mut out);
             }
         }
+        // What Okta reads of each imported resource is judged by the import as a whole
+        // (`judge_import_items`), which reads every page even when one of them breaks it.
+        Purpose::ImportPage { .. } => {
+            out.push(LIST_STATUS.judge(status == 200, "200", status.to_string()));
+            if status == 200 {
+                judge_list(body, &mut out);
+            }
+        }
+        Purpose::ReadResourceTypes => {
+            super::discovery::judge_resource_types(status, body, &mut out)
+        }
+        Purpose::ReadSchemas { extensions } => {
+            super::discovery::judge_schemas(status, body, extensions, &mut out);
+        }
+        Purpose::EntitlementPage { role } => {
+            super::discovery::judge_entitlement_page(status, body, *role, &mut out);
+        }
+        Purpose::FindEntitlementTypes => {}
         Purpose::FindUser { user_name } => {
             let found_ok = status == 200 || status == 404;
             out.push(LIST_STATUS.judge(found_ok, "200 (or 404 for no match)", status.to_string()));

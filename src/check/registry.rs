@@ -19,6 +19,104 @@ pub const IMPORT_COMPLETE: Check = Check {
     ),
     fix: "return every resource across the pages: honour startIndex and count, and make totalResults the number of resources the pages hold",
 };
+/// `okta.import.user`.
+pub const IMPORT_USER: Check = Check {
+    id: "okta.import.user",
+    kind: CheckKind::Okta,
+    severity: Severity::Required,
+    applies_to: "each active user on an import page",
+    means: "the user carries what Okta reads into the imported app user: a non-empty `id`, `userName`, `name.givenName`, `name.familyName` and `emails[0].value`, and a boolean `active`",
+    source: "each imported user needs id, userName, name, emails and active; the SPEC test asserts them on the first listed user (okta-reference.md §1.2, §2.1)",
+    admin_sees: Some(
+        "imported users without the attribute on the Import tab, which Okta cannot match to Okta users by userName or email (okta-reference.md §1.2)",
+    ),
+    fix: "return each user whole in list answers: id, userName, name.givenName, name.familyName, emails (an array, one primary) and active",
+};
+/// `okta.import.group`.
+pub const IMPORT_GROUP: Check = Check {
+    id: "okta.import.group",
+    kind: CheckKind::Okta,
+    severity: Severity::Required,
+    applies_to: "each group on an import page",
+    means: "the group carries a non-empty `id` and `displayName`, and `members`, when present, is an array of objects each with a string `value`",
+    source: "Okta reads a group's id, displayName and members as [{value, display}] (okta-reference.md §1.14)",
+    admin_sees: Some(
+        "imported groups without a name, or whose members Okta cannot read (okta-reference.md §1.14)",
+    ),
+    fix: "return each group with id, displayName and members as [{\"value\": \"<user id>\", \"display\": \"<name>\"}]",
+};
+/// `okta.import.member-display`.
+pub const IMPORT_MEMBER_DISPLAY: Check = Check {
+    id: "okta.import.member-display",
+    kind: CheckKind::Okta,
+    severity: Severity::Advisory,
+    applies_to: "each member of a group on an import page",
+    means: "each member carries `display` beside `value`, as Okta's reference shows members",
+    source: "Okta's SCIM 2.0 reference shows members as [{value, display}] (okta-reference.md §1.14); what Okta does without display is not documented",
+    admin_sees: None,
+    fix: "give each member a `display` (the user's userName or displayName)",
+};
+/// `okta.schema.resource-types`.
+pub const SCHEMA_RESOURCE_TYPES: Check = Check {
+    id: "okta.schema.resource-types",
+    kind: CheckKind::Okta,
+    severity: Severity::Required,
+    applies_to: "GET /ResourceTypes of Import User Schema",
+    means: "200 with the resource types (a ListResponse, or a bare array), one of them the User type: schema `urn:ietf:params:scim:schemas:core:2.0:User`, with its extension URNs in `schemaExtensions`",
+    source: "Import User Schema reads the User resource type's schemaExtensions from /ResourceTypes (okta-reference.md §1.1)",
+    admin_sees: Some(
+        "Import User Schema brings no attribute into the app's Profile Editor (okta-reference.md §1.1)",
+    ),
+    fix: "serve GET /ResourceTypes (RFC 7644 §4) with a User resource type: {\"id\": \"User\", \"endpoint\": \"/Users\", \"schema\": \"urn:ietf:params:scim:schemas:core:2.0:User\", \"schemaExtensions\": [...]}",
+};
+/// `okta.schema.user`.
+pub const SCHEMA_USER: Check = Check {
+    id: "okta.schema.user",
+    kind: CheckKind::Okta,
+    severity: Severity::Required,
+    applies_to: "GET /Schemas of Import User Schema",
+    means: "200 with the schemas (a ListResponse, or a bare array): the core User schema with an `attributes` array, and a schema for each extension the User resource type lists that Okta does not know (the enterprise extension it knows)",
+    source: "Import User Schema reads core attributes from the core User schema in /Schemas and extension attributes from the schemas the User resource type names (okta-reference.md §1.1)",
+    admin_sees: Some(
+        "Import User Schema brings in none of the attributes the missing schema defines (okta-reference.md §1.1)",
+    ),
+    fix: "serve GET /Schemas (RFC 7643 §7) with the core User schema and every extension schema the User resource type lists, each with its attributes",
+};
+/// `okta.entitlements.list`.
+pub const ENTITLEMENTS_LIST: Check = Check {
+    id: "okta.entitlements.list",
+    kind: CheckKind::Okta,
+    severity: Severity::Required,
+    applies_to: "GET {endpoint}?count=1&startIndex=1 of each Role or Entitlement resource type",
+    means: "every assertion of Okta's Entitlements SPEC test: status 200, `Resources` not empty, the ListResponse URN in `schemas`, `startIndex` and `totalResults` numbers, `itemsPerPage` 1",
+    source: "the Entitlements SPEC test, one step per entitlement endpoint (okta-reference.md §2.5)",
+    admin_sees: Some(
+        "the Entitlements SPEC test fails, and Okta's discovery brings in no value of that resource type for the app's Governance tab (okta-reference.md §2.5)",
+    ),
+    fix: "answer each advertised entitlement endpoint as a paged ListResponse: honour count and startIndex, report itemsPerPage as the number of resources on the page",
+};
+/// `okta.entitlements.resource`.
+pub const ENTITLEMENTS_RESOURCE: Check = Check {
+    id: "okta.entitlements.resource",
+    kind: CheckKind::Okta,
+    severity: Severity::Required,
+    applies_to: "each resource on an entitlement endpoint's page",
+    means: "a role has a non-empty `id` and `displayName`; an entitlement also a `type`",
+    source: "Okta's entitlements guide lists id and displayName as required for roles, and id, displayName and type for entitlements (okta-reference.md §2.5)",
+    admin_sees: Some("values missing from the app's Governance tab (okta-reference.md §2.5)"),
+    fix: "give each role an id and displayName, and each entitlement an id, displayName and type (the resource type's name)",
+};
+/// `rfc.list.resources`.
+pub const RFC_LIST_RESOURCES: Check = Check {
+    id: "rfc.list.resources",
+    kind: CheckKind::Rfc,
+    severity: Severity::Required,
+    applies_to: "a list answer to a scenario's own GET (not one that asked count=0)",
+    means: "a ListResponse whose `totalResults` is not 0 carries a `Resources` array",
+    source: "RFC 7644 §3.4.2: Resources is REQUIRED if totalResults is non-zero; the SPEC test's step 19 asserts it of GET /Groups (okta-reference.md §2.1)",
+    admin_sees: None,
+    fix: "put the page's resources in a `Resources` array whenever totalResults is not 0",
+};
 /// `okta.reachable`.
 pub const REACHABLE: Check = Check {
     id: "okta.reachable",
@@ -542,6 +640,13 @@ pub const ALL: &[Check] = &[
     DELETE_STATUS,
     IMPORT_STABLE_ORDER,
     IMPORT_COMPLETE,
+    IMPORT_USER,
+    IMPORT_GROUP,
+    IMPORT_MEMBER_DISPLAY,
+    SCHEMA_RESOURCE_TYPES,
+    SCHEMA_USER,
+    ENTITLEMENTS_LIST,
+    ENTITLEMENTS_RESOURCE,
     CONTENT_TYPE,
     JSON_BODY,
     ERROR_SCHEMA,
@@ -550,6 +655,7 @@ pub const ALL: &[Check] = &[
     RESOURCE_META,
     LOCATION,
     LIST_SCHEMA,
+    RFC_LIST_RESOURCES,
     NO_PASSWORD,
     ETAG,
     STATUS,

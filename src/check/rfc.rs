@@ -7,7 +7,7 @@ use super::list::list_view;
 use super::outcome::{Check, CheckOutcome};
 use super::registry::{
     CONTENT_TYPE, ERROR_SCHEMA, ERROR_STATUS, ETAG, JSON_BODY, LIST_SCHEMA, LOCATION, NO_PASSWORD,
-    RESOURCE_META, RESOURCE_SCHEMAS,
+    RESOURCE_META, RESOURCE_SCHEMAS, RFC_LIST_RESOURCES,
 };
 use crate::http::Exchange;
 use crate::okta::Purpose;
@@ -91,6 +91,20 @@ pub fn judge_rfc(purpose: &Purpose, exchange: &Exchange) -> Vec<CheckOutcome> {
                     .map_or("absent".into(), Value::to_string),
             ),
         );
+        // Okta's own reads are judged by okta.list.resources; a scenario's own GET by the RFC.
+        if matches!(purpose, Purpose::Raw | Purpose::Read)
+            && let Some(view) = list_view(body)
+            && view.total().is_some_and(|t| t > 0)
+            && !asked_count_zero(&exchange.request.path)
+        {
+            out.push(RFC_LIST_RESOURCES.judge(
+                matches!(view.resources, Some(Value::Array(_))),
+                "a Resources array, as totalResults is not 0",
+                view.resources.map_or("absent".into(), |r| {
+                    crate::text::truncate(&r.to_string(), 80).into_owned()
+                }),
+            ));
+        }
         if let Some(items) = list_view(body).and_then(|v| v.items())
             && !items.is_empty()
         {
@@ -117,6 +131,15 @@ pub fn judge_rfc(purpose: &Purpose, exchange: &Exchange) -> Vec<CheckOutcome> {
         }
     }
     out
+}
+
+/// Whether the request asked `count=0`: then only totalResults comes back (RFC 7644 §3.4.2.4).
+fn asked_count_zero(path: &str) -> bool {
+    path.split_once('?').is_some_and(|(_, query)| {
+        query
+            .split('&')
+            .any(|kv| kv.eq_ignore_ascii_case("count=0"))
+    })
 }
 
 const RESOURCE_CHECKS: [Check; 3] = [RESOURCE_SCHEMAS, RESOURCE_META, NO_PASSWORD];

@@ -11,4 +11,7 @@ pub use app::{AppKind, FilterEncoding, HeaderStyle, ImportPaging, OktaOptions, P
 pub use engine::{ActionRecord, OktaEngine, ScenarioMistake};
 pub use org::{OktaGroup, OktaOrg, OktaUser, UserStatus, okta_id, placeholder_password};
 pub use purpose::Purpose;
-pub use wire::{Member, PatchOperation, PatchValue, Wire, encode_path_segment};
+pub use wire::{
+    Member, PatchOperation, PatchValue, SPEC_TEST_USER_AGENT, Wire, encode_path_segment,
+    spec_test_headers,
+};

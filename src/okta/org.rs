@@ -115,6 +115,10 @@ pub struct OktaOrg {
     /// Every SCIM id Okta learned, as `(alice.id, value)`, in order; an alias that got a second
     /// id (the app lost the first) is recorded as `alice.id-2`.
     pub learned_ids: Vec<(String, String)>,
+    /// The active users the last user import showed (what Okta matches and confirms).
+    pub imported: Vec<Value>,
+    /// Provisioning switched off for the app (`disable-provisioning`): Okta sends nothing.
+    pub provisioning_off: bool,
 }
 
 impl OktaOrg {

@@ -9,7 +9,25 @@ pub enum Purpose {
     /// Test API Credentials: `GET /Users?startIndex=1&count=2` or `GET /Groups?…`.
     ConnectionProbe,
     /// One page of an import.
-    ImportPage,
+    ImportPage {
+        /// Groups (`/Groups`) rather than users.
+        groups: bool,
+    },
+    /// Import User Schema: `GET /ResourceTypes`.
+    ReadResourceTypes,
+    /// Import User Schema: `GET /Schemas`, after `/ResourceTypes` named these extension URNs.
+    ReadSchemas {
+        /// The User resource type's extension URNs.
+        extensions: Vec<String>,
+    },
+    /// The Entitlements SPEC test's look for entitlement resource types in `/ResourceTypes`:
+    /// a server that has none (or no `/ResourceTypes`) has no entitlements, which is no failure.
+    FindEntitlementTypes,
+    /// The Entitlements SPEC test's `GET {endpoint}?count=1&startIndex=1`.
+    EntitlementPage {
+        /// A Role resource type (`id`, `displayName`) rather than an Entitlement (also `type`).
+        role: bool,
+    },
     /// The existence lookup before create or link: `GET /Users?filter=userName eq "…"`.
     FindUser {
         /// The userName looked up.
@@ -92,7 +110,8 @@ impl Purpose {
         matches!(
             self,
             Purpose::ConnectionProbe
-                | Purpose::ImportPage
+                | Purpose::ImportPage { .. }
+                | Purpose::EntitlementPage { .. }
                 | Purpose::FindUser { .. }
                 | Purpose::FindGroup { .. }
         )

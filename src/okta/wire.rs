@@ -353,6 +353,50 @@ impl Wire {
             None,
         )
     }
+
+    /// `GET /ResourceTypes` or `GET /Schemas` as Okta's discovery sends them (no paging: the
+    /// sources show none, okta-reference.md §1.1).
+    pub fn discovery(&self, path: &str) -> OutgoingRequest {
+        self.request(Method::GET, path.to_string(), None)
+    }
+
+    /// The Entitlements SPEC test's `GET {endpoint}?count=1&startIndex=1`, with the SPEC test's
+    /// GET headers (okta-reference.md §2.5).
+    pub fn entitlement_page(&self, endpoint: &str) -> OutgoingRequest {
+        OutgoingRequest {
+            headers: spec_test_headers(false),
+            method: Method::GET,
+            path: format!("{endpoint}?count=1&startIndex=1"),
+            body: None,
+            auth: Default::default(),
+            from_root: false,
+        }
+    }
+}
+
+/// The User-Agent of Okta's Runscope SPEC tests (not Okta's provisioning User-Agent).
+pub const SPEC_TEST_USER_AGENT: &str = "OKTA SCIM Integration";
+
+/// The headers (besides Authorization) of Okta's SPEC tests (okta-reference.md §2.1, §2.5): its
+/// POST steps send only Content-Type `application/json` and Accept; its GET steps the rest.
+pub fn spec_test_headers(post: bool) -> Vec<(String, String)> {
+    let pairs: &[(&str, &str)] = if post {
+        &[
+            ("Content-Type", "application/json"),
+            ("Accept", "application/scim+json; charset=utf-8"),
+        ]
+    } else {
+        &[
+            ("Accept-Charset", "utf-8"),
+            ("Content-Type", "application/scim+json; charset=utf-8"),
+            ("Accept", "application/scim+json"),
+            ("User-Agent", SPEC_TEST_USER_AGENT),
+        ]
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect()
 }
 
 /// Path-less `replace` of `{active}` (deactivate, reactivate).

@@ -74,6 +74,9 @@ pub fn certify_text(readiness: &Readiness) -> String {
             }
         }
     }
+    for line in &readiness.setup {
+        text.push_str(&format!("\n{BOLD}set up first:{RESET} {line}"));
+    }
     let c = readiness.counts;
     text.push_str(&format!(
         "\n{} passed, {} failed, {} optional failed, {} not applicable, {} by hand, {} not simulated yet\n",

@@ -119,6 +119,13 @@ pub fn certify_html(readiness: &Readiness, run: &RunResult) -> String {
         },
         esc(&readiness.verdict)
     );
+    if !readiness.setup.is_empty() {
+        h.push_str("<h2>Set up first</h2><ul id=\"setup\">");
+        for line in &readiness.setup {
+            let _ = write!(h, "<li>{}</li>", esc(line));
+        }
+        h.push_str("</ul>");
+    }
     let c = readiness.counts;
     let _ = write!(
         h,

@@ -192,6 +192,7 @@ pub async fn run_scenario_gated(
                 error: Some(e.into()),
                 snapshot: false,
                 notes: vec![],
+                not_applicable: None,
             });
             return result;
         }
@@ -229,6 +230,7 @@ pub async fn run_scenario_gated(
             error: None,
             snapshot: step.snapshot,
             notes: vec![],
+            not_applicable: None,
         };
         if !step.apps.contains(&app) {
             // Not part of this app kind's run: no result at all, like a line that is not there.
@@ -245,23 +247,51 @@ pub async fn run_scenario_gated(
         } else {
             gate.step().await
         };
-        let performed = perform(
-            scenario.options.request_headers,
-            step,
-            &mut engine,
-            &client,
-            &token,
-            &captures,
-        )
-        .await;
+        let probe = match &step.when_empty {
+            Some(path) => Some(probe_empty(&client, scenario.options.request_headers, path).await),
+            None => None,
+        };
+        let performed = match &probe {
+            Some(Probe::Listed(_, why)) => {
+                sr.not_applicable = Some(why.clone());
+                Performed::Record(ActionRecord::default())
+            }
+            _ => {
+                perform(
+                    scenario.options.request_headers,
+                    step,
+                    &mut engine,
+                    &client,
+                    &token,
+                    &captures,
+                )
+                .await
+            }
+        };
         drop(guard);
+        if let Some(Probe::Listed(record, _) | Probe::Empty(record, _)) = &probe {
+            sr.exchanges.extend(record.exchanges.iter().cloned());
+            sr.purposes.extend(record.purposes.iter().cloned());
+            sr.checks.extend(record.checks.iter().cloned());
+        }
+        if let Some(Probe::Empty(_, note)) = &probe {
+            sr.notes.push(note.clone());
+        }
+        let skip_judging = matches!(probe, Some(Probe::Listed(..)));
         match performed {
             Performed::Mistake(e) => sr.error = Some(e),
+            Performed::Record(_) if skip_judging => {}
             Performed::Record(record) => {
-                sr.exchanges = record.exchanges;
-                sr.purposes = record.purposes;
-                sr.checks = record.checks;
-                sr.notes = record.notes;
+                // A probe's exchange comes first: the step's own checks shift past it.
+                let offset = sr.exchanges.len();
+                sr.exchanges.extend(record.exchanges);
+                sr.purposes.extend(record.purposes);
+                sr.checks.extend(record.checks.into_iter().map(|mut c| {
+                    c.exchange = c.exchange.map(|i| i + offset);
+                    c
+                }));
+                sr.notes.extend(record.notes);
+                sr.not_applicable = sr.not_applicable.take().or(record.not_applicable);
                 sr.okta_failure = record.failure;
                 judge_step(step, &mut sr, &engine, &token, &captures);
                 capture(step, &sr, &engine, &token, &mut captures);
@@ -379,6 +409,47 @@ async fn perform(
     }
 }
 
+/// What a `when_empty` probe found: the probe's record and what to report.
+enum Probe {
+    /// The collection lists resources: the step does not run (why).
+    Listed(ActionRecord, String),
+    /// It lists none (or could not be read as a list): the step runs (a note says so).
+    Empty(ActionRecord, String),
+}
+
+/// `GET {path}?count=1&startIndex=1`: does the target hold any resource there?
+async fn probe_empty(client: &ScimClient, style: RequestHeaders, path: &str) -> Probe {
+    let request = OutgoingRequest {
+        method: Method::GET,
+        path: format!("{path}?count=1&startIndex=1"),
+        headers: own_headers(style, &Method::GET, false),
+        body: None,
+        auth: crate::http::RequestAuth::Default,
+        from_root: false,
+    };
+    let record = single(client, Purpose::Raw, request).await;
+    let total = record
+        .exchanges
+        .first()
+        .filter(|e| e.status() == Some(200))
+        .and_then(|e| e.json())
+        .and_then(check::list_view)
+        .and_then(|v| v.total());
+    match total {
+        Some(n) if n > 0 => Probe::Listed(
+            record,
+            format!(
+                "{path} already lists {n} resource{}: the precondition holds, the step did not run",
+                if n == 1 { "" } else { "s" }
+            ),
+        ),
+        _ => Probe::Empty(
+            record,
+            format!("{path} listed no resource: the step ran to meet the precondition"),
+        ),
+    }
+}
+
 async fn run_action(
     action: &OktaAction,
     engine: &mut OktaEngine,
@@ -386,7 +457,17 @@ async fn run_action(
     to: Option<String>,
     set: Option<Map<String, Value>>,
 ) -> Result<ActionRecord, StepError> {
+    if engine.org.provisioning_off && action.sends_requests() {
+        return Ok(engine.while_provisioning_is_off(action.user(), set.as_ref()));
+    }
     let r = match action {
+        OktaAction::ImportSchema => Ok(engine.import_schema(client).await),
+        OktaAction::EntitlementsTest => Ok(engine.entitlements_test(client).await),
+        OktaAction::DisableProvisioning | OktaAction::EnableProvisioning => {
+            engine.org.provisioning_off = matches!(action, OktaAction::DisableProvisioning);
+            Ok(ActionRecord::default())
+        }
+        OktaAction::ConfirmImport { user } => engine.confirm_import(user),
         OktaAction::TestConnection => Ok(engine.test_connection(client).await),
         OktaAction::ImportUsers => Ok(engine.import(client, "/Users").await),
         OktaAction::ImportGroups => Ok(engine.import(client, "/Groups").await),
@@ -434,6 +515,7 @@ async fn single(client: &ScimClient, purpose: Purpose, request: OutgoingRequest)
         checks,
         failure: None,
         notes: vec![],
+        not_applicable: None,
     }
 }
 

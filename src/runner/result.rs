@@ -68,6 +68,11 @@ pub struct StepResult {
     /// Facts the step learned (e.g. import counts).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Why the step had nothing to show against this target (an Entitlements SPEC test on a
+    /// server without entitlements, a precondition the target already met): it passed, and
+    /// shows no requirement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_applicable: Option<String>,
 }
 
 impl StepResult {

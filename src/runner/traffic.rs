@@ -11,8 +11,7 @@ use crate::scenario::RequestHeaders;
 /// The User-Agent of okscim's own requests.
 pub const OKSCIM_USER_AGENT: &str = concat!("okscim/", env!("CARGO_PKG_VERSION"));
 
-/// The User-Agent of Okta's SPEC test (not Okta's provisioning User-Agent).
-pub const SPEC_TEST_USER_AGENT: &str = "OKTA SCIM Integration";
+pub use crate::okta::SPEC_TEST_USER_AGENT;
 
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
     list.iter()
@@ -36,17 +35,9 @@ pub fn own_headers(
             ("Accept", "application/scim+json"),
             ("User-Agent", OKSCIM_USER_AGENT),
         ]),
-        // The SPEC test's POST steps send only these (besides Authorization).
-        RequestHeaders::OktaSpecTest if has_body || *method == Method::POST => pairs(&[
-            ("Content-Type", "application/json"),
-            ("Accept", "application/scim+json; charset=utf-8"),
-        ]),
-        RequestHeaders::OktaSpecTest => pairs(&[
-            ("Accept-Charset", "utf-8"),
-            ("Content-Type", "application/scim+json; charset=utf-8"),
-            ("Accept", "application/scim+json"),
-            ("User-Agent", SPEC_TEST_USER_AGENT),
-        ]),
+        RequestHeaders::OktaSpecTest => {
+            crate::okta::spec_test_headers(has_body || *method == Method::POST)
+        }
     }
 }
 

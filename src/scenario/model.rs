@@ -289,6 +289,13 @@ pub struct Step {
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     #[schemars(extend("default" = true))]
     pub snapshot: bool,
+    /// A collection path (`/Users`): the step runs only when `GET {path}?count=1&startIndex=1`
+    /// lists no resource (`totalResults` 0), to meet a precondition such as the SPEC test's
+    /// "one user exists"; otherwise it is not applicable and passes without running. Reports say
+    /// which happened. Such a step is never in the snapshot: what it does depends on the target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String", regex(pattern = r"^/[^?]*$"))]
+    pub when_empty: Option<String>,
     /// Where the step starts in the scenario file.
     #[serde(skip)]
     pub position: Position,
@@ -774,6 +781,21 @@ pub enum OktaAction {
     ImportUsers,
     /// Import app groups: page through `/Groups`.
     ImportGroups,
+    /// "Import User Schema" (OIN Wizard apps): read `/ResourceTypes` and `/Schemas`.
+    ImportSchema,
+    /// Okta's Entitlements SPEC test: each Role or Entitlement endpoint `/ResourceTypes` lists,
+    /// read with `?count=1&startIndex=1`; not applicable when it lists none.
+    EntitlementsTest,
+    /// Switch provisioning off for the app: later actions send nothing.
+    DisableProvisioning,
+    /// Switch provisioning on again.
+    EnableProvisioning,
+    /// Confirm the match of the user to the app user the last import showed (same userName or
+    /// email): Okta links them without a request.
+    ConfirmImport {
+        /// User alias.
+        user: String,
+    },
     /// Assign the user to the app (create or link it in the app).
     Assign {
         /// User alias.
@@ -956,6 +978,30 @@ pub(crate) const ACTIONS: &[ActionSpec] = &[
         about: "Import groups: GET /Groups?startIndex=1&count=100, paging by 100.",
     },
     ActionSpec {
+        key: "import-schema",
+        subject: Subject::None,
+        params: &[],
+        about: "\"Import User Schema\" (OIN Wizard apps): GET /ResourceTypes, then GET /Schemas; judged as Okta reads them (the core User schema, and a schema for each extension the User resource type lists).",
+    },
+    ActionSpec {
+        key: "entitlements-test",
+        subject: Subject::None,
+        params: &[],
+        about: "Okta's Entitlements SPEC test: GET /ResourceTypes, then GET {endpoint}?count=1&startIndex=1 for each resource type with Okta's Role or Entitlement schema; the step does not apply when there is none.",
+    },
+    ActionSpec {
+        key: "disable-provisioning",
+        subject: Subject::None,
+        params: &[],
+        about: "Switch provisioning off for the app: the actions that follow change Okta only and send nothing, until `enable-provisioning`.",
+    },
+    ActionSpec {
+        key: "enable-provisioning",
+        subject: Subject::None,
+        params: &[],
+        about: "Switch provisioning on again (sends nothing by itself).",
+    },
+    ActionSpec {
         key: "assign",
         subject: Subject::User,
         params: &[],
@@ -1008,6 +1054,12 @@ pub(crate) const ACTIONS: &[ActionSpec] = &[
         subject: Subject::User,
         params: &[],
         about: "The user's password changes in Okta with Sync Password on: PATCH replace password (OIN; body unconfirmed, --password-patch), or GET + PUT with password (AIW).",
+    },
+    ActionSpec {
+        key: "confirm-import",
+        subject: Subject::User,
+        params: &[],
+        about: "Confirm the import's match of the user: Okta links it to the imported app user with the same userName (or primary email), sending nothing; later pushes use that id.",
     },
     ActionSpec {
         key: "assign-group",
@@ -1107,6 +1159,11 @@ impl OktaAction {
             OktaAction::TestConnection => "test-connection",
             OktaAction::ImportUsers => "import-users",
             OktaAction::ImportGroups => "import-groups",
+            OktaAction::ImportSchema => "import-schema",
+            OktaAction::EntitlementsTest => "entitlements-test",
+            OktaAction::DisableProvisioning => "disable-provisioning",
+            OktaAction::EnableProvisioning => "enable-provisioning",
+            OktaAction::ConfirmImport { .. } => "confirm-import",
             OktaAction::Assign { .. } => "assign",
             OktaAction::Update { .. } => "update",
             OktaAction::Unassign { .. } => "unassign",
@@ -1129,6 +1186,25 @@ impl OktaAction {
         }
     }
 
+    /// Whether the action makes Okta send provisioning requests (not a switch, an import
+    /// confirmation, a suspension, or one of the discovery reads and tests that provisioning
+    /// being off does not stop).
+    pub fn sends_requests(&self) -> bool {
+        !matches!(
+            self,
+            OktaAction::TestConnection
+                | OktaAction::ImportUsers
+                | OktaAction::ImportGroups
+                | OktaAction::ImportSchema
+                | OktaAction::EntitlementsTest
+                | OktaAction::DisableProvisioning
+                | OktaAction::EnableProvisioning
+                | OktaAction::ConfirmImport { .. }
+                | OktaAction::Suspend { .. }
+                | OktaAction::Unsuspend { .. }
+        )
+    }
+
     /// The user alias the action is about, if any.
     pub fn user(&self) -> Option<&str> {
         match self {
@@ -1139,7 +1215,8 @@ impl OktaAction {
             | OktaAction::Reactivate { user }
             | OktaAction::Suspend { user }
             | OktaAction::Unsuspend { user }
-            | OktaAction::SyncPassword { user } => Some(user),
+            | OktaAction::SyncPassword { user }
+            | OktaAction::ConfirmImport { user } => Some(user),
             _ => None,
         }
     }
@@ -1262,6 +1339,10 @@ mod tests {
                 "test-connection",
                 "import-users",
                 "import-groups",
+                "import-schema",
+                "entitlements-test",
+                "disable-provisioning",
+                "enable-provisioning",
                 "assign",
                 "update",
                 "unassign",
@@ -1270,6 +1351,7 @@ mod tests {
                 "suspend",
                 "unsuspend",
                 "sync-password",
+                "confirm-import",
                 "assign-group",
                 "unassign-group",
                 "push",

@@ -69,7 +69,7 @@ async fn certify_is_ready_against_the_reference_server(#[case] apps: &[AppKind])
     }
     assert_eq!(status(&r, "CRUD-19"), RequirementStatus::Passed);
     assert_eq!(status(&r, "C9342"), RequirementStatus::Manual);
-    assert_eq!(status(&r, "C9337"), RequirementStatus::NotSimulated);
+    assert_eq!(status(&r, "C9323"), RequirementStatus::NotSimulated);
     // Every requirement shown on the wire passed here or does not apply to the app kind.
     for q in &r.requirements {
         if okscim::certify::by_id(&q.id).map(|d| d.coverage) == Some(Coverage::Scenarios) {
@@ -174,6 +174,7 @@ async fn bearer_only_fails_certify_with_header_auth() {
 #[case::unknown_members_accepted(Variant::UnknownMembersAccepted, &[])]
 #[case::put_only(Variant::PutOnly, &["CRUD-9", "C9292", "C9312"])]
 #[case::connection_close(Variant::ConnectionClose, &[])]
+#[case::entitlements(Variant::Entitlements, &[])]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn certify_passes_each_variant_except_the_documented_exceptions(
     #[case] variant: Variant,
@@ -387,4 +388,96 @@ async fn the_html_report_renders_offline_in_headless_chromium() {
         "{} bytes",
         png.len()
     );
+}
+
+/// The Entitlements SPEC test applies only to a server that advertises entitlement resource
+/// types: not applicable (with the reason) on the default server, passed with the
+/// `entitlements` variant, whose /Roles and /Entitlements it read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entitlements_apply_only_where_the_server_advertises_them() {
+    let plain = certify_on(&embedded(&[], &[]).await, &[AppKind::Oin]).await;
+    let ent = plain
+        .requirements
+        .iter()
+        .find(|q| q.id == "ENT")
+        .expect("ENT");
+    assert_eq!(ent.status, RequirementStatus::NotApplicable);
+    assert!(
+        ent.reason
+            .as_deref()
+            .is_some_and(|r| r.contains("no resource type with Okta's Role or Entitlement schema")),
+        "{:?}",
+        ent.reason
+    );
+    assert_eq!(status(&plain, "SCHEMA"), RequirementStatus::Passed);
+    let target = embedded(&[], &[Variant::Entitlements]).await;
+    let scenarios = scenarios().expect("the certification scenarios load");
+    let (run, r) = certify(&scenarios, &target, &[AppKind::Oin], 2).await;
+    assert_eq!(status(&r, "ENT"), RequirementStatus::Passed);
+    let sent: Vec<&str> = run
+        .scenarios
+        .iter()
+        .filter(|s| s.path.ends_with("entitlements-test.yaml"))
+        .flat_map(|s| s.steps.iter().flat_map(|st| st.exchanges.iter()))
+        .map(|e| e.request.path.as_str())
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            "/ResourceTypes",
+            "/Roles?count=1&startIndex=1",
+            "/Entitlements?count=1&startIndex=1"
+        ]
+    );
+}
+
+/// The SPEC test's precondition (one user exists) is met only on an empty target, and the
+/// report says so; on a target that holds a user the step does not run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_spec_precondition_creates_a_user_only_on_an_empty_target() {
+    let all = scenarios().expect("the certification scenarios load");
+    let spec: Vec<_> = all
+        .iter()
+        .filter(|s| s.path.ends_with("spec-test.yaml"))
+        .cloned()
+        .collect();
+    // One server for both runs (the embedded target starts a fresh one for every run).
+    let server = okscim_reference_server::spawn(okscim_reference_server::ServerConfig::default())
+        .await
+        .expect("the server starts");
+    let target = Arc::new(
+        Target::open(
+            TargetSpec::Url {
+                url: server.base_url.clone(),
+                auth: Auth::Bearer(Secret::new(server.token.clone())),
+                secret_env: None,
+            },
+            &TargetOptions::default(),
+        )
+        .await
+        .expect("a target"),
+    );
+    let (run, first) = certify(&spec, &target, &[AppKind::Oin], 1).await;
+    let step = &run.scenarios[0].steps[0];
+    assert!(step.not_applicable.is_none(), "{step:?}");
+    assert!(step.exchanges.iter().any(|e| e.request.method == "POST"));
+    assert_eq!(first.setup.len(), 1, "{:?}", first.setup);
+    assert!(
+        first.setup[0].contains("/Users listed no resource"),
+        "{:?}",
+        first.setup
+    );
+    assert!(okscim::report::certify_text(&first).contains("set up first"));
+    // The same server now holds users (the seed and the SPEC test's own).
+    let (run, second) = certify(&spec, &target, &[AppKind::Oin], 1).await;
+    let step = &run.scenarios[0].steps[0];
+    assert!(
+        step.not_applicable
+            .as_deref()
+            .is_some_and(|w| w.contains("already lists")),
+        "{step:?}"
+    );
+    assert_eq!(step.exchanges.len(), 1, "only the probe");
+    assert!(second.setup.is_empty(), "{:?}", second.setup);
+    assert!(second.ready && first.ready);
 }

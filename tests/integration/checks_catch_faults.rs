@@ -431,7 +431,10 @@ fn case_for(fault: Fault) -> Case {
 /// Creates `n` users directly (not through Okta), e.g. to make an import page.
 async fn seed_users(client: &ScimClient, n: usize) {
     for i in 0..n {
-        let body = json!({ "schemas": [USER_URN], "userName": format!("seed{i:03}@example.com"), "active": true });
+        let email = format!("seed{i:03}@example.com");
+        let body = json!({ "schemas": [USER_URN], "userName": email, "active": true,
+            "name": { "givenName": "Seed", "familyName": format!("User{i:03}") },
+            "emails": [{ "value": email, "primary": true }] });
         let exchange = client
             .send(OutgoingRequest {
                 method: reqwest::Method::POST,
@@ -1850,6 +1853,38 @@ const DEMONSTRATED: &[(&str, &str)] = &[
         "expect.requests",
         "`expect_requests_counts_what_a_step_sent`",
     ),
+    (
+        "okta.import.user",
+        "`import_user_fails_when_a_listed_user_lacks_an_email`",
+    ),
+    (
+        "okta.import.group",
+        "`import_group_fails_without_a_name_and_member_display_is_advisory`",
+    ),
+    (
+        "okta.import.member-display",
+        "`import_group_fails_without_a_name_and_member_display_is_advisory`",
+    ),
+    (
+        "okta.schema.resource-types",
+        "`schema_resource_types_fails_without_resource_types`",
+    ),
+    (
+        "okta.schema.user",
+        "`schema_user_fails_when_an_extension_has_no_schema`",
+    ),
+    (
+        "okta.entitlements.list",
+        "`entitlements_list_fails_when_the_endpoint_ignores_count`",
+    ),
+    (
+        "okta.entitlements.resource",
+        "`entitlements_resource_fails_when_an_entitlement_has_no_type`",
+    ),
+    (
+        "rfc.list.resources",
+        "`rfc_list_resources_fails_a_list_with_a_count_and_no_resources`",
+    ),
 ];
 
 #[test]
@@ -1907,4 +1942,194 @@ fn the_catalogue_in_the_docs_is_generated_from_the_registry() {
         "docs/checks.md is out of date ({stale:?}); regenerate it with \
          OKSCIM_UPDATE_DOCS=1 cargo test --test integration catalogue"
     );
+}
+
+// ---- how Okta reads imports, schemas and entitlements ----
+
+/// An import page whose second user has no email: Okta cannot import it as a whole user.
+#[tokio::test]
+async fn import_user_fails_when_a_listed_user_lacks_an_email() {
+    let fake = Fake::start().await;
+    let mut users = imported_users(&fake, 0..2);
+    users[1].as_object_mut().expect("a user").remove("emails");
+    fake.on("GET", "/Users", scim(200, &list_json(2, 1, users)))
+        .await;
+    let mut engine = engine(org(vec![], vec![]), AppKind::Oin);
+    let record = engine.import(&fake.client(), "/Users").await;
+    let c = failed(&record.checks, "okta.import.user");
+    assert!(
+        c.actual.starts_with("1 of 2") && c.actual.contains("emails[0].value"),
+        "{c:?}"
+    );
+    assert_eq!(c.severity, Severity::Required);
+}
+
+/// A group without a name, and one whose members carry no display.
+#[tokio::test]
+async fn import_group_fails_without_a_name_and_member_display_is_advisory() {
+    let fake = Fake::start().await;
+    let groups = vec![
+        json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "id": "g1",
+               "members": [{"value": "u1", "display": "a"}]}),
+        json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "id": "g2",
+               "displayName": "Two", "members": [{"value": "u1"}]}),
+    ];
+    fake.on("GET", "/Groups", scim(200, &list_json(2, 1, groups)))
+        .await;
+    let mut engine = engine(org(vec![], vec![]), AppKind::Oin);
+    let record = engine.import(&fake.client(), "/Groups").await;
+    let c = failed(&record.checks, "okta.import.group");
+    assert!(c.actual.contains("\"g1\" lacks displayName"), "{c:?}");
+    let d = failed(&record.checks, "okta.import.member-display");
+    assert_eq!(d.severity, Severity::Advisory);
+}
+
+#[tokio::test]
+async fn schema_resource_types_fails_without_resource_types() {
+    let fake = Fake::start().await;
+    let error = json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "detail": "no such endpoint", "status": "404" });
+    fake.on("GET", "/ResourceTypes", scim(404, &error)).await;
+    let mut engine = engine(org(vec![], vec![]), AppKind::Oin);
+    let record = engine.import_schema(&fake.client()).await;
+    assert_action_fails(&record, "okta.schema.resource-types");
+}
+
+/// The User resource type names an extension that /Schemas does not define.
+#[tokio::test]
+async fn schema_user_fails_when_an_extension_has_no_schema() {
+    let fake = Fake::start().await;
+    let types = json!([{"id": "User", "endpoint": "/Users", "schema": USER_URN,
+        "schemaExtensions": [{"schema": "urn:acme:scim:user:1.0", "required": false}]}]);
+    fake.on("GET", "/ResourceTypes", scim(200, &types)).await;
+    let schemas = list_json(
+        1,
+        1,
+        vec![json!({"id": USER_URN, "attributes": [{"name": "userName"}]})],
+    );
+    fake.on("GET", "/Schemas", scim(200, &schemas)).await;
+    let mut engine = engine(org(vec![], vec![]), AppKind::Oin);
+    let record = engine.import_schema(&fake.client()).await;
+    assert_action_fails(&record, "okta.schema.user");
+    assert!(
+        failed(&record.checks, "okta.schema.user")
+            .actual
+            .contains("urn:acme:scim:user:1.0")
+    );
+}
+
+fn role_type(endpoint: &str, schema: &str) -> Value {
+    json!({"id": "R", "name": "R", "endpoint": endpoint, "schema": schema})
+}
+
+/// /Roles ignores count: the Entitlements SPEC test wants itemsPerPage 1.
+#[tokio::test]
+async fn entitlements_list_fails_when_the_endpoint_ignores_count() {
+    let fake = Fake::start().await;
+    let types = list_json(
+        1,
+        1,
+        vec![role_type("/Roles", "urn:okta:scim:schemas:core:1.0:Role")],
+    );
+    fake.on("GET", "/ResourceTypes", scim(200, &types)).await;
+    let roles: Vec<Value> = (1..=3)
+        .map(|i| json!({"id": format!("r{i}"), "displayName": format!("Role {i}")}))
+        .collect();
+    fake.on("GET", "/Roles", scim(200, &list_json(3, 1, roles)))
+        .await;
+    let mut engine = engine(org(vec![], vec![]), AppKind::Oin);
+    let record = engine.entitlements_test(&fake.client()).await;
+    assert_action_fails(&record, "okta.entitlements.list");
+    assert!(
+        failed(&record.checks, "okta.entitlements.list")
+            .actual
+            .contains("itemsPerPage 3")
+    );
+    let sent = &record.exchanges[1].request;
+    assert_eq!(sent.path, "/Roles?count=1&startIndex=1");
+    assert!(
+        sent.headers
+            .contains(&("User-Agent".into(), "OKTA SCIM Integration".into()))
+    );
+}
+
+/// An entitlement without `type`.
+#[tokio::test]
+async fn entitlements_resource_fails_when_an_entitlement_has_no_type() {
+    let fake = Fake::start().await;
+    let types = list_json(
+        1,
+        1,
+        vec![role_type(
+            "/Licenses",
+            "urn:okta:scim:schemas:core:1.0:Entitlement",
+        )],
+    );
+    fake.on("GET", "/ResourceTypes", scim(200, &types)).await;
+    let page = list_json(2, 1, vec![json!({"id": "l1", "displayName": "Pro"})]);
+    fake.on("GET", "/Licenses", scim(200, &page)).await;
+    let mut engine = engine(org(vec![], vec![]), AppKind::Oin);
+    let record = engine.entitlements_test(&fake.client()).await;
+    assert_action_fails(&record, "okta.entitlements.resource");
+}
+
+/// No entitlement resource type, or no /ResourceTypes at all: the test does not apply, and
+/// nothing fails.
+#[rstest]
+#[case::only_users(scim(200, &list_json(1, 1, vec![role_type("/Users", USER_URN)])))]
+#[case::no_endpoint(ResponseTemplate::new(404).set_body_raw("not found", "text/plain"))]
+#[tokio::test]
+async fn entitlements_test_does_not_apply_without_entitlements(#[case] answer: ResponseTemplate) {
+    let fake = Fake::start().await;
+    fake.on("GET", "/ResourceTypes", answer).await;
+    let mut engine = engine(org(vec![], vec![]), AppKind::Oin);
+    let record = engine.entitlements_test(&fake.client()).await;
+    assert!(record.failure.is_none(), "{:?}", record.failure);
+    assert!(
+        !record.checks.iter().any(CheckOutcome::is_failure),
+        "{:#?}",
+        record.checks
+    );
+    assert!(record.not_applicable.is_some());
+    assert_eq!(record.exchanges.len(), 1);
+}
+
+/// A scenario's own list request answered with a count and no `Resources`, as SPEC test
+/// step 19's script forbids; `count=0` asks for exactly that and passes.
+#[rstest]
+#[case::counted("/Groups", true)]
+#[case::count_zero("/Groups?count=0", false)]
+#[tokio::test]
+async fn rfc_list_resources_fails_a_list_with_a_count_and_no_resources(
+    #[case] request: &str,
+    #[case] fails: bool,
+) {
+    let fake = Fake::start().await;
+    let body =
+        json!({ "schemas": [LIST_URN], "totalResults": 2, "startIndex": 1, "itemsPerPage": 0 });
+    fake.on("GET", "/Groups", scim(200, &body)).await;
+    let (path, query) = request.split_once('?').unwrap_or((request, ""));
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        ", query: { count: \"0\" }".to_string()
+    };
+    let scenario = load(
+        "list-resources",
+        &format!("name: list\nsteps:\n  - request: {{ method: GET, path: {path}{query} }}\n"),
+    );
+    let result = run_scenario(
+        &scenario,
+        AppKind::Oin,
+        &fake.client(),
+        OktaOptions::default(),
+    )
+    .await;
+    let c = outcomes(&result).find(|c| c.id == "rfc.list.resources");
+    if fails {
+        let c = c.expect("judged");
+        assert!(c.is_failure() && c.kind == CheckKind::Rfc, "{c:?}");
+        assert_eq!(result.status, Status::Failed);
+    } else {
+        assert!(c.is_none(), "{c:?}");
+    }
 }

@@ -193,8 +193,8 @@ fn selection_by_tags_filter_app_and_partition() {
             .filter_map(|n| n.parse::<usize>().ok())
             .sum()
     };
-    assert_eq!(count(&["--tags", "import", "--okta-app", "oin"]), 3);
-    assert_eq!(count(&["--filter", "SPEC test"]), 1);
+    assert_eq!(count(&["--tags", "import", "--okta-app", "oin"]), 4);
+    assert_eq!(count(&["--filter", "SCIM 2.0 SPEC test"]), 1);
     let parts: usize = (1..=3)
         .map(|k| count(&["--partition", &format!("{k}/3")]))
         .sum();

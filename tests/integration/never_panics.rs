@@ -74,7 +74,15 @@ fn purpose() -> impl Strategy<Value = Purpose> {
     let text = || ".{0,16}";
     prop_oneof![
         Just(Purpose::ConnectionProbe),
-        Just(Purpose::ImportPage),
+        Just(Purpose::ImportPage { groups: false }),
+        Just(Purpose::ImportPage { groups: true }),
+        Just(Purpose::ReadResourceTypes),
+        Just(Purpose::ReadSchemas {
+            extensions: vec!["urn:x".into()]
+        }),
+        Just(Purpose::FindEntitlementTypes),
+        Just(Purpose::EntitlementPage { role: true }),
+        Just(Purpose::EntitlementPage { role: false }),
         text().prop_map(|user_name| Purpose::FindUser { user_name }),
         (text(), text(), text()).prop_map(|(user_name, given_name, family_name)| {
             Purpose::CreateUser {
@@ -164,6 +172,7 @@ fn result_with(exchange: Exchange) -> ScenarioResult {
             error: None,
             snapshot: true,
             notes: vec![],
+            not_applicable: None,
         }],
         duration_ms: 1.0,
         base_url: "http://127.0.0.1:1/scim/v2".into(),

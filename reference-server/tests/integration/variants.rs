@@ -104,6 +104,24 @@ async fn shows(variant: Variant, srv: &TestServer) -> bool {
                 && srv.user(&id).await["active"] == json!(true)
                 && spc.json["patch"]["supported"] == json!(false)
         }
+        Variant::Entitlements => {
+            let types = srv.get("/ResourceTypes").send().await;
+            let advertised = types.json["Resources"].as_array().is_some_and(|t| {
+                t.iter().any(|t| {
+                    t["schema"] == json!("urn:okta:scim:schemas:core:1.0:Role")
+                        && t["endpoint"] == json!("/Roles")
+                })
+            });
+            let page = srv.get("/Entitlements?count=1&startIndex=2").send().await;
+            let unauthorized = srv.get("/Roles").auth(Auth::None).send().await;
+            advertised
+                && page.status == 200
+                && page.json["itemsPerPage"] == json!(1)
+                && page.json["startIndex"] == json!(2)
+                && page.total() == 2
+                && page.json["Resources"][0]["type"] == json!("License")
+                && unauthorized.status == 401
+        }
         Variant::ConnectionClose => {
             let r = srv.get("/ServiceProviderConfig").send().await;
             let e = srv.get("/Users/nobody").send().await;
@@ -124,6 +142,7 @@ async fn shows(variant: Variant, srv: &TestServer) -> bool {
 #[case::unknown_members_accepted(Variant::UnknownMembersAccepted)]
 #[case::put_only(Variant::PutOnly)]
 #[case::connection_close(Variant::ConnectionClose)]
+#[case::entitlements(Variant::Entitlements)]
 #[tokio::test]
 async fn variant_is_observable_over_http(#[case] variant: Variant) {
     let clean = TestServer::rfc().await;
@@ -140,7 +159,7 @@ async fn variant_is_observable_over_http(#[case] variant: Variant) {
 
 #[test]
 fn every_variant_has_a_case() {
-    assert_eq!(Variant::ALL.len(), 11, "add a #[case] for the new variant");
+    assert_eq!(Variant::ALL.len(), 12, "add a #[case] for the new variant");
 }
 
 /// A server without versioning ignores If-Match rather than answering 412.

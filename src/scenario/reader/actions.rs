@@ -164,6 +164,7 @@ impl Reader {
             "suspend" => OktaAction::Suspend { user },
             "unsuspend" => OktaAction::Unsuspend { user },
             "sync-password" => OktaAction::SyncPassword { user },
+            "confirm-import" => OktaAction::ConfirmImport { user },
             "push" => OktaAction::Push {
                 group,
                 members: users(self, "members"),
@@ -207,6 +208,10 @@ impl Reader {
             "test-connection" => return Some(OktaAction::TestConnection),
             "import-users" => return Some(OktaAction::ImportUsers),
             "import-groups" => return Some(OktaAction::ImportGroups),
+            "import-schema" => return Some(OktaAction::ImportSchema),
+            "entitlements-test" => return Some(OktaAction::EntitlementsTest),
+            "disable-provisioning" => return Some(OktaAction::DisableProvisioning),
+            "enable-provisioning" => return Some(OktaAction::EnableProvisioning),
             _ => {}
         }
         if let Some(spec) = action_spec(word) {

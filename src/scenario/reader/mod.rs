@@ -54,7 +54,16 @@ const USER_KEYS: &[&str] = &[
 const GROUP_KEYS: &[&str] = &["name", "members"];
 const STEP_KINDS: &[&str] = &["okta", "read", "request"];
 const STEP_KEYS: &[&str] = &[
-    "okta", "read", "request", "name", "apps", "covers", "expect", "capture", "snapshot",
+    "okta",
+    "read",
+    "request",
+    "name",
+    "apps",
+    "covers",
+    "expect",
+    "capture",
+    "snapshot",
+    "when_empty",
 ];
 const READ_KEYS: &[&str] = &["user", "group"];
 const REQUEST_KEYS: &[&str] = &[

@@ -309,6 +309,23 @@ impl Reader {
             Some(n) => self.bool(n, "`snapshot`"),
             None => Some(true),
         };
+        let when_empty = match e.get("when_empty") {
+            Some(n) => {
+                let path = self.string(n, "`when_empty`")?;
+                if !path.starts_with('/') || path.contains('?') {
+                    self.report(
+                        n.span,
+                        Kind::InvalidValue,
+                        format!("`when_empty` is {path:?}: it names a collection path"),
+                        "write the path alone, e.g. `when_empty: /Users`".into(),
+                        "not a path",
+                    );
+                    return None;
+                }
+                Some(path)
+            }
+            None => None,
+        };
         Some(Step {
             kind: kind?,
             name,
@@ -316,7 +333,8 @@ impl Reader {
             covers,
             expect: expect?,
             capture,
-            snapshot: snapshot?,
+            snapshot: snapshot? && when_empty.is_none(),
+            when_empty,
             position: self.files[node.span.file].position(node.span.offset),
         })
     }
