@@ -5,7 +5,18 @@ use std::fmt::Write;
 use std::sync::Arc;
 
 use super::requirements::{ALL, Coverage, Suite};
-use crate::scenario::{Assertions, Scenario, StepKind};
+use crate::scenario::{Assertions, OktaAction, Scenario, StepKind};
+
+/// The assertions of Okta's Entitlements SPEC test (okta-reference.md §2.5), each made by
+/// `okta.entitlements.list`.
+const ENTITLEMENTS_ASSERTIONS: [&str; 6] = [
+    "status 200",
+    "`Resources` is not empty",
+    "`schemas` has the ListResponse URN",
+    "`startIndex` is a number",
+    "`totalResults` is a number",
+    "`itemsPerPage` is 1",
+];
 
 fn cell(text: &str) -> String {
     text.replace('|', "\\|")
@@ -119,14 +130,14 @@ pub fn markdown(scenarios: &[Arc<Scenario>]) -> String {
         }
     }
     md.push_str(
-        "\n## Each assertion of the SPEC and CRUD tests, and the check that makes it\n\n\
+        "\n## Each assertion of the SPEC, CRUD and Entitlements tests, and the check that makes it\n\n\
          Okta's own checks (`okta.*`, docs/checks.md) also judge every request an `okta:` step\n\
          sends; the table lists what the step itself asserts.\n\n\
          | step | assertion | check | severity |\n|---|---|---|---|\n",
     );
     for r in ALL
         .iter()
-        .filter(|r| matches!(r.suite, Suite::OktaSpec | Suite::OktaCrud))
+        .filter(|r| matches!(r.suite, Suite::OktaSpec | Suite::OktaCrud) || r.id == "ENT")
         .filter(|r| r.coverage == Coverage::Scenarios)
     {
         for s in scenarios {
@@ -140,8 +151,34 @@ pub fn markdown(scenarios: &[Arc<Scenario>]) -> String {
                 if let Some(a) = &step.expect.advisory {
                     assertions(&a.assert, "advisory", &mut rows);
                 }
-                if let StepKind::Okta(_) = step.kind {
-                    rows.push(("Okta's action succeeds".into(), "okta.*", "required".into()));
+                match &step.kind {
+                    StepKind::Okta(OktaAction::EntitlementsTest) => {
+                        for what in ENTITLEMENTS_ASSERTIONS {
+                            rows.push((
+                                format!("each entitlement endpoint: {what}"),
+                                "okta.entitlements.list",
+                                "required".into(),
+                            ));
+                        }
+                        rows.push((
+                            "each role has id and displayName; each entitlement id, displayName and type (Okta's entitlements guide)".into(),
+                            "okta.entitlements.resource",
+                            "required".into(),
+                        ));
+                    }
+                    StepKind::Okta(_) => {
+                        rows.push(("Okta's action succeeds".into(), "okta.*", "required".into()));
+                    }
+                    // Step 19's script asserts the RFC's own rule, which okscim checks on
+                    // every answer to a scenario's list request.
+                    StepKind::Request(_) if r.id == "SPEC-19" => {
+                        rows.push((
+                            "when `totalResults` is 1 or more, `Resources` is an array (the step's script)".into(),
+                            "rfc.list.resources",
+                            "required".into(),
+                        ));
+                    }
+                    _ => {}
                 }
                 for (what, check, severity) in rows {
                     let _ = writeln!(

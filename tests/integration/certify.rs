@@ -293,6 +293,61 @@ fn certify_docs_are_generated_from_the_requirements_and_scenarios() {
             q.id
         );
     }
+    // Okta's own assertions (okta-reference.md §2.1, §2.4, §2.5), each with the check that makes
+    // it: a row goes missing when a scenario step stops asserting it.
+    let rows = [
+        ("SPEC-1", "`$.Resources` is not empty", "expect.non-empty"),
+        ("SPEC-1", "`$.totalResults` is a number", "expect.type"),
+        (
+            "SPEC-1",
+            "`$.Resources[0].emails[0].value` is not empty",
+            "expect.non-empty",
+        ),
+        ("SPEC-3", "`$.id` = `\"${isv_user_id}\"`", "expect.jsonpath"),
+        ("SPEC-5", "\"totalResults\":0", "expect.body"),
+        ("SPEC-7", "status 404", "expect.status"),
+        ("SPEC-7", "`$.detail` is not empty", "expect.non-empty"),
+        ("SPEC-11", "status 201", "expect.status"),
+        ("SPEC-15", "status 409", "expect.status"),
+        ("SPEC-17", "status 200", "expect.status"),
+        ("SPEC-19", "answered within 600 ms", "expect.duration"),
+        ("SPEC-19", "`Resources` is an array", "rfc.list.resources"),
+        ("SPEC-21", "\"status\":\"401\"", "expect.body"),
+        ("SPEC-23", "\"status\":\"404\"", "expect.body"),
+        (
+            "CRUD-5",
+            "`$.Resources[0].emails[0].value`",
+            "expect.jsonpath",
+        ),
+        ("CRUD-8", "`$.name.givenName`", "expect.jsonpath"),
+        ("CRUD-11", "`$.active` = `false`", "expect.jsonpath"),
+        ("CRUD-15", "`$.id` = `\"${scim_id}\"`", "expect.jsonpath"),
+        ("CRUD-19", "`$.active` = `false`", "expect.jsonpath"),
+        ("ENT", "status 200", "okta.entitlements.list"),
+        ("ENT", "`Resources` is not empty", "okta.entitlements.list"),
+        ("ENT", "ListResponse URN", "okta.entitlements.list"),
+        ("ENT", "`startIndex` is a number", "okta.entitlements.list"),
+        (
+            "ENT",
+            "`totalResults` is a number",
+            "okta.entitlements.list",
+        ),
+        ("ENT", "`itemsPerPage` is 1", "okta.entitlements.list"),
+    ];
+    for (id, assertion, check) in rows {
+        assert!(
+            generated
+                .lines()
+                .any(|l| l.starts_with(&format!("| `{id}` | "))
+                    && l.contains(assertion)
+                    && l.contains(&format!("| `{check}` |"))),
+            "no row for {id}: {assertion} by {check}"
+        );
+        assert!(
+            okscim::check::by_id(check).is_some(),
+            "{check} is not a check"
+        );
+    }
 }
 
 /// Runs headless Chromium with no network (every host unresolvable, every proxy refused) and
