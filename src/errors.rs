@@ -425,6 +425,12 @@ pub enum ScenarioMistake {
     /// An unlink of a group Okta has not pushed or linked.
     #[error("group `{0}` is not pushed; nothing to unlink")]
     NothingToUnlink(String),
+    /// A push rule that no earlier `push-rule` step created (or that was deleted).
+    #[error("no push rule `{0}`; create it with push-rule first")]
+    NoPushRule(String),
+    /// A `push-rule` with a name an existing rule has.
+    #[error("push rule `{0}` exists already")]
+    PushRuleExists(String),
 }
 
 /// Why a step could not run or could not be judged (the scenario, not the server, is at fault).

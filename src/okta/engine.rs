@@ -1275,6 +1275,81 @@ impl OktaEngine {
         Ok(record)
     }
 
+    /// Create and activate a Group Push rule matching `groups`: each one not pushed yet is
+    /// pushed as `push` pushes it, in order; Okta stops at the first failed task (test plan
+    /// C9323, okta-reference.md §2.7).
+    pub async fn push_rule(
+        &mut self,
+        client: &ScimClient,
+        rule: &str,
+        groups: &[String],
+    ) -> Result<ActionRecord, ScenarioMistake> {
+        if self.org.push_rules.contains_key(rule) {
+            return Err(ScenarioMistake::PushRuleExists(rule.to_string()));
+        }
+        for g in groups {
+            self.group_ref(g)?;
+        }
+        let mut record = ActionRecord::default();
+        let mut pushed = Vec::new();
+        for g in groups {
+            if self.linked_id(g).is_some() {
+                continue;
+            }
+            let r = self.push(client, g, None).await?;
+            pushed.push(g.clone());
+            if Self::absorb(&mut record, r) {
+                break;
+            }
+        }
+        self.org.push_rules.insert(
+            rule.to_string(),
+            super::org::PushRule {
+                pushed,
+                active: true,
+            },
+        );
+        Ok(record)
+    }
+
+    /// Deactivate a push rule: nothing is sent; the groups it pushed stay pushed (test plan
+    /// C9324; what happens to them is a documented choice, docs/okta-behaviour.md).
+    pub fn deactivate_push_rule(&mut self, rule: &str) -> Result<ActionRecord, ScenarioMistake> {
+        let r = self
+            .org
+            .push_rules
+            .get_mut(rule)
+            .ok_or_else(|| ScenarioMistake::NoPushRule(rule.to_string()))?;
+        r.active = false;
+        Ok(ActionRecord::default())
+    }
+
+    /// Delete a push rule: each group it pushed is unlinked, deleted in the app with
+    /// `delete_groups` (a DELETE each, okta-reference.md §1.13) or left there (nothing sent).
+    pub async fn delete_push_rule(
+        &mut self,
+        client: &ScimClient,
+        rule: &str,
+        delete_groups: bool,
+    ) -> Result<ActionRecord, ScenarioMistake> {
+        let r = self
+            .org
+            .push_rules
+            .remove(rule)
+            .ok_or_else(|| ScenarioMistake::NoPushRule(rule.to_string()))?;
+        let mut record = ActionRecord::default();
+        for g in &r.pushed {
+            if self.linked_id(g).is_none() {
+                continue;
+            }
+            let other = self.unlink(client, g, delete_groups).await?;
+            if Self::absorb(&mut record, other) {
+                break;
+            }
+        }
+        Ok(record)
+    }
+
     /// Unlink the pushed group: delete it in the app (`DELETE /Groups/{id}`) or leave it (no request).
     pub async fn unlink(
         &mut self,

@@ -119,6 +119,17 @@ pub struct OktaOrg {
     pub imported: Vec<Value>,
     /// Provisioning switched off for the app (`disable-provisioning`): Okta sends nothing.
     pub provisioning_off: bool,
+    /// Group Push rules by name.
+    pub push_rules: std::collections::BTreeMap<String, PushRule>,
+}
+
+/// A Group Push rule.
+#[derive(Debug, Clone, Default)]
+pub struct PushRule {
+    /// The groups the rule pushed (those it matched that were not pushed yet).
+    pub pushed: Vec<String>,
+    /// Active (pushing new matches) or deactivated.
+    pub active: bool,
 }
 
 impl OktaOrg {

@@ -118,9 +118,9 @@ fn step_label(step: &Step) -> String {
         return name.clone();
     }
     match &step.kind {
-        StepKind::Okta(action) => match (action.user(), action.group()) {
-            (Some(a), _) | (None, Some(a)) => format!("okta {} {a}", action.key()),
-            _ => format!("okta {}", action.key()),
+        StepKind::Okta(action) => match action.user().or(action.group()).or(action.rule()) {
+            Some(a) => format!("okta {} {a}", action.key()),
+            None => format!("okta {}", action.key()),
         },
         StepKind::Read(ReadTarget::User(a)) => format!("read user {a}"),
         StepKind::Read(ReadTarget::Group(a)) => format!("read group {a}"),
@@ -496,6 +496,12 @@ async fn run_action(
         }
         OktaAction::Link { group } => engine.link(client, group).await,
         OktaAction::Unlink { group, delete } => engine.unlink(client, group, *delete).await,
+        OktaAction::PushRule { rule, groups } => engine.push_rule(client, rule, groups).await,
+        OktaAction::DeactivatePushRule { rule } => engine.deactivate_push_rule(rule),
+        OktaAction::DeletePushRule {
+            rule,
+            delete_groups,
+        } => engine.delete_push_rule(client, rule, *delete_groups).await,
     };
     r.map_err(StepError::from)
 }

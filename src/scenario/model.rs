@@ -885,6 +885,27 @@ pub enum OktaAction {
         /// Group alias.
         group: String,
     },
+    /// Create and activate a Group Push rule matching `groups`: Okta pushes each of them that
+    /// is not pushed yet, as `push` does.
+    PushRule {
+        /// The rule's name.
+        rule: String,
+        /// Group aliases the rule matches.
+        groups: Vec<String>,
+    },
+    /// Deactivate the push rule: Okta sends nothing; the groups it pushed stay pushed.
+    DeactivatePushRule {
+        /// The rule's name.
+        rule: String,
+    },
+    /// Delete the push rule: with `delete_groups`, Okta deletes each group the rule pushed in
+    /// the app; otherwise it unlinks them and leaves them there, sending nothing.
+    DeletePushRule {
+        /// The rule's name.
+        rule: String,
+        /// Delete the rule's groups in the app. Default: false.
+        delete_groups: bool,
+    },
     /// Rename the Okta group; Okta renames the app group when `rename_groups` is on.
     Rename {
         /// Group alias.
@@ -915,6 +936,8 @@ pub(crate) enum Subject {
     User,
     /// A group alias.
     Group,
+    /// A name the scenario gives (a push rule's).
+    Rule,
 }
 
 /// The type of an action parameter.
@@ -928,6 +951,8 @@ pub(crate) enum ParamKind {
     Text,
     /// A boolean.
     Bool,
+    /// A list of group aliases.
+    Groups,
 }
 
 /// A parameter of an Okta action.
@@ -1145,6 +1170,36 @@ pub(crate) const ACTIONS: &[ActionSpec] = &[
         }],
         about: "Unlink the pushed group.",
     },
+    ActionSpec {
+        key: "push-rule",
+        subject: Subject::Rule,
+        params: &[ParamSpec {
+            key: "groups",
+            required: true,
+            kind: ParamKind::Groups,
+            about: "Group aliases the rule matches.",
+            example: "groups: [eng, ops]",
+        }],
+        about: "Create and activate a Group Push rule: Okta pushes each matching group not pushed yet, as `push` does.",
+    },
+    ActionSpec {
+        key: "deactivate-push-rule",
+        subject: Subject::Rule,
+        params: &[],
+        about: "Deactivate the push rule: Okta sends nothing; the groups it pushed stay pushed.",
+    },
+    ActionSpec {
+        key: "delete-push-rule",
+        subject: Subject::Rule,
+        params: &[ParamSpec {
+            key: "delete_groups",
+            required: false,
+            kind: ParamKind::Bool,
+            about: "Delete each group the rule pushed in the app (DELETE /Groups/{id}); default false unlinks them and leaves them there, sending nothing.",
+            example: "delete_groups: true",
+        }],
+        about: "Delete the push rule.",
+    },
 ];
 
 /// The spec of an action key.
@@ -1183,6 +1238,9 @@ impl OktaAction {
             OktaAction::Rename { .. } => "rename",
             OktaAction::Link { .. } => "link",
             OktaAction::Unlink { .. } => "unlink",
+            OktaAction::PushRule { .. } => "push-rule",
+            OktaAction::DeactivatePushRule { .. } => "deactivate-push-rule",
+            OktaAction::DeletePushRule { .. } => "delete-push-rule",
         }
     }
 
@@ -1221,6 +1279,16 @@ impl OktaAction {
         }
     }
 
+    /// The push rule the action is about, if any.
+    pub fn rule(&self) -> Option<&str> {
+        match self {
+            OktaAction::PushRule { rule, .. }
+            | OktaAction::DeactivatePushRule { rule }
+            | OktaAction::DeletePushRule { rule, .. } => Some(rule),
+            _ => None,
+        }
+    }
+
     /// The group alias the action is about, if any.
     pub fn group(&self) -> Option<&str> {
         match self {
@@ -1243,9 +1311,8 @@ impl OktaAction {
 impl Serialize for OktaAction {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let key = self.key();
-        let subject = match (self.user(), self.group()) {
-            (Some(alias), _) | (None, Some(alias)) => alias,
-            (None, None) => return serializer.serialize_str(key),
+        let Some(subject) = self.user().or(self.group()).or(self.rule()) else {
+            return serializer.serialize_str(key);
         };
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry(key, subject)?;
@@ -1260,6 +1327,11 @@ impl Serialize for OktaAction {
             }
             OktaAction::Rename { to, .. } => map.serialize_entry("to", to)?,
             OktaAction::Unlink { delete: true, .. } => map.serialize_entry("delete", &true)?,
+            OktaAction::PushRule { groups, .. } => map.serialize_entry("groups", groups)?,
+            OktaAction::DeletePushRule {
+                delete_groups: true,
+                ..
+            } => map.serialize_entry("delete_groups", &true)?,
             _ => {}
         }
         map.end()
@@ -1283,6 +1355,7 @@ impl JsonSchema for OktaAction {
             }
             let subject = match spec.subject {
                 Subject::User => "User alias.",
+                Subject::Rule => "The push rule's name.",
                 _ => "Group alias.",
             };
             let mut properties = Map::new();
@@ -1293,7 +1366,7 @@ impl JsonSchema for OktaAction {
             let mut required = vec![Value::from(spec.key)];
             for param in spec.params {
                 let schema = match param.kind {
-                    ParamKind::Users => serde_json::json!({
+                    ParamKind::Users | ParamKind::Groups => serde_json::json!({
                         "type": "array", "items": { "type": "string" }
                     }),
                     ParamKind::Attributes => serde_json::json!({
@@ -1362,7 +1435,10 @@ mod tests {
                 "activate-push",
                 "rename",
                 "link",
-                "unlink"
+                "unlink",
+                "push-rule",
+                "deactivate-push-rule",
+                "delete-push-rule"
             ]
         );
         assert_eq!(OktaAction::PushNow { group: "g".into() }.key(), "push-now");

@@ -69,7 +69,7 @@ async fn certify_is_ready_against_the_reference_server(#[case] apps: &[AppKind])
     }
     assert_eq!(status(&r, "CRUD-19"), RequirementStatus::Passed);
     assert_eq!(status(&r, "C9342"), RequirementStatus::Manual);
-    assert_eq!(status(&r, "C9323"), RequirementStatus::NotSimulated);
+    assert_eq!(status(&r, "C9341"), RequirementStatus::NotSimulated);
     // Every requirement shown on the wire passed here or does not apply to the app kind.
     for q in &r.requirements {
         if okscim::certify::by_id(&q.id).map(|d| d.coverage) == Some(Coverage::Scenarios) {

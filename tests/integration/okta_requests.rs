@@ -1296,3 +1296,57 @@ steps:
     }
     snapshot(&fake, &format!("raw_requests_{label}"), &requests);
 }
+
+/// Push rules: a rule pushes only groups not pushed yet; a rule name is unique; acting on a
+/// rule no step created is the scenario's mistake, not the server's.
+#[tokio::test]
+async fn a_push_rule_skips_pushed_groups_and_names_its_mistakes() {
+    use okscim::okta::ScenarioMistake;
+    let fake = Fake::start().await;
+    let created = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+        "id": "g-ops", "displayName": "Ops", "members": []});
+    fake.on("POST", "/Groups", scim(201, &created)).await;
+    fake.on("PATCH", "/Groups/g-ops", ResponseTemplate::new(204))
+        .await;
+    let mut eng = group("eng", "Eng", &[]);
+    eng.pushed = true;
+    eng.scim_id = Some("g-eng".into());
+    let mut engine = engine(
+        org(vec![], vec![eng, group("ops", "Ops", &[])]),
+        AppKind::Oin,
+    );
+    let groups = vec!["eng".to_string(), "ops".to_string()];
+    let record = engine
+        .push_rule(&fake.client(), "r", &groups)
+        .await
+        .expect("the rule runs");
+    let posts: Vec<&str> = record
+        .exchanges
+        .iter()
+        .filter(|e| e.request.method == "POST")
+        .filter_map(|e| e.request.body.as_deref())
+        .collect();
+    assert_eq!(posts.len(), 1, "only ops is pushed: {posts:?}");
+    assert!(posts[0].contains("Ops"), "{posts:?}");
+    assert!(record.failure.is_none(), "{:?}", record.failure);
+    assert!(matches!(
+        engine.push_rule(&fake.client(), "r", &groups).await,
+        Err(ScenarioMistake::PushRuleExists(_))
+    ));
+    assert!(matches!(
+        engine.deactivate_push_rule("nope"),
+        Err(ScenarioMistake::NoPushRule(_))
+    ));
+    let deleted = engine
+        .delete_push_rule(&fake.client(), "r", false)
+        .await
+        .expect("deleted");
+    assert!(
+        deleted.exchanges.is_empty(),
+        "keeping the groups sends nothing"
+    );
+    assert!(matches!(
+        engine.delete_push_rule(&fake.client(), "r", false).await,
+        Err(ScenarioMistake::NoPushRule(_))
+    ));
+}

@@ -321,7 +321,7 @@ fn the_schema_describes_the_format() {
     assert_eq!(schema["required"], json!(["name", "steps"]));
     assert_eq!(schema["additionalProperties"], json!(false));
     let actions = schema["$defs"]["OktaAction"]["oneOf"].as_array().unwrap();
-    assert_eq!(actions.len(), 27);
+    assert_eq!(actions.len(), 30);
     assert_eq!(actions[0]["const"], "test-connection");
     assert_eq!(actions[8]["required"], json!(["update", "set"]));
 }

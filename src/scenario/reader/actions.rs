@@ -107,11 +107,11 @@ impl Reader {
         }
         let param = |name: &str| keyed.iter().find(|(k, ..)| k == name).map(|(_, _, v)| *v);
         let context = format!("`{key}`");
-        let kind = match spec.subject {
-            Subject::User => FixtureKind::User,
-            _ => FixtureKind::Group,
+        let subject = match spec.subject {
+            Subject::Rule => self.string(subject_node, &format!("the rule name of {context}")),
+            Subject::User => self.alias_ref(subject_node, FixtureKind::User, &context),
+            _ => self.alias_ref(subject_node, FixtureKind::Group, &context),
         };
-        let subject = self.alias_ref(subject_node, kind, &context);
         let action = self.okta_action(spec, subject.clone().unwrap_or_default(), &param, &context);
         if ok && subject.is_some() {
             action
@@ -136,10 +136,16 @@ impl Reader {
                 &format!("{name}: [alice, bob]"),
             ))
         };
-        debug_assert!(spec.params.iter().all(|p| matches!(
-            p.kind,
-            ParamKind::Users | ParamKind::Attributes | ParamKind::Text | ParamKind::Bool
-        )));
+        let groups = |reader: &mut Self, name: &str| -> Option<Vec<String>> {
+            let node = param(name)?;
+            Some(reader.alias_list(
+                node,
+                FixtureKind::Group,
+                &format!("`{name}` of {context}"),
+                &format!("{name}: [eng, ops]"),
+            ))
+        };
+        let subject_text = subject.clone();
         let (user, group) = (subject.clone(), subject);
         Some(match spec.key {
             "assign" => OktaAction::Assign { user },
@@ -187,6 +193,20 @@ impl Reader {
                 to: self.template(param("to")?, "`to`")?,
             },
             "link" => OktaAction::Link { group },
+            "push-rule" => OktaAction::PushRule {
+                rule: subject_text.clone(),
+                groups: groups(self, "groups")?,
+            },
+            "deactivate-push-rule" => OktaAction::DeactivatePushRule {
+                rule: subject_text.clone(),
+            },
+            "delete-push-rule" => OktaAction::DeletePushRule {
+                rule: subject_text.clone(),
+                delete_groups: match param("delete_groups") {
+                    Some(n) => self.bool(n, "`delete_groups`")?,
+                    None => false,
+                },
+            },
             "unlink" => OktaAction::Unlink {
                 group,
                 delete: match param("delete") {
@@ -217,6 +237,7 @@ impl Reader {
         if let Some(spec) = action_spec(word) {
             let (noun, example) = match spec.subject {
                 Subject::User => ("user", "alice"),
+                Subject::Rule => ("rule name", "eng-rule"),
                 _ => ("group", "eng"),
             };
             self.report(

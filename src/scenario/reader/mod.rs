@@ -12,7 +12,7 @@ use serde_json::{Map, Number, Value};
 
 use super::model::{
     ACTIONS, ActionSpec, Advisory, AppKind, AppOptions, Assertions, Auth, Expect, GroupFixture,
-    JsonFile, JsonPathExpr, JsonType, Method, OktaAction, Outcome, ParamKind, ReadTarget, Request,
+    JsonFile, JsonPathExpr, JsonType, Method, OktaAction, Outcome, ReadTarget, Request,
     RequestHeaders, Scenario, Step, StepKind, Subject, UserFixture, UserStatus, action_spec,
 };
 use super::node::{self, Node, NodeValue, SourceFile, Span};
