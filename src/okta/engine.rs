@@ -79,6 +79,16 @@ impl OktaEngine {
         request: OutgoingRequest,
     ) -> Result<usize, ActionFailed> {
         let exchange = client.send(request).await;
+        self.record_exchange(record, purpose, exchange)
+    }
+
+    /// Judges an exchange and records it; fails when a required okta check fails.
+    fn record_exchange(
+        &self,
+        record: &mut ActionRecord,
+        purpose: Purpose,
+        exchange: Exchange,
+    ) -> Result<usize, ActionFailed> {
         let index = record.exchanges.len();
         let mut checks = judge_okta(&purpose, &exchange);
         checks.extend(judge_rfc(&purpose, &exchange));
@@ -1055,6 +1065,85 @@ impl OktaEngine {
         }
         let added = self.org.members_of(users);
         self.membership_update(client, alias, &added, &[]).await
+    }
+
+    /// Add users to the group as several admins (or group rules) do at the same moment: one
+    /// membership update per user, all sent at once (OIN: each the `{id, displayName}` replace
+    /// when renaming is on, then its `add`). A server that reads, then writes without a lock
+    /// loses some of them (okta-reference.md §3.23). An AIW app's update is one `PUT` of the
+    /// full member list either way.
+    pub async fn add_members_concurrently(
+        &mut self,
+        client: &ScimClient,
+        alias: &str,
+        users: &[String],
+    ) -> Result<ActionRecord, ScenarioMistake> {
+        if self.app == AppKind::Aiw {
+            return self.add_members(client, alias, users).await;
+        }
+        self.group_ref(alias)?;
+        for u in users {
+            self.user_ref(u)?;
+        }
+        if let Some(g) = self.org.group_mut(alias) {
+            for u in users {
+                if !g.members.contains(u) {
+                    g.members.push(u.clone());
+                }
+            }
+        }
+        let mut record = ActionRecord::default();
+        let Some(id) = self.pushed_id(alias) else {
+            return Ok(record);
+        };
+        let name = self.group_ref(alias)?.name.clone();
+        // One task per user, its requests in order; the tasks run at once.
+        let mut tasks = tokio::task::JoinSet::new();
+        for (n, member) in self.org.members_of(users).into_iter().enumerate() {
+            let mut requests = Vec::new();
+            if self.options.rename_groups {
+                requests.push(self.wire.patch("/Groups", &id, &[wire::rename(&id, &name)]));
+            }
+            requests.push(
+                self.wire
+                    .patch("/Groups", &id, &[wire::add_members(&[member])]),
+            );
+            let client = client.clone();
+            tasks.spawn(async move {
+                let mut exchanges = Vec::new();
+                for request in requests {
+                    let exchange = client.send(request).await;
+                    let answered = exchange.status().is_some_and(|s| s < 300);
+                    exchanges.push(exchange);
+                    // Okta stops a task at its first failed request.
+                    if !answered {
+                        break;
+                    }
+                }
+                (n, exchanges)
+            });
+        }
+        let mut done = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            // A task that panicked sent nothing okscim can report; its user is simply missing.
+            if let Ok(result) = joined {
+                done.push(result);
+            }
+        }
+        done.sort_by_key(|(n, _)| *n);
+        for (_, exchanges) in done {
+            let mut task = ActionRecord::default();
+            let result = exchanges.into_iter().try_for_each(|exchange| {
+                self.record_exchange(&mut task, Purpose::PatchGroup { id: id.clone() }, exchange)
+                    .map(|_| ())
+            });
+            Self::finish(&mut task, result);
+            Self::absorb(&mut record, task);
+        }
+        if self.options.rename_groups {
+            self.org.app_group_names.insert(alias.to_string(), name);
+        }
+        Ok(record)
     }
 
     /// Remove Okta members from a group; a pushed group gets the membership update.

@@ -482,7 +482,14 @@ async fn run_action(
         OktaAction::Unsuspend { user } => engine.set_suspended(user, false),
         OktaAction::SyncPassword { user } => engine.sync_password(client, user).await,
         OktaAction::Push { group, members } => engine.push(client, group, members.as_deref()).await,
-        OktaAction::AddMembers { group, users } => engine.add_members(client, group, users).await,
+        OktaAction::AddMembers {
+            group,
+            users,
+            concurrently: false,
+        } => engine.add_members(client, group, users).await,
+        OktaAction::AddMembers { group, users, .. } => {
+            engine.add_members_concurrently(client, group, users).await
+        }
         OktaAction::RemoveMembers { group, users } => {
             engine.remove_members(client, group, users).await
         }

@@ -846,6 +846,8 @@ pub enum OktaAction {
         group: String,
         /// User aliases.
         users: Vec<String>,
+        /// One update per user, all sent at once (several admins or rules at the same moment).
+        concurrently: bool,
     },
     /// Remove users from the Okta group; Okta pushes the membership change.
     RemoveMembers {
@@ -1113,7 +1115,16 @@ pub(crate) const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         key: "add-members",
         subject: Subject::Group,
-        params: &[USERS_PARAM],
+        params: &[
+            USERS_PARAM,
+            ParamSpec {
+                key: "concurrently",
+                required: false,
+                kind: ParamKind::Bool,
+                about: "One membership update per user, all sent at once, as when several admins or group rules add members at the same moment (OIN; an AIW app PUTs the full list either way). Default false.",
+                example: "concurrently: true",
+            },
+        ],
         about: "Add users to the Okta group: PATCH add members (or PUT the group).",
     },
     ActionSpec {
@@ -1322,9 +1333,17 @@ impl Serialize for OktaAction {
                 members: Some(members),
                 ..
             } => map.serialize_entry("members", members)?,
-            OktaAction::AddMembers { users, .. } | OktaAction::RemoveMembers { users, .. } => {
-                map.serialize_entry("users", users)?
+            OktaAction::AddMembers {
+                users,
+                concurrently,
+                ..
+            } => {
+                map.serialize_entry("users", users)?;
+                if *concurrently {
+                    map.serialize_entry("concurrently", &true)?;
+                }
             }
+            OktaAction::RemoveMembers { users, .. } => map.serialize_entry("users", users)?,
             OktaAction::Rename { to, .. } => map.serialize_entry("to", to)?,
             OktaAction::Unlink { delete: true, .. } => map.serialize_entry("delete", &true)?,
             OktaAction::PushRule { groups, .. } => map.serialize_entry("groups", groups)?,

@@ -178,6 +178,10 @@ impl Reader {
             "add-members" => OktaAction::AddMembers {
                 group,
                 users: users(self, "users")?,
+                concurrently: match param("concurrently") {
+                    Some(n) => self.bool(n, "`concurrently`")?,
+                    None => false,
+                },
             },
             "remove-members" => OktaAction::RemoveMembers {
                 group,
