@@ -33,6 +33,26 @@ pub struct ActionRecord {
     pub not_applicable: Option<String>,
 }
 
+impl ActionRecord {
+    /// Appends `other`'s exchanges and outcomes (its checks' exchange indexes shifted to match);
+    /// the first failure stays. Returns whether `other` failed.
+    pub fn absorb(&mut self, other: ActionRecord) -> bool {
+        let failed = other.failure.is_some();
+        let offset = self.exchanges.len();
+        self.exchanges.extend(other.exchanges);
+        self.purposes.extend(other.purposes);
+        self.checks.extend(other.checks.into_iter().map(|mut c| {
+            c.exchange = c.exchange.map(|i| i + offset);
+            c
+        }));
+        self.notes.extend(other.notes);
+        if self.failure.is_none() {
+            self.failure = other.failure;
+        }
+        failed
+    }
+}
+
 /// An action could not proceed.
 #[derive(Debug, Clone)]
 pub struct ActionFailed(pub String);
@@ -731,24 +751,6 @@ impl OktaEngine {
         Ok(record)
     }
 
-    /// Appends `other`'s exchanges and outcomes to `record` (its checks' exchange indexes
-    /// shifted to match); the first failure stays. Returns whether `other` failed.
-    fn absorb(record: &mut ActionRecord, other: ActionRecord) -> bool {
-        let failed = other.failure.is_some();
-        let offset = record.exchanges.len();
-        record.exchanges.extend(other.exchanges);
-        record.purposes.extend(other.purposes);
-        record.checks.extend(other.checks.into_iter().map(|mut c| {
-            c.exchange = c.exchange.map(|i| i + offset);
-            c
-        }));
-        record.notes.extend(other.notes);
-        if record.failure.is_none() {
-            record.failure = other.failure;
-        }
-        failed
-    }
-
     /// Assign a group to the app: each member not yet assigned is provisioned as `assign`
     /// provisions it, in the group's order (okta-reference.md §1.3: "assign user / group-based
     /// assignment"); Okta stops at the first failed task.
@@ -775,7 +777,7 @@ impl OktaEngine {
             let mut one = ActionRecord::default();
             let result = self.provision(client, &mut one, member).await;
             Self::finish(&mut one, result);
-            if Self::absorb(&mut record, one) {
+            if record.absorb(one) {
                 break;
             }
         }
@@ -807,7 +809,7 @@ impl OktaEngine {
                 continue;
             }
             let one = self.deprovision(client, member).await?;
-            if Self::absorb(&mut record, one) {
+            if record.absorb(one) {
                 break;
             }
         }
@@ -1138,7 +1140,7 @@ impl OktaEngine {
                     .map(|_| ())
             });
             Self::finish(&mut task, result);
-            Self::absorb(&mut record, task);
+            record.absorb(task);
         }
         if self.options.rename_groups {
             self.org.app_group_names.insert(alias.to_string(), name);
@@ -1387,7 +1389,7 @@ impl OktaEngine {
             }
             let r = self.push(client, g, None).await?;
             pushed.push(g.clone());
-            if Self::absorb(&mut record, r) {
+            if record.absorb(r) {
                 break;
             }
         }
@@ -1432,7 +1434,7 @@ impl OktaEngine {
                 continue;
             }
             let other = self.unlink(client, g, delete_groups).await?;
-            if Self::absorb(&mut record, other) {
+            if record.absorb(other) {
                 break;
             }
         }

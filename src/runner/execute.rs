@@ -251,12 +251,20 @@ pub async fn run_scenario_gated(
             Some(path) => Some(probe_empty(&client, scenario.options.request_headers, path).await),
             None => None,
         };
-        let performed = match &probe {
-            Some(Probe::Listed(_, why)) => {
-                sr.not_applicable = Some(why.clone());
-                Performed::Record(ActionRecord::default())
+        // The probe's exchange comes first; the step's own follow it.
+        let (mut done, ran) = match probe {
+            Some(Probe::Listed(record, why)) => {
+                sr.not_applicable = Some(why);
+                (record, false)
             }
-            _ => {
+            Some(Probe::Empty(mut record, note)) => {
+                record.notes.push(note);
+                (record, true)
+            }
+            None => (ActionRecord::default(), true),
+        };
+        let performed = if ran {
+            Some(
                 perform(
                     scenario.options.request_headers,
                     step,
@@ -265,37 +273,33 @@ pub async fn run_scenario_gated(
                     &token,
                     &captures,
                 )
-                .await
-            }
+                .await,
+            )
+        } else {
+            None
         };
         drop(guard);
-        if let Some(Probe::Listed(record, _) | Probe::Empty(record, _)) = &probe {
-            sr.exchanges.extend(record.exchanges.iter().cloned());
-            sr.purposes.extend(record.purposes.iter().cloned());
-            sr.checks.extend(record.checks.iter().cloned());
-        }
-        if let Some(Probe::Empty(_, note)) = &probe {
-            sr.notes.push(note.clone());
-        }
-        let skip_judging = matches!(probe, Some(Probe::Listed(..)));
-        match performed {
-            Performed::Mistake(e) => sr.error = Some(e),
-            Performed::Record(_) if skip_judging => {}
-            Performed::Record(record) => {
-                // A probe's exchange comes first: the step's own checks shift past it.
-                let offset = sr.exchanges.len();
-                sr.exchanges.extend(record.exchanges);
-                sr.purposes.extend(record.purposes);
-                sr.checks.extend(record.checks.into_iter().map(|mut c| {
-                    c.exchange = c.exchange.map(|i| i + offset);
-                    c
-                }));
-                sr.notes.extend(record.notes);
-                sr.not_applicable = sr.not_applicable.take().or(record.not_applicable);
-                sr.okta_failure = record.failure;
+        let mistake = match performed {
+            Some(Performed::Mistake(e)) => Some(e),
+            Some(Performed::Record(record)) => {
+                sr.not_applicable = sr.not_applicable.take().or(record.not_applicable.clone());
+                done.absorb(record);
+                None
+            }
+            None => None,
+        };
+        sr.exchanges = done.exchanges;
+        sr.purposes = done.purposes;
+        sr.checks = done.checks;
+        sr.notes = done.notes;
+        sr.okta_failure = done.failure;
+        match mistake {
+            Some(e) => sr.error = Some(e),
+            None if ran => {
                 judge_step(step, &mut sr, &engine, &token, &captures);
                 capture(step, &sr, &engine, &token, &mut captures);
             }
+            None => {}
         }
         let step_failed = sr.error.is_some() || sr.checks.iter().any(CheckOutcome::is_failure);
         sr.status = if step_failed {
