@@ -24,10 +24,39 @@ pub fn truncate_counted(text: &str, max_chars: usize) -> Cow<'_, str> {
     }
 }
 
+/// "against …" wording for a target label: a URL as it is, a name with "the" (`the embedded
+/// reference server`).
+pub fn target_phrase(label: &str) -> String {
+    if label.contains("://") {
+        label.to_string()
+    } else {
+        format!("the {label}")
+    }
+}
+
+/// `n thing` or `n things`.
+pub fn count_of(n: usize, thing: &str) -> String {
+    format!("{n} {thing}{}", if n == 1 { "" } else { "s" })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn wording_for_targets_and_counts() {
+        assert_eq!(
+            target_phrase("http://127.0.0.1:1/scim/v2"),
+            "http://127.0.0.1:1/scim/v2"
+        );
+        assert_eq!(
+            target_phrase("embedded reference server"),
+            "the embedded reference server"
+        );
+        assert_eq!(count_of(1, "file"), "1 file");
+        assert_eq!(count_of(2, "file"), "2 files");
+    }
 
     #[test]
     fn cuts_on_character_boundaries() {

@@ -140,7 +140,11 @@ pub async fn serve(args: &ServeArgs) -> Result<(), ServerError> {
     let profile = config.profile;
     let server = crate::spawn(*config).await?;
     println!(
-        "okscim reference SCIM server ({profile:?} profile) at {}",
+        "okscim reference SCIM server ({} profile) at {}",
+        match profile {
+            crate::config::Profile::Rfc => "rfc",
+            crate::config::Profile::Tailnet => "tailnet",
+        },
         server.base_url
     );
     if token_generated {

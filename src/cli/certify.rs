@@ -59,8 +59,8 @@ pub async fn run(args: &CertifyArgs) -> u8 {
         }
     };
     eprintln!(
-        "okscim certify: the certification scenarios against the {}",
-        target.label
+        "okscim certify: the certification scenarios against {}",
+        crate::text::target_phrase(&target.label)
     );
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()

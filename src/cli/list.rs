@@ -46,9 +46,9 @@ pub fn run(args: &ListArgs) -> u8 {
         );
     }
     println!(
-        "{} scenario runs from {} files",
-        jobs.len(),
-        scenarios.len()
+        "{} from {}",
+        crate::text::count_of(jobs.len(), "scenario run"),
+        crate::text::count_of(scenarios.len(), "file")
     );
     exit::OK
 }

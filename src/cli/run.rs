@@ -63,8 +63,8 @@ pub struct RunArgs {
     pub import_paging: ImportPaging,
     /// Compare each scenario's transcript with its stored snapshot in DIR (default: a folder
     /// derived from the target, see docs/snapshots.md).
-    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "")]
-    pub snapshots: Option<PathBuf>,
+    #[arg(long, value_name = "DIR", num_args = 0..=1)]
+    pub snapshots: Option<Option<PathBuf>>,
     /// When snapshots are written: `no`, `new` (.snap.new for review) or `always`. Default:
     /// `no` when the CI environment variable is set, `new` otherwise.
     #[arg(long, value_enum, value_name = "MODE")]
@@ -160,6 +160,16 @@ impl TargetArgs {
     /// Opens the target the options name.
     pub async fn open(&self) -> Result<Arc<Target>, HarnessError> {
         let (spec, options) = self.resolve().map_err(HarnessError::Usage)?;
+        if let TargetSpec::Url {
+            auth: Auth::None,
+            url,
+            ..
+        } = &spec
+        {
+            eprintln!(
+                "warning: no credentials for {url}: requests carry no Authorization header, which Okta always sends; give --token-env VAR, --header-env VAR or --basic USER --password-env VAR"
+            );
+        }
         Target::open(spec, &options).await.map(Arc::new)
     }
 
@@ -212,6 +222,8 @@ impl TargetArgs {
                         },
                         Some(var.clone()),
                     )
+                } else if self.basic.is_some() {
+                    return Err("--basic USER needs --password-env VAR (the environment variable holding the password)".into());
                 } else {
                     (Auth::None, None)
                 };
@@ -230,6 +242,58 @@ fn default_jobs() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
+}
+
+/// Why a selection runs nothing, with what would select something.
+pub(crate) fn nothing_selected(
+    scenarios: &[Arc<crate::scenario::Scenario>],
+    selection: &Selection,
+    jobs: &[crate::runner::Job],
+) -> String {
+    if scenarios.is_empty() {
+        return "no scenario was found: name a scenario file or folder".to_string();
+    }
+    if let Some(why) = jobs.iter().find_map(|j| j.skip.as_deref()) {
+        return format!(
+            "every selected scenario run would be skipped ({why}): nothing would be checked"
+        );
+    }
+    let mut given = Vec::new();
+    if !selection.tags.is_empty() {
+        let known: std::collections::BTreeSet<&str> = scenarios
+            .iter()
+            .flat_map(|s| s.tags.iter().map(String::as_str))
+            .collect();
+        given.push(format!(
+            "--tags {} (the scenarios' tags: {})",
+            selection.tags.join(","),
+            known.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if let Some(f) = &selection.filter {
+        given.push(format!("--filter {f:?} (matched against scenario names)"));
+    }
+    if !selection.apps.is_empty() {
+        given.push(format!(
+            "--okta-app {}",
+            selection
+                .apps
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        ));
+    }
+    if let Some((k, n)) = selection.partition {
+        given.push(format!("--partition {k}/{n}"));
+    }
+    format!(
+        "no scenario run selected from {} scenario{}: {} select{} none; check the spelling, or run `okscim list` to see what there is",
+        scenarios.len(),
+        if scenarios.len() == 1 { "" } else { "s" },
+        given.join(" and "),
+        if given.len() == 1 { "s" } else { "" }
+    )
 }
 
 /// Runs `okscim run`; returns the exit code.
@@ -272,6 +336,11 @@ pub async fn run(args: &RunArgs) -> u8 {
     };
     let scenarios: Vec<Arc<_>> = scenarios.into_iter().map(Arc::new).collect();
     let jobs = plan(&scenarios, &selection, target.profile);
+    if jobs.iter().all(|j| j.skip.is_some()) {
+        // A typo in a tag or filter must not turn a gate green.
+        eprintln!("error: {}", nothing_selected(&scenarios, &selection, &jobs));
+        return exit::USAGE;
+    }
     let okta = OktaOptions {
         filter_encoding: args.filter_encoding,
         headers: args.okta_headers,
@@ -286,14 +355,15 @@ pub async fn run(args: &RunArgs) -> u8 {
         args.verbose,
     ))];
     let snapshots = args.snapshots.as_ref().map(|dir| SnapshotSettings {
-        dir: if dir.as_os_str().is_empty() {
-            let profile = match target.profile {
-                Profile::Rfc => "rfc",
-                Profile::Tailnet => "tailnet",
-            };
-            crate::snapshot::default_dir(target.url.as_deref(), profile)
-        } else {
-            dir.clone()
+        dir: match dir {
+            Some(dir) => dir.clone(),
+            None => {
+                let profile = match target.profile {
+                    Profile::Rfc => "rfc",
+                    Profile::Tailnet => "tailnet",
+                };
+                crate::snapshot::default_dir(target.url.as_deref(), profile)
+            }
         },
         mode: args
             .update_snapshots

@@ -45,6 +45,15 @@ fn selected(args: &PendingArgs) -> std::io::Result<Vec<PathBuf>> {
         .dir
         .clone()
         .unwrap_or_else(|| PathBuf::from("okscim-snapshots"));
+    if !dir.is_dir() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!(
+                "{} is not a folder: name the folder the run wrote its snapshots to (`--snapshots DIR`)",
+                dir.display()
+            ),
+        ));
+    }
     let mut files = pending_files(&dir)?;
     if let Some(f) = &args.filter {
         files.retain(|p| {

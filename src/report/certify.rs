@@ -26,8 +26,8 @@ fn label(r: &RequirementResult) -> String {
 /// and the fix, then the verdict.
 pub fn certify_text(readiness: &Readiness) -> String {
     let mut text = format!(
-        "{BOLD}okscim certify{RESET} against the {}\n",
-        readiness.target
+        "{BOLD}okscim certify{RESET} against {}\n",
+        crate::text::target_phrase(&readiness.target)
     );
     for suite in Suite::ALL {
         let rows: Vec<&RequirementResult> = readiness

@@ -104,9 +104,9 @@ pub fn certify_html(readiness: &Readiness, run: &RunResult) -> String {
     );
     let _ = write!(
         h,
-        "<h1>Okta certification readiness</h1><p class=\"muted\">okscim certify ({}) against the {} · report format {}</p>",
+        "<h1>Okta certification readiness</h1><p class=\"muted\">okscim certify ({}) against {} · report format {}</p>",
         env!("CARGO_PKG_VERSION"),
-        esc(&readiness.target),
+        esc(&crate::text::target_phrase(&readiness.target)),
         esc(&readiness.format)
     );
     let _ = write!(

@@ -192,6 +192,18 @@ impl TerminalReporter {
     }
 }
 
+/// The folder to pass to `okscim snapshots review` for a pending snapshot file.
+fn review_dir(pending: &std::path::Path) -> String {
+    let dir = pending
+        .parent()
+        .map_or_else(|| ".".to_string(), |d| d.display().to_string());
+    if dir.contains(char::is_whitespace) {
+        format!("'{dir}'")
+    } else {
+        dir
+    }
+}
+
 fn render_verdict(s: &ScenarioResult, v: &SnapshotVerdict) -> String {
     let checks = match s.status {
         Status::Failed => format!("{RED}failed{RESET}"),
@@ -209,8 +221,9 @@ fn render_verdict(s: &ScenarioResult, v: &SnapshotVerdict) -> String {
             );
             if let Some(p) = pending {
                 t.push_str(&format!(
-                    "       new snapshot written to {} (review with `okscim snapshots review`)\n",
-                    p.display()
+                    "       new snapshot written to {} (review with `okscim snapshots review {}`)\n",
+                    p.display(),
+                    review_dir(p)
                 ));
             }
             t
@@ -234,8 +247,9 @@ fn render_verdict(s: &ScenarioResult, v: &SnapshotVerdict) -> String {
             }
             if let Some(p) = pending {
                 t.push_str(&format!(
-                    "       pending: {} (review with `okscim snapshots review`)\n",
-                    p.display()
+                    "       pending: {} (review with `okscim snapshots review {}`)\n",
+                    p.display(),
+                    review_dir(p)
                 ));
             }
             t
@@ -263,7 +277,9 @@ impl Reporter for TerminalReporter {
         match event {
             RunEvent::Started { total, target } => {
                 self.emit(&format!(
-                    "{BOLD}okscim{RESET} running {total} scenario runs against the {target}\n"
+                    "{BOLD}okscim{RESET} running {} against {}\n",
+                    crate::text::count_of(*total, "scenario run"),
+                    crate::text::target_phrase(target)
                 ));
                 if std::io::stderr().is_terminal() {
                     let pb = ProgressBar::new(*total as u64);

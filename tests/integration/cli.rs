@@ -284,3 +284,113 @@ fn run_lists_the_embedded_servers_faults_and_variants() {
         assert!(stdout(&o).starts_with(first), "{}", stdout(&o));
     }
 }
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A typo in a tag or a filter that matches nothing must not turn a gate green: exit 2, saying
+/// what was asked and what there is.
+#[test]
+fn selecting_no_scenario_is_a_usage_error() {
+    let o = okscim(&["run", "--tags", "grops"], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(err.contains("no scenario run selected"), "{err}");
+    assert!(
+        err.contains("--tags grops") && err.contains("groups"),
+        "{err}"
+    );
+    let o = okscim(&["run", "--filter", "no such scenario"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--filter \"no such scenario\""),
+        "{}",
+        stderr(&o)
+    );
+    // Only tailnet scenarios against the rfc profile: every run would be skipped.
+    let o = okscim(&["run", "--tags", "tailnet"], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("would be skipped"), "{}", stderr(&o));
+}
+
+/// Bare `--snapshots` picks the folder derived from the target; the hint to review names the
+/// folder the pending files are in; accepting from a folder that is not there is an error.
+#[test]
+fn bare_snapshots_flag_and_the_review_hint_name_the_folder() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let scenario = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/connection/test-connection.yaml");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_okscim"));
+    let o = cmd
+        .args(["run", scenario.to_str().expect("utf-8"), "--snapshots"])
+        .current_dir(dir.path())
+        .env_remove("CI")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("okscim runs");
+    let out = stdout(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "a missing snapshot fails: {out}{}",
+        stderr(&o)
+    );
+    let folder = dir.path().join("okscim-snapshots/embedded-rfc");
+    assert!(folder.is_dir(), "{out}");
+    assert!(
+        out.contains("review with `okscim snapshots review okscim-snapshots/embedded-rfc`"),
+        "{out}"
+    );
+    let o = okscim(
+        &["snapshots", "accept", "/nonexistent/okscim-snapshots"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("is not a folder"), "{}", stderr(&o));
+}
+
+/// A URL target with no credentials runs, but says it sends no Authorization header; `--basic`
+/// without its password is a usage error. Counts are worded in the singular when there is one.
+#[test]
+fn a_target_without_credentials_is_warned_about_and_counts_read_well() {
+    let o = okscim(
+        &[
+            "run",
+            "scenarios/connection",
+            "--target",
+            "http://127.0.0.1:9",
+            "--connect-timeout",
+            "1",
+        ],
+        &[("NO_COLOR", "1")],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("warning: no credentials for http://127.0.0.1:9"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stdout(&o).contains("running 2 scenario runs against http://127.0.0.1:9\n"),
+        "{}",
+        stdout(&o)
+    );
+    let o = okscim(
+        &["run", "--target", "http://127.0.0.1:9", "--basic", "admin"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--password-env"), "{}", stderr(&o));
+    let o = okscim(
+        &["run", "scenarios/connection", "--okta-app", "oin"],
+        &[("NO_COLOR", "1")],
+    );
+    assert!(
+        stdout(&o).contains("running 1 scenario run against the embedded reference server"),
+        "{}",
+        stdout(&o)
+    );
+    let o = okscim(&["list", "scenarios/connection"], &[]);
+    assert_eq!(last_line(&o), "2 scenario runs from 1 file");
+}

@@ -495,3 +495,66 @@ fn invalid_policy_file_is_refused_at_start() {
     assert!(stderr.contains("cannot load policy"), "{stderr}");
     assert!(stderr.contains("action must be \"accept\""), "{stderr}");
 }
+
+/// The banner names the profile in lower case, as `--profile` takes it, and the request log
+/// written to a pipe (not a terminal) carries no ANSI colour codes.
+#[test]
+fn serve_banner_names_the_profile_and_a_piped_log_has_no_colour() {
+    use std::io::{BufRead, BufReader, Write};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_okscim-reference-server"))
+        .args(["--addr", "127.0.0.1:0", "--profile", "tailnet"])
+        .env_remove("OKSCIM_SERVER_TOKEN")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run the binary");
+    let stdout = child.stdout.take().expect("piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let wait = std::time::Duration::from_secs(20);
+    let banner = rx.recv_timeout(wait).expect("a banner");
+    assert!(
+        banner.contains("(tailnet profile) at http://127.0.0.1:"),
+        "{banner}"
+    );
+    let url = banner.rsplit(' ').next().expect("the base URL").to_string();
+    let authority = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .expect("host:port")
+        .to_string();
+    let mut stream = std::net::TcpStream::connect(&authority).expect("connect");
+    write!(
+        stream,
+        "GET /scim/v2/ServiceProviderConfig HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut answer = String::new();
+    let _ = std::io::Read::read_to_string(&mut stream, &mut answer);
+    let mut lines = Vec::new();
+    while let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(5)) {
+        let done = line.contains("ServiceProviderConfig");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let log = lines.join("\n");
+    assert!(
+        log.contains("ServiceProviderConfig"),
+        "no request log line: {log}"
+    );
+    assert!(
+        !log.contains('\u{1b}'),
+        "ANSI codes in a piped log: {log:?}"
+    );
+}
