@@ -6,7 +6,7 @@ use std::sync::Arc;
 use okscim_reference_server::Profile;
 
 use crate::exit;
-use crate::runner::{Selection, plan};
+use crate::runner::plan;
 
 /// Options of `okscim list`.
 #[derive(Debug, Clone, clap::Args)]
@@ -17,6 +17,12 @@ pub struct ListArgs {
     /// The target's profile (tailnet scenarios are skipped otherwise).
     #[arg(long, value_enum, default_value_t = Profile::Rfc)]
     pub profile: Profile,
+    /// The same selection `run` takes: preview a shard or a tag before running it.
+    #[command(flatten)]
+    pub select: super::run::SelectArgs,
+    /// Print the planned runs as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Prints one line per planned scenario run.
@@ -28,8 +34,33 @@ pub fn run(args: &ListArgs) -> u8 {
             return exit::USAGE;
         }
     };
+    let selection = match args.select.selection() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
     let scenarios: Vec<Arc<_>> = scenarios.into_iter().map(Arc::new).collect();
-    let jobs = plan(&scenarios, &Selection::default(), args.profile);
+    let jobs = plan(&scenarios, &selection, args.profile);
+    if args.json {
+        let runs: Vec<serde_json::Value> = jobs
+            .iter()
+            .map(|job| {
+                serde_json::json!({
+                    "name": job.scenario.name,
+                    "app": job.app.as_str(),
+                    "path": job.scenario.path.display().to_string(),
+                    "steps": job.scenario.steps.len(),
+                    "tags": job.scenario.tags,
+                    "skip": job.skip,
+                })
+            })
+            .collect();
+        let out = serde_json::json!({ "runs": runs, "files": scenarios.len() });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        return exit::OK;
+    }
     for job in &jobs {
         let tags = job.scenario.tags.join(",");
         let skip = job

@@ -15,15 +15,9 @@ use crate::runner::{Reporter, Selection, SnapshotSettings, parse_partition, plan
 use crate::snapshot::UpdateMode;
 use crate::target::{Target, TargetOptions, TargetSpec};
 
-/// Options of `okscim run`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct RunArgs {
-    /// Scenario files or folders (default: `./scenarios` if it exists, else the scenarios built
-    /// into okscim).
-    pub paths: Vec<PathBuf>,
-    /// Where requests go and how they authenticate.
-    #[command(flatten)]
-    pub target: TargetArgs,
+/// Which scenario runs `run` makes and `list` shows.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SelectArgs {
     /// Run only this Okta app kind (default: each kind the scenario lists).
     #[arg(long, value_enum)]
     pub okta_app: Option<AppKind>,
@@ -33,12 +27,39 @@ pub struct RunArgs {
     /// Run only scenarios whose name or path contains this text.
     #[arg(long)]
     pub filter: Option<String>,
-    /// Scenario runs at once (default: the number of CPUs).
-    #[arg(long)]
-    pub jobs: Option<usize>,
     /// Run only part K of N of the planned runs (CI sharding), e.g. `1/4`.
     #[arg(long, value_name = "K/N")]
     pub partition: Option<String>,
+}
+
+impl SelectArgs {
+    /// The selection, or why the options are wrong.
+    pub fn selection(&self) -> Result<Selection, String> {
+        let partition = self.partition.as_deref().map(parse_partition).transpose()?;
+        Ok(Selection {
+            tags: self.tags.clone(),
+            filter: self.filter.clone(),
+            apps: self.okta_app.into_iter().collect(),
+            partition,
+        })
+    }
+}
+
+/// Options of `okscim run`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Scenario files or folders (default: `./scenarios` if it exists, else the scenarios built
+    /// into okscim).
+    pub paths: Vec<PathBuf>,
+    /// Where requests go and how they authenticate.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Which scenario runs.
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Scenario runs at once (default: the number of CPUs).
+    #[arg(long)]
+    pub jobs: Option<usize>,
     /// Filter encoding of spaces: `percent` (%20, Okta's current reference) or `plus`.
     #[arg(long, value_enum, default_value_t = FilterEncoding::Percent)]
     pub filter_encoding: FilterEncoding,
@@ -314,8 +335,8 @@ pub async fn run(args: &RunArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    let partition = match args.partition.as_deref().map(parse_partition).transpose() {
-        Ok(p) => p,
+    let selection = match args.select.selection() {
+        Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
             return exit::USAGE;
@@ -327,12 +348,6 @@ pub async fn run(args: &RunArgs) -> u8 {
             eprintln!("error: {e}");
             return exit::USAGE;
         }
-    };
-    let selection = Selection {
-        tags: args.tags.clone(),
-        filter: args.filter.clone(),
-        apps: args.okta_app.into_iter().collect(),
-        partition,
     };
     let scenarios: Vec<Arc<_>> = scenarios.into_iter().map(Arc::new).collect();
     let jobs = plan(&scenarios, &selection, target.profile);

@@ -68,6 +68,18 @@ pub fn failure_text(s: &crate::runner::ScenarioResult) -> String {
     text
 }
 
+/// A JUnit classname for a scenario file: its path without the extension, folders joined with
+/// dots (`scenarios.users.create`), as CI tools split a classname into package and class at the
+/// last dot.
+fn classname(path: &std::path::Path) -> String {
+    path.with_extension("")
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().replace('.', "_"))
+        .filter(|c| c != "/")
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 /// Renders the run as JUnit XML.
 pub fn junit_xml(run: &RunResult) -> Result<String, HarnessError> {
     let mut report = Report::new("okscim");
@@ -119,7 +131,7 @@ pub fn junit_xml(run: &RunResult) -> Result<String, HarnessError> {
             }
         };
         let mut case = TestCase::new(s.title(), status);
-        case.set_classname(s.path.display().to_string());
+        case.set_classname(classname(&s.path));
         case.set_time(Duration::from_secs_f64(s.duration_ms / 1000.0));
         suite.add_test_case(case);
     }

@@ -273,11 +273,11 @@ impl RunResult {
             .map(|s| {
                 let first = s.steps.iter().find_map(|step| {
                     if let Some(e) = &step.error {
-                        return Some(format!("step {} {}: {e}", step.index + 1, step.label));
+                        return Some(format!("step {} {}: {e}", step.index, step.label));
                     }
                     step.failures()
                         .next()
-                        .map(|c| format!("step {} {}: {}", step.index + 1, step.label, c.id))
+                        .map(|c| format!("step {} {}: {}", step.index, step.label, c.id))
                 });
                 let first = first
                     .or_else(|| s.error.as_ref().map(ToString::to_string))

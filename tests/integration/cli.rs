@@ -164,6 +164,12 @@ fn junit_and_json_reports_are_written() {
         "{xml}"
     );
     assert!(xml.contains("okta.create.status"), "{xml}");
+    // Jenkins splits a classname at its last dot: no file extension there.
+    assert!(
+        xml.contains(r#"classname="scenarios.users.create""#),
+        "{xml}"
+    );
+    assert!(!xml.contains("create.yaml\""), "{xml}");
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("json written")).expect("JSON");
     assert_eq!(report["format"], "okscim-report/1");
@@ -393,4 +399,62 @@ fn a_target_without_credentials_is_warned_about_and_counts_read_well() {
     );
     let o = okscim(&["list", "scenarios/connection"], &[]);
     assert_eq!(last_line(&o), "2 scenario runs from 1 file");
+}
+
+/// `okscim list` previews exactly what `run` would run, with the same selection flags, as text
+/// or JSON.
+#[test]
+fn list_takes_the_selection_flags_of_run_and_prints_json() {
+    let o = okscim(&["list", "--tags", "import", "--okta-app", "oin"], &[]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        last_line(&o).starts_with("4 scenario runs from"),
+        "{}",
+        stdout(&o)
+    );
+    let shards: usize = (1..=3)
+        .map(|k| {
+            let o = okscim(&["list", "--partition", &format!("{k}/3"), "--json"], &[]);
+            let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+            v["runs"].as_array().expect("runs").len()
+        })
+        .sum();
+    let all: serde_json::Value =
+        serde_json::from_str(&stdout(&okscim(&["list", "--json"], &[]))).expect("JSON");
+    assert_eq!(shards, all["runs"].as_array().expect("runs").len());
+    assert_eq!(
+        okscim(&["list", "--filter", "SCIM 2.0 SPEC test", "--json"], &[])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        okscim(&["list", "--partition", "9/3"], &[]).status.code(),
+        Some(2)
+    );
+}
+
+/// The summary's list of failed runs names the step by its number in the scenario, as the
+/// per-step lines do (it used to say one more).
+#[test]
+fn the_failed_runs_summary_names_the_right_step() {
+    let o = okscim(
+        &[
+            "run",
+            "scenarios/users/create.yaml",
+            "--okta-app",
+            "oin",
+            "--fault",
+            "create-returns-200",
+        ],
+        &[("NO_COLOR", "1")],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let summary = out
+        .lines()
+        .skip_while(|l| !l.starts_with("failed scenario runs:"))
+        .nth(1)
+        .expect("a failed run listed");
+    assert!(summary.contains("step 1 okta assign alice"), "{out}");
 }

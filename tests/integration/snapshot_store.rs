@@ -155,6 +155,31 @@ fn a_fault_shows_up_as_a_reviewable_diff_and_accept_reject_change_the_files() {
     let (code, out) = faulty_run(false);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("checks passed; snapshot differs"), "{out}");
+    // The JSON report agrees with its counts: the run failed, its checks passed.
+    let report_path = tmp.path().join("report.json");
+    let (code, _) = run_cli(
+        &[
+            "run",
+            s,
+            "--okta-app",
+            "oin",
+            "--snapshots",
+            p,
+            "--update-snapshots",
+            "no",
+            "--fault",
+            "member-filter-remove-ignored",
+            "--json",
+            report_path.to_str().unwrap(),
+        ],
+        false,
+    );
+    assert_eq!(code, 1);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report_path).unwrap()).unwrap();
+    assert_eq!(report["counts"]["failed"], 1);
+    assert_eq!(report["scenarios"][0]["status"], "failed");
+    assert_eq!(report["scenarios"][0]["checks"], "passed");
     let diff: String = out
         .lines()
         .filter(|l| l.trim_start().starts_with("$["))
