@@ -265,10 +265,16 @@ impl OktaEngine {
             });
         }
         let mut done = Vec::new();
+        let mut lost = None;
         while let Some(joined) = tasks.join_next().await {
-            // A task that panicked sent nothing okscim can report; its user is simply missing.
-            if let Ok(result) = joined {
-                done.push(result);
+            match joined {
+                Ok(result) => done.push(result),
+                // Never dropped in silence: the action fails, saying it is okscim's bug.
+                Err(e) => {
+                    lost.get_or_insert_with(|| {
+                        format!("okscim lost a concurrent membership update ({e}): a bug in okscim, please report it")
+                    });
+                }
             }
         }
         done.sort_by_key(|(n, _)| *n);
@@ -283,6 +289,9 @@ impl OktaEngine {
         }
         if self.options.rename_groups {
             self.org.app_group_names.insert(alias.to_string(), name);
+        }
+        if record.failure.is_none() {
+            record.failure = lost;
         }
         Ok(record)
     }
