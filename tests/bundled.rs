@@ -18,7 +18,7 @@ use std::path::Path;
 use okscim::okta::{AppKind, OktaOptions};
 use okscim::runner::{ScenarioResult, Status, run_scenario};
 use okscim::scenario::{self, Scenario};
-use okscim::snapshot::{Aliases, snapshot_file_name, text_diff, transcript};
+use okscim::snapshot::{snapshot_file_name, text_diff, transcript};
 use okscim::target::{Target, TargetOptions, TargetSpec};
 use okscim_reference_server::{Faults, Profile, Variants};
 use serde_json::Value;
@@ -66,8 +66,7 @@ async fn run_once(
 }
 
 fn redacted_transcript(result: &ScenarioResult) -> Value {
-    let mut aliases = Aliases::new(&result.aliases, &result.run_token, &result.base_url);
-    transcript(result, &mut aliases, &[])
+    transcript(result, &[])
 }
 
 fn pretty(value: &Value) -> String {

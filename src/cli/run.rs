@@ -11,7 +11,10 @@ use crate::exit;
 use crate::http::{Auth, Secret};
 use crate::okta::{AppKind, FilterEncoding, HeaderStyle, ImportPaging, OktaOptions, PasswordPatch};
 use crate::report::TerminalReporter;
-use crate::runner::{Reporter, Selection, SnapshotSettings, parse_partition, plan, run_jobs};
+use crate::runner::{
+    Reporter, Scheduler, Selection, SnapshotSettings, parse_partition, plan, stop_channel,
+    stop_on_signals,
+};
 use crate::snapshot::UpdateMode;
 use crate::target::{Target, TargetOptions, TargetSpec};
 
@@ -384,16 +387,16 @@ pub async fn run(args: &RunArgs) -> u8 {
             .update_snapshots
             .unwrap_or_else(UpdateMode::default_for_env),
     });
-    let result = run_jobs(
-        jobs,
-        &target,
-        okta,
-        args.jobs.unwrap_or_else(default_jobs),
-        &target.label,
-        snapshots.as_ref(),
-        &mut reporters,
-    )
-    .await;
+    let (stopper, stop) = stop_channel();
+    stop_on_signals(stopper);
+    let result = Scheduler::new(jobs, &target)
+        .okta(okta)
+        .jobs(args.jobs.unwrap_or_else(default_jobs))
+        .label(target.label.clone())
+        .snapshots(snapshots)
+        .stop_flag(stop)
+        .run(&mut reporters)
+        .await;
     if let Some(path) = &args.junit {
         let written = crate::report::junit_xml(&result).and_then(|xml| {
             std::fs::write(path, xml).map_err(|source| HarnessError::Write {
@@ -412,7 +415,9 @@ pub async fn run(args: &RunArgs) -> u8 {
         eprintln!("error: cannot write {}: {e}", path.display());
         return exit::USAGE;
     }
-    if result.target_unreachable() {
+    if let Some(signal) = result.interrupted {
+        exit::interrupted(signal)
+    } else if result.target_unreachable() {
         exit::UNREACHABLE
     } else if result.counts().failed > 0 {
         exit::FAILED

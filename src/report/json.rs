@@ -11,6 +11,7 @@ pub fn json_report(run: &RunResult) -> String {
         "format": "okscim-report/1",
         "target": run.target,
         "duration_ms": run.duration_ms,
+        "interrupted": run.interrupted,
         "counts": counts,
         "common_failure": run.common_failure().map(|c| json!({
             "cause": c,

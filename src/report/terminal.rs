@@ -320,7 +320,23 @@ impl Reporter for TerminalReporter {
                         ));
                     }
                 }
-                let colour = if counts.failed > 0 { RED } else { GREEN };
+                if let Some(signal) = run.interrupted {
+                    let cut = run
+                        .scenarios
+                        .iter()
+                        .filter(|s| s.interrupted.is_some())
+                        .count();
+                    self.emit(&format!(
+                        "{RED}{BOLD}interrupted by {signal}{RESET}{RED}: {} of {} scenario runs did not finish (counted as skipped); the reports hold what ran{RESET}\n",
+                        cut,
+                        run.scenarios.len()
+                    ));
+                }
+                let colour = if counts.failed > 0 || run.interrupted.is_some() {
+                    RED
+                } else {
+                    GREEN
+                };
                 self.emit(&format!(
                     "{DIM}finished in {:.2} s{RESET}\n",
                     run.duration_ms / 1000.0

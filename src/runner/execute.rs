@@ -17,6 +17,7 @@ use crate::okta::{
     UserStatus, okta_id, placeholder_password,
 };
 use crate::runner::gate::{GateGuard, StepGate};
+use crate::runner::interrupt::StopSignal;
 use crate::runner::result::{ScenarioResult, Status, StepResult};
 use crate::runner::traffic::own_headers;
 use crate::runner::vars::RunVars;
@@ -175,6 +176,7 @@ pub async fn run_scenario_gated(
         base_url: client.base_url().to_string(),
         aliases: Vec::new(),
         snapshot: None,
+        interrupted: None,
     };
     let org = match build_org(scenario, &token) {
         Ok(org) => org,
@@ -193,6 +195,7 @@ pub async fn run_scenario_gated(
                 snapshot: false,
                 notes: vec![],
                 not_applicable: None,
+                precondition: false,
             });
             return result;
         }
@@ -210,10 +213,18 @@ pub async fn run_scenario_gated(
     let mut engine = OktaEngine::new(org, app, options);
     let mut captures: BTreeMap<String, Value> = BTreeMap::new();
     let mut failed = false;
+    let mut interrupted: Option<(StopSignal, usize)> = None;
     // A scenario that needs the target to itself holds the gate alone from its first step to
     // its last; its steps then pass no gate of their own.
     let whole = if scenario.exclusive {
-        Some(gate.exclusive().await)
+        tokio::select! {
+            biased;
+            signal = gate.stopped() => {
+                interrupted = Some((signal, 1));
+                None
+            }
+            guard = gate.exclusive() => Some(guard),
+        }
     } else {
         None
     };
@@ -231,54 +242,80 @@ pub async fn run_scenario_gated(
             snapshot: step.snapshot,
             notes: vec![],
             not_applicable: None,
+            precondition: step.when_empty.is_some(),
         };
         if !step.apps.contains(&app) {
             // Not part of this app kind's run: no result at all, like a line that is not there.
             continue;
         }
-        if failed {
+        if !failed
+            && interrupted.is_none()
+            && let Some(signal) = gate.stopped_by()
+        {
+            interrupted = Some((signal, sr.index));
+        }
+        if failed || interrupted.is_some() {
             result.steps.push(sr);
             continue;
         }
-        let guard = if whole.is_some() {
-            GateGuard::Open
-        } else if needs_exclusive_target(step) {
-            gate.exclusive().await
-        } else {
-            gate.step().await
-        };
-        let probe = match &step.when_empty {
-            Some(path) => Some(probe_empty(&client, scenario.options.request_headers, path).await),
-            None => None,
-        };
-        // The probe's exchange comes first; the step's own follow it.
-        let (mut done, ran) = match probe {
-            Some(Probe::Listed(record, why)) => {
-                sr.not_applicable = Some(why);
-                (record, false)
-            }
-            Some(Probe::Empty(mut record, note)) => {
-                record.notes.push(note);
-                (record, true)
-            }
-            None => (ActionRecord::default(), true),
-        };
-        let performed = if ran {
-            Some(
-                perform(
-                    scenario.options.request_headers,
-                    step,
-                    &mut engine,
-                    &client,
-                    &token,
-                    &captures,
+        let work = async {
+            let guard = if whole.is_some() {
+                GateGuard::Open
+            } else if needs_exclusive_target(step) {
+                gate.exclusive().await
+            } else {
+                gate.step().await
+            };
+            let probe = match &step.when_empty {
+                Some(path) => {
+                    Some(probe_empty(&client, scenario.options.request_headers, path).await)
+                }
+                None => None,
+            };
+            // The probe's exchange comes first; the step's own follow it.
+            let (done, ran, not_applicable) = match probe {
+                Some(Probe::Listed(record, why)) => (record, false, Some(why)),
+                Some(Probe::Empty(mut record, note)) => {
+                    record.notes.push(note);
+                    (record, true, None)
+                }
+                None => (ActionRecord::default(), true, None),
+            };
+            let performed = if ran {
+                Some(
+                    perform(
+                        scenario.options.request_headers,
+                        step,
+                        &mut engine,
+                        &client,
+                        &token,
+                        &captures,
+                    )
+                    .await,
                 )
-                .await,
-            )
-        } else {
-            None
+            } else {
+                None
+            };
+            drop(guard);
+            (done, ran, not_applicable, performed)
         };
-        drop(guard);
+        // An interrupt drops the step in flight: nothing more is sent.
+        let finished = tokio::select! {
+            biased;
+            signal = gate.stopped() => Err(signal),
+            finished = work => Ok(finished),
+        };
+        let (mut done, ran, not_applicable, performed) = match finished {
+            Ok(finished) => finished,
+            Err(signal) => {
+                interrupted = Some((signal, sr.index));
+                result.steps.push(sr);
+                continue;
+            }
+        };
+        if not_applicable.is_some() {
+            sr.not_applicable = not_applicable;
+        }
         let mistake = match performed {
             Some(Performed::Mistake(e)) => Some(e),
             Some(Performed::Record(record)) => {
@@ -312,9 +349,22 @@ pub async fn run_scenario_gated(
     }
     result.status = if failed {
         Status::Failed
+    } else if interrupted.is_some() {
+        Status::Skipped
     } else {
         Status::Passed
     };
+    if let Some((signal, at)) = interrupted {
+        result.interrupted = Some(signal);
+        result.skip_reason = Some(if at <= 1 {
+            format!("interrupted by {signal} before its first step")
+        } else {
+            format!(
+                "interrupted by {signal} at step {at} of {}: the steps before it ran",
+                scenario.steps.len()
+            )
+        });
+    }
     drop(whole);
     result.aliases = engine.org.aliases();
     result.duration_ms = started.elapsed().as_secs_f64() * 1000.0;

@@ -9,9 +9,15 @@ use std::sync::Arc;
 
 use tokio::sync::{OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock};
 
-/// The gate of one run (cheap to clone; clones share it).
+use super::interrupt::{StopFlag, StopSignal};
+
+/// The gate of one run (cheap to clone; clones share it). It also carries the run's
+/// [`StopFlag`]: once the run is interrupted, no further step passes.
 #[derive(Debug, Clone, Default)]
-pub struct StepGate(Option<Arc<RwLock<()>>>);
+pub struct StepGate {
+    lock: Option<Arc<RwLock<()>>>,
+    stop: StopFlag,
+}
 
 /// Held while a step runs; dropping it opens the gate again.
 #[derive(Debug)]
@@ -27,17 +33,36 @@ pub enum GateGuard {
 impl StepGate {
     /// A gate that never waits: for a target that no other scenario run sees.
     pub fn none() -> Self {
-        StepGate(None)
+        StepGate::default()
     }
 
     /// A gate for a target that every scenario run of this run shares.
     pub fn shared() -> Self {
-        StepGate(Some(Arc::new(RwLock::new(()))))
+        StepGate {
+            lock: Some(Arc::new(RwLock::new(()))),
+            stop: StopFlag::never(),
+        }
+    }
+
+    /// The same gate, closed for good once `stop` is set.
+    pub fn with_stop(mut self, stop: StopFlag) -> Self {
+        self.stop = stop;
+        self
+    }
+
+    /// Whether the run was asked to stop, and by what.
+    pub fn stopped_by(&self) -> Option<StopSignal> {
+        self.stop.get()
+    }
+
+    /// Waits until the run is asked to stop.
+    pub async fn stopped(&self) -> StopSignal {
+        self.stop.stopped().await
     }
 
     /// Waits until a step may run beside others.
     pub async fn step(&self) -> GateGuard {
-        match &self.0 {
+        match &self.lock {
             None => GateGuard::Open,
             Some(lock) => GateGuard::Shared(lock.clone().read_owned().await),
         }
@@ -45,7 +70,7 @@ impl StepGate {
 
     /// Waits until no other step runs, and keeps them off until the guard drops.
     pub async fn exclusive(&self) -> GateGuard {
-        match &self.0 {
+        match &self.lock {
             None => GateGuard::Open,
             Some(lock) => GateGuard::Exclusive(lock.clone().write_owned().await),
         }

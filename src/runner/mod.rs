@@ -4,6 +4,7 @@
 mod events;
 mod execute;
 mod gate;
+mod interrupt;
 mod plan;
 mod result;
 mod schedule;
@@ -13,6 +14,7 @@ mod vars;
 pub use events::{Reporter, RunEvent};
 pub use execute::{run_scenario, run_scenario_gated, run_token};
 pub use gate::{GateGuard, StepGate};
+pub use interrupt::{StopFlag, StopSignal, Stopper, stop_channel, stop_on_signals};
 pub use plan::{Job, Selection, parse_partition, plan};
 pub use result::{
     CommonFailure, Counts, FailedRun, RunError, RunResult, ScenarioResult, Status, StepResult,

@@ -73,6 +73,10 @@ pub struct StepResult {
     /// shows no requirement.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_applicable: Option<String>,
+    /// Whether the step is a `when_empty` precondition: it runs only against an empty server,
+    /// so what it makes is not the scenario's own in a snapshot.
+    #[serde(skip)]
+    pub precondition: bool,
 }
 
 impl StepResult {
@@ -122,6 +126,9 @@ pub struct ScenarioResult {
     /// checks' verdict.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<crate::snapshot::SnapshotVerdict>,
+    /// The signal that stopped the run before it finished (its `skip_reason` says where).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<super::interrupt::StopSignal>,
 }
 
 impl ScenarioResult {
@@ -150,6 +157,9 @@ pub struct RunResult {
     pub scenarios: Vec<ScenarioResult>,
     /// Wall time.
     pub duration_ms: f64,
+    /// The signal that stopped the run early: the results hold what ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<super::interrupt::StopSignal>,
 }
 
 /// A failed scenario run, for the list at the end of a run.

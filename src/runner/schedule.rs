@@ -16,6 +16,7 @@ use crate::okta::OktaOptions;
 use crate::runner::events::{Reporter, RunEvent};
 use crate::runner::execute::{run_scenario_gated, run_token};
 use crate::runner::gate::StepGate;
+use crate::runner::interrupt::StopFlag;
 use crate::runner::plan::Job;
 use crate::runner::result::{RunError, RunResult, ScenarioResult, Status};
 use crate::target::Target;
@@ -40,6 +41,7 @@ fn unfinished(
         base_url: String::new(),
         aliases: vec![],
         snapshot: None,
+        interrupted: None,
     }
 }
 
@@ -57,9 +59,7 @@ fn snapshot_verdict(
     settings: &SnapshotSettings,
     redactions: &[serde_json_path::JsonPath],
 ) -> crate::snapshot::SnapshotVerdict {
-    let mut aliases =
-        crate::snapshot::Aliases::new(&result.aliases, &result.run_token, &result.base_url);
-    let doc = crate::snapshot::transcript(result, &mut aliases, redactions);
+    let doc = crate::snapshot::transcript(result, redactions);
     let name = crate::snapshot::snapshot_file_name(&result.path, result.app);
     match crate::snapshot::compare(&settings.dir, &name, &result.title(), &doc, settings.mode) {
         Ok(v) => v,
@@ -113,6 +113,7 @@ pub struct Scheduler {
     label: String,
     snapshots: Option<SnapshotSettings>,
     executor: Executor,
+    stop: StopFlag,
 }
 
 impl std::fmt::Debug for Scheduler {
@@ -136,7 +137,15 @@ impl Scheduler {
             jobs: 1,
             snapshots: None,
             executor: default_executor(),
+            stop: StopFlag::never(),
         }
+    }
+
+    /// Stops the run when `stop` is set: no run starts after it, and the runs in flight end at
+    /// once, marked interrupted, with the steps they finished.
+    pub fn stop_flag(mut self, stop: StopFlag) -> Self {
+        self.stop = stop;
+        self
     }
 
     /// Okta's options.
@@ -188,7 +197,8 @@ impl Scheduler {
             StepGate::shared()
         } else {
             StepGate::none()
-        };
+        }
+        .with_stop(self.stop.clone());
         let mut set = JoinSet::new();
         let mut tasks: HashMap<tokio::task::Id, usize> = HashMap::new();
         let mut results: Vec<Option<ScenarioResult>> = vec![None; total];
@@ -212,7 +222,20 @@ impl Scheduler {
             let options = self.options;
             let handle = set.spawn(async move {
                 // The semaphore is never closed, so acquiring cannot fail.
-                let _permit = permits.acquire_owned().await.ok();
+                let _permit = tokio::select! {
+                    biased;
+                    signal = gate.stopped() => {
+                        let mut result = unfinished(
+                            &job,
+                            Status::Skipped,
+                            None,
+                            Some(format!("interrupted by {signal} before it started")),
+                        );
+                        result.interrupted = Some(signal);
+                        return (index, result);
+                    }
+                    permit = permits.acquire_owned() => permit.ok(),
+                };
                 let redactions = job.scenario_redactions();
                 let mut result = match target.connect().await {
                     Ok(connection) => {
@@ -228,7 +251,9 @@ impl Scheduler {
                         None,
                     ),
                 };
-                if let Some(settings) = &snapshots {
+                // A transcript cut short is not compared: it would differ for that reason only.
+                if let Some(settings) = snapshots.as_ref().filter(|_| result.interrupted.is_none())
+                {
                     result.snapshot = Some(snapshot_verdict(&result, settings, &redactions));
                 }
                 (index, result)
@@ -263,6 +288,7 @@ impl Scheduler {
             target: self.label.clone(),
             scenarios: results.into_iter().flatten().collect(),
             duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+            interrupted: self.stop.get(),
         };
         debug_assert_eq!(run.scenarios.len(), total);
         for r in reporters.iter_mut() {

@@ -4,6 +4,7 @@
 
 mod diff;
 mod redact;
+pub mod scope;
 mod store;
 mod transcript;
 

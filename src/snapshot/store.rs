@@ -92,17 +92,26 @@ pub fn slug(text: &str) -> String {
 }
 
 /// The snapshot file name of a scenario run: the scenario file's path without its extension,
-/// folders joined by `__`, then the app kind: `groups__rename__oin.snap`.
+/// folders joined by `__`, then the app kind: `groups__rename__oin.snap`. The path counts from
+/// the last folder named `scenarios`, or else from the working directory, so that the name is
+/// the same wherever the checkout is (`/work/app/scenarios/groups/rename.yaml` too).
 pub fn snapshot_file_name(scenario_path: &Path, app: AppKind) -> String {
-    let without_ext = scenario_path.with_extension("");
-    let parts: Vec<String> = without_ext
+    let cwd = std::env::current_dir().ok();
+    let relative = cwd
+        .as_deref()
+        .and_then(|cwd| scenario_path.strip_prefix(cwd).ok())
+        .unwrap_or(scenario_path);
+    let without_ext = relative.with_extension("");
+    let mut parts: Vec<String> = without_ext
         .components()
         .filter_map(|c| match c {
             std::path::Component::Normal(s) => Some(slug(&s.to_string_lossy())),
             _ => None,
         })
-        .filter(|s| s != "scenarios")
         .collect();
+    if let Some(last) = parts.iter().rposition(|s| s == "scenarios") {
+        parts.drain(..=last);
+    }
     format!("{}__{}.snap", parts.join("__"), app.as_str())
 }
 
@@ -265,6 +274,17 @@ mod tests {
         assert_eq!(
             snapshot_file_name(Path::new("scenarios/groups/rename.yaml"), AppKind::Oin),
             "groups__rename__oin.snap"
+        );
+        assert_eq!(
+            snapshot_file_name(
+                Path::new("/srv/checkout/scenarios/groups/rename.yaml"),
+                AppKind::Aiw
+            ),
+            "groups__rename__aiw.snap"
+        );
+        assert_eq!(
+            snapshot_file_name(Path::new("okscim-tests/users/create.yaml"), AppKind::Oin),
+            "okscim-tests__users__create__oin.snap"
         );
         assert_eq!(
             default_dir(Some("https://App.example.com:8443/scim/v2"), "rfc"),

@@ -5,6 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::redact::Aliases;
+use super::scope::{Entry, Ownership, scope};
 use crate::runner::ScenarioResult;
 
 /// Response headers a snapshot keeps.
@@ -18,12 +19,20 @@ fn body_value(text: &str, parsed: Option<&Value>) -> Value {
     }
 }
 
-/// The normalized, redacted transcript of one scenario run.
+/// The normalized, redacted transcript of one scenario run, kept to the scenario's own resources
+/// (see [`super::scope`]).
 pub fn transcript(
     result: &ScenarioResult,
-    aliases: &mut Aliases,
     jsonpath_redactions: &[serde_json_path::JsonPath],
 ) -> Value {
+    let ownership = Ownership::of(result);
+    let known: Vec<(String, String)> = result
+        .aliases
+        .iter()
+        .filter(|(_, v)| !ownership.foreign_ids().contains(v))
+        .cloned()
+        .collect();
+    let mut aliases = Aliases::new(&known, &result.run_token, &result.base_url);
     let mut exchanges = Vec::new();
     for step in result.steps.iter().filter(|s| s.snapshot) {
         for exchange in &step.exchanges {
@@ -68,10 +77,16 @@ pub fn transcript(
                 }
                 (None, None) => {}
             }
-            exchanges.push(Value::Object(entry));
+            exchanges.push(Entry {
+                step: step.index,
+                method: exchange.request.method.clone(),
+                path: exchange.request.path.clone(),
+                request_body: exchange.request.body.clone(),
+                value: entry,
+            });
         }
     }
-    let mut doc = Value::Array(exchanges);
+    let mut doc = Value::Array(scope(exchanges, &ownership));
     aliases.apply(&mut doc);
     doc
 }

@@ -458,3 +458,80 @@ fn the_failed_runs_summary_names_the_right_step() {
         .expect("a failed run listed");
     assert!(summary.contains("step 1 okta assign alice"), "{out}");
 }
+
+/// Ctrl-C or CI's SIGTERM in the middle of a run: okscim stops sending, prints the summary,
+/// writes the JUnit and JSON reports with what ran (the rest marked interrupted) and exits 130
+/// or 143.
+#[rstest::rstest]
+#[case::sigterm("TERM", "SIGTERM", 143)]
+#[case::sigint("INT", "SIGINT", 130)]
+fn a_signal_stops_the_run_and_the_reports_hold_what_ran(
+    #[case] signal: &str,
+    #[case] name: &str,
+    #[case] code: i32,
+) {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let junit = dir.path().join("r.xml");
+    let json = dir.path().join("r.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_okscim"))
+        .args(["run", "--jobs", "1", "--junit"])
+        .arg(&junit)
+        .arg("--json")
+        .arg(&json)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("CI")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("okscim starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut seen = Vec::new();
+    // The bundled suite, one run at a time, takes seconds: stop it once one run has passed.
+    for line in lines.by_ref() {
+        let line = line.expect("a line");
+        let passed = line.starts_with("PASS ");
+        seen.push(line);
+        if passed {
+            break;
+        }
+    }
+    assert!(seen.iter().any(|l| l.starts_with("PASS ")), "{seen:#?}");
+    let killed = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().expect("okscim ends");
+    let out = [seen, rest].concat().join("\n");
+    assert_eq!(status.code(), Some(code), "{out}");
+    assert!(out.contains(&format!("interrupted by {name}")), "{out}");
+    let last = out.lines().last().unwrap_or_default();
+    assert!(
+        last.contains(" passed, ") && last.contains(" skipped"),
+        "the summary still ends the output: {last}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("the JSON report is written"))
+            .expect("JSON");
+    assert_eq!(report["interrupted"], name, "{report:#}");
+    let scenarios = report["scenarios"].as_array().expect("scenarios");
+    assert!(scenarios.len() > 70, "every planned run is in the report");
+    assert!(scenarios.iter().any(|s| s["status"] == "passed"));
+    let cut: Vec<_> = scenarios
+        .iter()
+        .filter(|s| s["interrupted"] == name)
+        .collect();
+    assert!(!cut.is_empty());
+    assert!(cut.iter().all(|s| {
+        s["status"] == "skipped"
+            && s["skip_reason"]
+                .as_str()
+                .is_some_and(|r| r.starts_with(&format!("interrupted by {name}")))
+    }));
+    let xml = std::fs::read_to_string(&junit).expect("the JUnit report is written");
+    assert!(xml.contains(&format!("interrupted by {name}")), "{xml}");
+}

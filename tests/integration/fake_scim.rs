@@ -29,13 +29,23 @@ struct State {
 
 struct FakeScim(Mutex<State>);
 
-fn list(items: Vec<Value>) -> Value {
+/// A page of `items`, as `startIndex` and `count` in the query ask (RFC 7644 §3.4.2.4).
+fn list(items: Vec<Value>, query: &str) -> Value {
+    let param = |name: &str| {
+        url::form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.parse::<usize>().ok())
+    };
+    let start = param("startIndex").unwrap_or(1).max(1);
+    let count = param("count").unwrap_or(items.len());
+    let total = items.len();
+    let page: Vec<Value> = items.into_iter().skip(start - 1).take(count).collect();
     json!({
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
-        "totalResults": items.len(),
-        "startIndex": 1,
-        "itemsPerPage": items.len(),
-        "Resources": items,
+        "totalResults": total,
+        "startIndex": start,
+        "itemsPerPage": page.len(),
+        "Resources": page,
     })
 }
 
@@ -109,7 +119,7 @@ impl State {
                         .collect(),
                     None => table.values().cloned().collect(),
                 };
-                scim(200, list(items))
+                scim(200, list(items, query))
             }
             ("POST", None) => {
                 let body = body.unwrap_or_default();
@@ -205,8 +215,22 @@ fn chrono_now() -> String {
     format!("2026-11-29T09:00:00.{nanos:09}Z")
 }
 
+/// The one token the fake accepts.
+pub const TOKEN: &str = "t";
+
 impl Respond for FakeScim {
     fn respond(&self, request: &Request) -> ResponseTemplate {
+        let bearer = format!("Bearer {TOKEN}");
+        if request
+            .headers
+            .get("authorization")
+            .is_none_or(|v| v.as_bytes() != bearer.as_bytes())
+        {
+            return scim(
+                401,
+                json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "401", "detail": "bad token"}),
+            );
+        }
         let body: Option<Value> = serde_json::from_slice(&request.body).ok();
         let path = request
             .url

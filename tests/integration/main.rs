@@ -9,6 +9,7 @@ mod never_panics;
 mod okta_requests;
 mod regressions;
 mod scenario_load;
+mod shared_server;
 mod snapshot_store;
 mod sources;
 mod variant_matrix;

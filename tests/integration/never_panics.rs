@@ -6,7 +6,7 @@ use okscim::check::{Expectations, judge_expectations, judge_okta, judge_rfc};
 use okscim::http::{Exchange, RecordedRequest, RecordedResponse};
 use okscim::okta::{AppKind, Purpose};
 use okscim::runner::{ScenarioResult, Status, StepResult};
-use okscim::snapshot::{Aliases, json_diff, render_changes, text_diff, transcript};
+use okscim::snapshot::{json_diff, render_changes, text_diff, transcript};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -173,6 +173,7 @@ fn result_with(exchange: Exchange) -> ScenarioResult {
             snapshot: true,
             notes: vec![],
             not_applicable: None,
+            precondition: false,
         }],
         duration_ms: 1.0,
         base_url: "http://127.0.0.1:1/scim/v2".into(),
@@ -181,6 +182,7 @@ fn result_with(exchange: Exchange) -> ScenarioResult {
             ("eng.id".into(), "x".into()),
         ],
         snapshot: None,
+        interrupted: None,
     }
 }
 
@@ -227,10 +229,8 @@ proptest! {
     fn transcripts_and_diffs_never_panic(a in exchange(), b in exchange()) {
         let ra = result_with(a);
         let rb = result_with(b);
-        let mut aliases = Aliases::new(&ra.aliases, &ra.run_token, &ra.base_url);
-        let ta = transcript(&ra, &mut aliases, &[]);
-        let mut aliases = Aliases::new(&rb.aliases, &rb.run_token, &rb.base_url);
-        let tb = transcript(&rb, &mut aliases, &[]);
+        let ta = transcript(&ra, &[]);
+        let tb = transcript(&rb, &[]);
         let changes = json_diff(&ta, &tb);
         let _ = render_changes(&changes);
         let _ = text_diff(&ta.to_string(), &tb.to_string());

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use okscim::http::{Auth, ClientOptions, Redactor, ScimClient, Secret};
 use okscim::okta::{AppKind, OktaOptions};
-use okscim::snapshot::{Aliases, transcript};
+use okscim::snapshot::transcript;
 
 use crate::fake_scim::{self, IdFormat};
 
@@ -44,8 +44,7 @@ async fn probe_transcript(base: &str, app: AppKind) -> String {
         "{}",
         okscim::report::failure_text(&result)
     );
-    let mut aliases = Aliases::new(&result.aliases, &result.run_token, &result.base_url);
-    serde_json::to_string_pretty(&transcript(&result, &mut aliases, &[])).expect("json")
+    serde_json::to_string_pretty(&transcript(&result, &[])).expect("json")
 }
 
 #[tokio::test]
