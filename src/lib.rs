@@ -12,7 +12,7 @@
 //!    and a fix). The format is in `docs/scenario-format.md`.
 //! 2. [`runner::plan`] expands scenarios × Okta app kinds (`oin` PATCH apps, `aiw` PUT apps),
 //!    filtered by tags, name and `--partition`.
-//! 3. [`runner::run_jobs`] runs them in parallel; within a scenario, steps run in order and a
+//! 3. [`runner::Scheduler`] runs them in parallel; within a scenario, steps run in order and a
 //!    failing step skips the rest. [`target::Target`] says where requests go.
 //! 4. Each `okta:` step is an admin action of [`okta::OktaEngine`], which keeps Okta's state
 //!    (users, assignments, pushed groups, the SCIM ids it stored) and sends exactly Okta's
@@ -28,21 +28,19 @@
 //!
 //! # Example
 //!
+//! [`Suite`] runs scenarios from Rust, for example from a `cargo test` of your own server
+//! (`docs/library.md`):
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use std::sync::Arc;
-//! use okscim::{okta::OktaOptions, runner, target};
-//!
-//! let scenarios = okscim::scenario::load_all(&["scenarios".into()])?;
-//! let scenarios: Vec<_> = scenarios.into_iter().map(Arc::new).collect();
-//! let spec = target::TargetSpec::Embedded { faults: Default::default(), variants: Default::default() };
-//! let target = Arc::new(target::Target::open(spec, &Default::default()).await?);
-//! let jobs = runner::plan(&scenarios, &Default::default(), target.profile);
-//! let run = runner::run_jobs(jobs, &target, OktaOptions::default(), 2, "embedded", None, &mut []).await;
+//! let run = okscim::Suite::embedded().tags(["users"]).run().await?;
+//! assert!(run.passed(), "{}", run.failure_report());
 //! println!("{}", okscim::report::summary_line(run.counts()));
 //! # Ok(()) }
 //! ```
 #![warn(missing_docs)]
+
+pub use suite::{Suite, SuiteError};
 
 pub mod certify;
 pub mod check;
@@ -55,5 +53,6 @@ pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod snapshot;
+pub mod suite;
 pub mod target;
 pub mod text;

@@ -142,6 +142,19 @@ impl ScenarioResult {
         format!("{} [{}]", self.name, self.app.as_str())
     }
 
+    /// The name of its snapshot, without the `.snap` extension: `users__create__oin`.
+    pub fn snapshot_name(&self) -> String {
+        crate::snapshot::snapshot_file_name(&self.path, self.app)
+            .trim_end_matches(".snap")
+            .to_string()
+    }
+
+    /// Its transcript as a snapshot holds it: the exchanges of its snapshotted steps, ids
+    /// aliased, timestamps, versions and the run token redacted (`docs/snapshots.md`).
+    pub fn transcript(&self) -> serde_json::Value {
+        crate::snapshot::transcript(self, &[])
+    }
+
     /// Every exchange of the scenario, in order.
     pub fn exchanges(&self) -> impl Iterator<Item = &Exchange> {
         self.steps.iter().flat_map(|s| s.exchanges.iter())
@@ -262,6 +275,29 @@ pub struct Counts {
 }
 
 impl RunResult {
+    /// Whether the run passed as `okscim run` exits 0: no scenario run failed (a required
+    /// check, or a snapshot that differs), at least one ran, and nothing interrupted it.
+    pub fn passed(&self) -> bool {
+        let counts = self.counts();
+        counts.failed == 0 && counts.passed > 0 && self.interrupted.is_none()
+    }
+
+    /// Every failed scenario run's failures as plain text, for an assertion message.
+    pub fn failure_report(&self) -> String {
+        let mut text = String::new();
+        for s in self.scenarios.iter().filter(|s| s.failed()) {
+            text.push_str(&format!("{} ({}):\n", s.title(), s.path.display()));
+            text.push_str(&crate::report::failure_text(s));
+        }
+        if self.counts().passed == 0 {
+            text.push_str("no scenario run passed\n");
+        }
+        if let Some(signal) = self.interrupted {
+            text.push_str(&format!("interrupted by {signal}\n"));
+        }
+        text
+    }
+
     /// Scenario counts.
     pub fn counts(&self) -> Counts {
         let mut c = Counts::default();
