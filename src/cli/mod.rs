@@ -1,17 +1,21 @@
 //! The command line: clap types, one file per subcommand.
 
 mod certify;
+mod init;
 mod list;
 mod run;
 mod schema;
 mod serve;
+mod shell;
 mod snapshots;
 
 use clap::{Parser, Subcommand};
 
 pub use certify::CertifyArgs;
+pub use init::InitArgs;
 pub use list::ListArgs;
 pub use run::{RunArgs, TargetArgs};
+pub use shell::CompletionsArgs;
 pub use snapshots::{PendingArgs, SnapshotsAction, SnapshotsArgs};
 
 /// okscim: play Okta's provisioning engine against a SCIM 2.0 server.
@@ -38,6 +42,12 @@ pub enum Command {
     Serve(okscim_reference_server::cli::ServeArgs),
     /// Review, accept or reject pending snapshots.
     Snapshots(SnapshotsArgs),
+    /// Write a starter scenario folder: one scenario per user story, and a README.
+    Init(InitArgs),
+    /// Print the shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), e.g. `okscim man > okscim.1`.
+    Man,
 }
 
 /// The scenarios to run: the paths given; else `./scenarios` when it exists; else the bundled
@@ -79,5 +89,8 @@ pub async fn run(cli: Cli) -> u8 {
         Command::Schema => schema::run(),
         Command::Serve(args) => serve::run(&args).await,
         Command::Snapshots(args) => snapshots::run(&args),
+        Command::Init(args) => init::run(&args),
+        Command::Completions(args) => shell::completions(&args),
+        Command::Man => shell::man(),
     }
 }

@@ -535,3 +535,52 @@ fn a_signal_stops_the_run_and_the_reports_hold_what_ran(
     let xml = std::fs::read_to_string(&junit).expect("the JUnit report is written");
     assert!(xml.contains(&format!("interrupted by {name}")), "{xml}");
 }
+
+#[test]
+fn completions_and_man_come_from_the_command_line_definition() {
+    for shell in ["bash", "zsh", "fish"] {
+        let o = okscim(&["completions", shell], &[]);
+        assert_eq!(o.status.code(), Some(0), "{shell}");
+        let script = stdout(&o);
+        for word in ["certify", "snapshots", "token-env", "partition"] {
+            assert!(script.contains(word), "{shell} completes {word}");
+        }
+    }
+    assert_eq!(okscim(&["completions", "tcsh"], &[]).status.code(), Some(2));
+    let o = okscim(&["man"], &[]);
+    assert_eq!(o.status.code(), Some(0));
+    let page = stdout(&o);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH okscim 1"),
+        "{page}"
+    );
+    for sub in ["okscim-run", "okscim-certify", "okscim-init"] {
+        assert!(page.contains(&format!(".TH {sub} 1")), "the page has {sub}");
+    }
+}
+
+#[test]
+fn init_writes_a_starter_folder_that_runs_and_catches_a_broken_server() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let target = dir.path().join("okscim-scenarios");
+    let t = target.to_str().expect("utf-8");
+    let o = okscim(&["init", t], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(target.join("README.md").is_file());
+    assert!(stdout(&o).contains("wrote 7 scenarios"), "{}", stdout(&o));
+    let o = okscim(&["run", t], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert_eq!(last_line(&o), "14 passed, 0 failed");
+    // The starters judge: a server that deletes on deactivation fails the deactivation story.
+    let o = okscim(&["run", t, "--fault", "delete-on-deactivate"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("an unassigned person's account is deactivated"),
+        "{}",
+        stdout(&o)
+    );
+    // A second init into the same folder loses nothing.
+    let o = okscim(&["init", t], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("is not empty"), "{}", stderr(&o));
+}
