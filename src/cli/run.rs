@@ -372,6 +372,9 @@ pub async fn run(args: &RunArgs) -> u8 {
         target.curl_auth.clone(),
         args.verbose,
     ))];
+    if crate::report::under_github_actions() {
+        reporters.push(Box::new(crate::report::GithubAnnotations::stdout()));
+    }
     let snapshots = args.snapshots.as_ref().map(|dir| SnapshotSettings {
         dir: match dir {
             Some(dir) => dir.clone(),

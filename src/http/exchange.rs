@@ -99,4 +99,39 @@ impl Exchange {
         };
         format!("{} {} -> {outcome}", self.request.method, self.request.path)
     }
+
+    /// The whole exchange as HTTP text (request line, headers, body; status, headers, body),
+    /// as recorded: secrets are already redacted. Bodies longer than `max_body` characters are
+    /// cut, saying so.
+    pub fn http_text(&self, max_body: usize) -> String {
+        let mut text = format!("{} {}\n", self.request.method, self.request.url);
+        for (name, value) in &self.request.headers {
+            text.push_str(&format!("{name}: {value}\n"));
+        }
+        if let Some(body) = &self.request.body {
+            text.push_str(&format!(
+                "\n{}\n",
+                crate::text::truncate_counted(body, max_body)
+            ));
+        }
+        match &self.response {
+            Some(r) => {
+                text.push_str(&format!("\nHTTP {}\n", r.status));
+                for (name, value) in &r.headers {
+                    text.push_str(&format!("{name}: {value}\n"));
+                }
+                if !r.body.is_empty() {
+                    text.push_str(&format!(
+                        "\n{}\n",
+                        crate::text::truncate_counted(&r.body, max_body)
+                    ));
+                }
+            }
+            None => text.push_str("\n(no response)\n"),
+        }
+        if let Some(e) = &self.error {
+            text.push_str(&format!("error: {e}\n"));
+        }
+        text
+    }
 }

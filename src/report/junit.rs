@@ -1,4 +1,8 @@
-//! JUnit XML (quick-junit): one test case per scenario run, its failures in the description.
+//! JUnit XML (quick-junit), as Jenkins, GitLab and GitHub test reporters read it: one test case
+//! per scenario run, classname `scenarios.users.create`; a failure's message is its first check
+//! failure, its text every failure with the check first and the snapshot after, and its
+//! system-out the failed steps' exchanges and the unified snapshot diff. Validated against
+//! Jenkins' JUnit XSD in the tests.
 
 use std::time::Duration;
 
@@ -10,19 +14,6 @@ use crate::runner::{RunResult, Status};
 /// The failures of a scenario as plain text (no colour).
 pub fn failure_text(s: &crate::runner::ScenarioResult) -> String {
     let mut text = String::new();
-    match &s.snapshot {
-        Some(crate::snapshot::SnapshotVerdict::Changed { file, changes, .. }) => {
-            text.push_str(&format!(
-                "snapshot {} differs:\n{}",
-                file.display(),
-                crate::snapshot::render_changes(changes)
-            ));
-        }
-        Some(crate::snapshot::SnapshotVerdict::Missing { file, .. }) => {
-            text.push_str(&format!("snapshot {} is missing\n", file.display()));
-        }
-        _ => {}
-    }
     if let Some(e) = &s.error {
         text.push_str(&format!("{e}\n"));
     }
@@ -65,7 +56,60 @@ pub fn failure_text(s: &crate::runner::ScenarioResult) -> String {
             }
         }
     }
+    // The checks first: they say what breaks; the snapshot says what changed.
+    match &s.snapshot {
+        Some(crate::snapshot::SnapshotVerdict::Changed { file, changes, .. }) => {
+            text.push_str(&format!(
+                "snapshot {} differs:\n{}",
+                file.display(),
+                crate::snapshot::render_changes(changes)
+            ));
+        }
+        Some(crate::snapshot::SnapshotVerdict::Missing { file, .. }) => {
+            text.push_str(&format!(
+                "snapshot {} is missing: no stored snapshot to compare with\n",
+                file.display()
+            ));
+        }
+        _ => {}
+    }
     text
+}
+
+/// What a CI tool shows beside a failure: the unified diff of a changed snapshot, then each
+/// failed step's exchanges as HTTP text (secrets redacted when they were recorded).
+fn system_out(s: &crate::runner::ScenarioResult) -> String {
+    let mut out = String::new();
+    for step in s.steps.iter().filter(|st| st.status == Status::Failed) {
+        out.push_str(&format!(
+            "== step {} {} ({}:{})\n",
+            step.index,
+            step.label,
+            s.path.display(),
+            step.line
+        ));
+        for e in &step.exchanges {
+            out.push_str(&e.http_text(4000));
+            out.push('\n');
+        }
+    }
+    if let Some(crate::snapshot::SnapshotVerdict::Changed { file, diff, .. }) = &s.snapshot {
+        out.push_str(&format!(
+            "== snapshot {} (- stored, + this run)\n{diff}",
+            file.display()
+        ));
+    }
+    out
+}
+
+/// The message of a run whose checks passed and whose snapshot did not match.
+fn snapshot_message(v: &crate::snapshot::SnapshotVerdict) -> &'static str {
+    match v {
+        crate::snapshot::SnapshotVerdict::Missing { .. } => {
+            "checks passed; no stored snapshot (accept one with `okscim snapshots accept`)"
+        }
+        _ => "checks passed; the snapshot differs",
+    }
 }
 
 /// A JUnit classname for a scenario file: its path without the extension, folders joined with
@@ -90,7 +134,9 @@ pub fn junit_xml(run: &RunResult) -> Result<String, HarnessError> {
             Status::Passed if snapshot_failure.is_none() => TestCaseStatus::success(),
             Status::Passed => {
                 let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                st.set_message("checks passed; the snapshot differs");
+                if let Some(v) = snapshot_failure {
+                    st.set_message(snapshot_message(v));
+                }
                 st.set_description(failure_text(s));
                 st
             }
@@ -130,12 +176,22 @@ pub fn junit_xml(run: &RunResult) -> Result<String, HarnessError> {
                 st
             }
         };
+        let failed = s.failed();
         let mut case = TestCase::new(s.title(), status);
         case.set_classname(classname(&s.path));
+        if failed {
+            let out = system_out(s);
+            if !out.is_empty() {
+                case.set_system_out(out);
+            }
+        }
         case.set_time(Duration::from_secs_f64(s.duration_ms / 1000.0));
         suite.add_test_case(case);
     }
     suite.set_time(Duration::from_secs_f64(run.duration_ms / 1000.0));
+    if let Some(signal) = run.interrupted {
+        suite.add_property(("interrupted", signal.name()));
+    }
     report.add_test_suite(suite);
     report.to_string().map_err(HarnessError::from)
 }

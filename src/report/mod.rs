@@ -3,6 +3,7 @@
 
 mod certify;
 mod certify_html;
+mod github;
 mod json;
 mod junit;
 mod style;
@@ -10,6 +11,7 @@ mod terminal;
 
 pub use certify::{certify_json, certify_junit, certify_text};
 pub use certify_html::certify_html;
+pub use github::{GithubAnnotations, annotations, under_github_actions};
 pub use json::json_report;
 pub use junit::{failure_text, junit_xml};
 pub use terminal::{TerminalReporter, summary_line};

@@ -7,6 +7,7 @@ fn okscim(args: &[&str], envs: &[(&str, &str)]) -> Output {
     cmd.args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("CI")
+        .env_remove("GITHUB_ACTIONS")
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR_FORCE");
     for (k, v) in envs {
@@ -583,4 +584,95 @@ fn init_writes_a_starter_folder_that_runs_and_catches_a_broken_server() {
     let o = okscim(&["init", t], &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("is not empty"), "{}", stderr(&o));
+}
+
+#[test]
+fn under_github_actions_each_failed_step_is_annotated_on_its_line() {
+    let file = "scenarios/users/create.yaml";
+    let line = std::fs::read_to_string(file)
+        .expect("the scenario")
+        .lines()
+        .position(|l| l.trim_start().starts_with("- okta: { assign: alice }"))
+        .expect("the assign step")
+        + 1;
+    let args = [
+        "run",
+        file,
+        "--okta-app",
+        "oin",
+        "--fault",
+        "create-returns-200",
+    ];
+    let o = okscim(&args, &[("GITHUB_ACTIONS", "true")]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let annotation = out
+        .lines()
+        .find(|l| l.starts_with("::error "))
+        .unwrap_or_else(|| panic!("no annotation in {out}"));
+    assert!(
+        annotation.starts_with(&format!(
+            "::error file={file},line={line},title=okscim%3A create user on assignment [oin] — step 1 okta assign alice::"
+        )),
+        "{annotation}"
+    );
+    assert!(
+        annotation.contains("okta.create.status: expected 201, got 200"),
+        "{annotation}"
+    );
+    assert!(!annotation.contains('\n'));
+    // Elsewhere, no workflow commands.
+    let o = okscim(&args, &[]);
+    assert!(!stdout(&o).contains("::error"), "{}", stdout(&o));
+}
+
+#[test]
+fn junit_puts_the_check_first_and_the_exchange_and_snapshot_diff_in_system_out() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let snaps = dir.path().join("snaps");
+    let junit = dir.path().join("r.xml");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "scenarios/users/create.yaml",
+            "--okta-app",
+            "oin",
+            "--snapshots",
+            snaps.to_str().unwrap(),
+            "--junit",
+            junit.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let o = okscim(&args, &[]);
+        (o, std::fs::read_to_string(&junit).expect("junit written"))
+    };
+    // No stored snapshot, checks pass: said as such, not "differs".
+    let (o, xml) = run(&["--update-snapshots", "no"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(xml.contains("checks passed; no stored snapshot"), "{xml}");
+    assert!(!xml.contains("the snapshot differs"), "{xml}");
+    // Store it, then break the server: the check failure comes before the snapshot's.
+    let (o, _) = run(&["--update-snapshots", "always"]);
+    assert_eq!(o.status.code(), Some(0));
+    let (o, xml) = run(&["--update-snapshots", "no", "--fault", "create-returns-200"]);
+    assert_eq!(o.status.code(), Some(1));
+    let check = xml.find("okta.create.status").expect("the check failure");
+    let snapshot = xml.find("differs:").expect("the snapshot difference");
+    assert!(check < snapshot, "{xml}");
+    let out_start = xml.find("<system-out>").expect("system-out");
+    let system_out = &xml[out_start..];
+    assert!(
+        system_out.contains("POST http://127.0.0.1:"),
+        "{system_out}"
+    );
+    assert!(system_out.contains("HTTP 200"), "{system_out}");
+    assert!(system_out.contains("== snapshot"), "{system_out}");
+    assert!(
+        system_out.contains("-      &quot;status&quot;: 201"),
+        "the unified diff: {system_out}"
+    );
+    assert!(
+        system_out.contains("authorization: [REDACTED]") || !system_out.contains("authorization"),
+        "{system_out}"
+    );
 }
