@@ -12,6 +12,7 @@ use subtle::ConstantTimeEq;
 use crate::errors::ScimError;
 use crate::faults::Fault;
 use crate::state::SharedState;
+use crate::variants::Variant;
 
 /// Whether `presented` equals `expected`, in constant time.
 pub fn token_matches(presented: &str, expected: &str) -> bool {
@@ -39,7 +40,21 @@ pub async fn require_token(State(state): State<SharedState>, req: Request, next:
     let detail = match header_value {
         None => "missing Authorization header; send `Authorization: Bearer <token>`",
         Some(v) => match presented_token(v, state.fault(Fault::BearerOnly)) {
-            Some(t) if token_matches(t, &state.token) => return next.run(req).await,
+            Some(t) if token_matches(t, &state.token) => {
+                if state.variant(Variant::RateLimit) && !state.admit() {
+                    let detail = format!(
+                        "too many requests: this server takes {} a second; retry after 1 second",
+                        state.rate_limit()
+                    );
+                    let mut response =
+                        ScimError::new(StatusCode::TOO_MANY_REQUESTS, detail).into_response();
+                    response
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+                    return response;
+                }
+                return next.run(req).await;
+            }
             _ => "invalid token in the Authorization header (tokens are case-sensitive)",
         },
     };

@@ -37,6 +37,10 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// With `--variant rate-limit`: authenticated requests a second let through (429 with
+    /// `Retry-After: 1` beyond it).
+    #[arg(long, value_name = "PER_SECOND", default_value_t = 20)]
+    pub rate_limit: u32,
 }
 
 /// What `serve` decided to do.
@@ -111,6 +115,7 @@ impl ServeArgs {
                 faults,
                 variants,
                 max_body_bytes: self.max_body_bytes,
+                rate_limit: self.rate_limit,
                 log_requests: true,
                 ..ServerConfig::default()
             }),

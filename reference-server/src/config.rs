@@ -40,6 +40,8 @@ pub struct ServerConfig {
     pub max_results: usize,
     /// Log one line per request at info level.
     pub log_requests: bool,
+    /// Authenticated requests a second the `rate-limit` variant lets through.
+    pub rate_limit: u32,
 }
 
 impl Default for ServerConfig {
@@ -54,6 +56,7 @@ impl Default for ServerConfig {
             variants: Variants::none(),
             max_body_bytes: 1024 * 1024,
             max_results: 1000,
+            rate_limit: 20,
             log_requests: false,
         }
     }

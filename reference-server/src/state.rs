@@ -37,6 +37,41 @@ pub struct AppState {
     store: Mutex<Store>,
     /// The tailnet access policy.
     policy: Mutex<Option<Policy>>,
+    /// The `rate-limit` variant's token bucket.
+    throttle: Mutex<Bucket>,
+}
+
+/// A token bucket: `rate` tokens a second, at most `rate` held.
+#[derive(Debug)]
+struct Bucket {
+    rate: f64,
+    tokens: f64,
+    last: std::time::Instant,
+}
+
+impl Bucket {
+    fn new(rate: u32) -> Self {
+        let rate = f64::from(rate.max(1));
+        Bucket {
+            rate,
+            tokens: rate,
+            last: std::time::Instant::now(),
+        }
+    }
+
+    /// Takes a token, when one is there.
+    fn admit(&mut self) -> bool {
+        let now = std::time::Instant::now();
+        let refill = now.duration_since(self.last).as_secs_f64() * self.rate;
+        self.tokens = (self.tokens + refill).min(self.rate);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 /// The handle handlers get.
@@ -71,7 +106,21 @@ impl AppState {
             max_results,
             log_requests: config.log_requests,
             policy: Mutex::new(policy),
+            throttle: Mutex::new(Bucket::new(config.rate_limit)),
         }
+    }
+
+    /// Whether the `rate-limit` variant lets one more authenticated request through now.
+    pub fn admit(&self) -> bool {
+        self.throttle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .admit()
+    }
+
+    /// The `rate-limit` variant's rate, in requests a second.
+    pub fn rate_limit(&self) -> f64 {
+        self.throttle.lock().unwrap_or_else(|e| e.into_inner()).rate
     }
 
     /// Locks the store. A poisoned lock (a panic mid-request, which catch-panic already turned

@@ -113,6 +113,11 @@ variants! {
         why: "a server may close a connection after any response; Okta's client opens a new one for the next request",
         rfc: "RFC 9112 §9.6 (was RFC 7230 §6.6)",
     }
+    RateLimit = "rate-limit" {
+        about: "authenticated requests beyond the configured rate (`--rate-limit`, 20 a second by default) are answered 429 with `Retry-After: 1` and a SCIM Error body",
+        why: "a server may throttle a client; Okta pauses the task, waits as an integer Retry-After says and sends the request again (okta-reference.md §4.1)",
+        rfc: "RFC 6585 §4 (429 Too Many Requests, Retry-After); RFC 7644 §3.12 (error body)",
+    }
 }
 
 impl fmt::Display for Variant {
@@ -221,7 +226,7 @@ mod tests {
             assert!(seen.insert(v.name()), "duplicate name {}", v.name());
             assert!(!v.about().is_empty() && !v.why().is_empty() && v.rfc().contains("RFC"));
         }
-        assert_eq!(Variant::ALL.len(), 12);
+        assert_eq!(Variant::ALL.len(), 13);
         // A variant and a fault never share a name.
         for f in Fault::ALL {
             assert!(

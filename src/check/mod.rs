@@ -22,5 +22,8 @@ pub use list::{ListView, list_view};
 pub use okta::judge_okta;
 pub use outcome::{Check, CheckKind, CheckOutcome, Severity};
 pub use registry::{ALL, by_id, markdown_failures, markdown_table};
-pub(crate) use registry::{IMPORT_COMPLETE, IMPORT_STABLE_ORDER, OUTCOME, REQUESTS};
+pub(crate) use registry::{
+    IMPORT_COMPLETE, IMPORT_STABLE_ORDER, OUTCOME, RATE_LIMIT_ATTEMPTS, RATE_LIMIT_RETRY_AFTER,
+    REQUESTS,
+};
 pub use rfc::judge_rfc;

@@ -56,6 +56,32 @@ pub const IMPORT_MEMBER_DISPLAY: Check = Check {
     admin_sees: None,
     fix: "give each member a `display` (the user's userName or displayName)",
 };
+/// `okta.rate-limit.retry-after`.
+pub const RATE_LIMIT_RETRY_AFTER: Check = Check {
+    id: "okta.rate-limit.retry-after",
+    kind: CheckKind::Okta,
+    severity: Severity::Advisory,
+    applies_to: "each 429 answer",
+    means: "the 429 carries `Retry-After` as an integer number of seconds, which Okta follows exactly",
+    source: "Okta follows an integer Retry-After; without one (absent, an HTTP date, not an integer, empty) it waits 5 minutes, and each further 429 doubles the wait (okta-reference.md §4.1)",
+    admin_sees: Some(
+        "the task marked rate-limited for 5 minutes or more where the server needed seconds (okta-reference.md §4.1)",
+    ),
+    fix: "send `Retry-After: <seconds>` (an integer) with every 429",
+};
+/// `okta.rate-limit.attempts`.
+pub const RATE_LIMIT_ATTEMPTS: Check = Check {
+    id: "okta.rate-limit.attempts",
+    kind: CheckKind::Okta,
+    severity: Severity::Required,
+    applies_to: "each request answered 429",
+    means: "the request is answered with something other than 429 within Okta's 10 attempts, Okta waiting as its rule says between them",
+    source: "after at most 10 attempts answered 429 the task fails for good and has to be retried by hand (okta-reference.md §4.1)",
+    admin_sees: Some(
+        "a failed task on Dashboard → Tasks that needs Retry Selected (okta-reference.md §4.1, §4.2)",
+    ),
+    fix: "let a client that waits as Retry-After asks through: the rate window must pass within Okta's waits (the first as Retry-After says, then doubling)",
+};
 /// `okta.schema.resource-types`.
 pub const SCHEMA_RESOURCE_TYPES: Check = Check {
     id: "okta.schema.resource-types",
@@ -643,6 +669,8 @@ pub const ALL: &[Check] = &[
     IMPORT_USER,
     IMPORT_GROUP,
     IMPORT_MEMBER_DISPLAY,
+    RATE_LIMIT_RETRY_AFTER,
+    RATE_LIMIT_ATTEMPTS,
     SCHEMA_RESOURCE_TYPES,
     SCHEMA_USER,
     ENTITLEMENTS_LIST,

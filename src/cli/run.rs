@@ -9,6 +9,7 @@ use okscim_reference_server::{Fault, Faults, Profile, Variant, Variants};
 use crate::errors::HarnessError;
 use crate::exit;
 use crate::http::{Auth, Secret};
+use crate::okta::ratelimit::RetryClock;
 use crate::okta::{AppKind, FilterEncoding, HeaderStyle, ImportPaging, OktaOptions, PasswordPatch};
 use crate::report::TerminalReporter;
 use crate::runner::{
@@ -85,6 +86,19 @@ pub struct RunArgs {
     /// (from where it ended, the default) or `fixed` (100 further; undocumented either way).
     #[arg(long, value_enum, default_value_t = ImportPaging::FollowShortPages)]
     pub import_paging: ImportPaging,
+    /// Okta's waits after a 429 are spent for real (5 minutes, doubling; up to hours): by
+    /// default they are recorded and slept for at most --max-real-wait each.
+    #[arg(long)]
+    pub real_time: bool,
+    /// Without --real-time, the longest real sleep per retry after a 429, in seconds (enough
+    /// for a server's own short rate window to pass; the rest of Okta's wait is recorded only).
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 10.0,
+        conflicts_with = "real_time"
+    )]
+    pub max_real_wait: f64,
     /// Compare each scenario's transcript with its stored snapshot in DIR (default: a folder
     /// derived from the target, see docs/snapshots.md).
     #[arg(long, value_name = "DIR", num_args = 0..=1)]
@@ -366,6 +380,13 @@ pub async fn run(args: &RunArgs) -> u8 {
         pathless_push_now: args.pathless_push_now,
         password_patch: args.password_patch,
         import_paging: args.import_paging,
+        retry_clock: if args.real_time {
+            RetryClock::Real
+        } else {
+            RetryClock::Virtual {
+                max_real_wait: Duration::from_secs_f64(args.max_real_wait.max(0.0)),
+            }
+        },
         ..OktaOptions::default()
     };
     let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(

@@ -72,6 +72,8 @@ pub struct OktaOptions {
     pub password_patch: PasswordPatch,
     /// Where an import goes on after a short page.
     pub import_paging: ImportPaging,
+    /// How okscim spends Okta's waits after a 429 (okta-reference.md §4.1).
+    pub retry_clock: super::ratelimit::RetryClock,
 }
 
 impl Default for OktaOptions {
@@ -84,6 +86,7 @@ impl Default for OktaOptions {
             headers: HeaderStyle::Current,
             password_patch: PasswordPatch::Pathless,
             import_paging: ImportPaging::FollowShortPages,
+            retry_clock: super::ratelimit::RetryClock::default(),
         }
     }
 }

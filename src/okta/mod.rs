@@ -5,6 +5,7 @@ mod app;
 mod engine;
 mod org;
 mod purpose;
+pub mod ratelimit;
 mod wire;
 
 pub use app::{AppKind, FilterEncoding, HeaderStyle, ImportPaging, OktaOptions, PasswordPatch};

@@ -98,6 +98,24 @@ impl TerminalReporter {
         if let Some(v) = &s.snapshot {
             text.push_str(&render_verdict(s, v));
         }
+        let throttled = s.exchanges().filter(|e| e.status() == Some(429)).count();
+        if throttled > 0 {
+            let waited: f64 = s.steps.iter().map(|st| st.okta_wait_secs).sum();
+            text.push_str(&format!(
+                "     {YELLOW}rate-limited:{RESET} {throttled} answer{} 429; Okta would have paused the task{} for {} in all before retrying{}\n",
+                if throttled == 1 { "" } else { "s" },
+                if throttled == 1 { "" } else { "s" },
+                crate::okta::ratelimit::human(std::time::Duration::from_secs_f64(waited)),
+                if self.verbose { "" } else { " (-v for each)" }
+            ));
+            if self.verbose {
+                for note in s.steps.iter().flat_map(|st| st.notes.iter()) {
+                    if note.starts_with("429 ") {
+                        text.push_str(&format!("       {DIM}{note}{RESET}\n"));
+                    }
+                }
+            }
+        }
         for step in &s.steps {
             if step.status == Status::Failed {
                 text.push_str(&self.render_failed_step(s, step));

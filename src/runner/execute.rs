@@ -12,6 +12,7 @@ use crate::check::{
 };
 use crate::errors::{StepError, TemplateError};
 use crate::http::{OutgoingRequest, ScimClient, Secret};
+use crate::okta::ratelimit::{RetryClock, send_as_okta};
 use crate::okta::{
     ActionRecord, AppKind, OktaEngine, OktaGroup, OktaOptions, OktaOrg, OktaUser, Purpose,
     UserStatus, okta_id, placeholder_password,
@@ -196,6 +197,7 @@ pub async fn run_scenario_gated(
                 notes: vec![],
                 not_applicable: None,
                 precondition: false,
+                okta_wait_secs: 0.0,
             });
             return result;
         }
@@ -243,6 +245,7 @@ pub async fn run_scenario_gated(
             notes: vec![],
             not_applicable: None,
             precondition: step.when_empty.is_some(),
+            okta_wait_secs: 0.0,
         };
         if !step.apps.contains(&app) {
             // Not part of this app kind's run: no result at all, like a line that is not there.
@@ -267,9 +270,15 @@ pub async fn run_scenario_gated(
                 gate.step().await
             };
             let probe = match &step.when_empty {
-                Some(path) => {
-                    Some(probe_empty(&client, scenario.options.request_headers, path).await)
-                }
+                Some(path) => Some(
+                    probe_empty(
+                        &client,
+                        scenario.options.request_headers,
+                        path,
+                        options.retry_clock,
+                    )
+                    .await,
+                ),
                 None => None,
             };
             // The probe's exchange comes first; the step's own follow it.
@@ -329,6 +338,7 @@ pub async fn run_scenario_gated(
         sr.purposes = done.purposes;
         sr.checks = done.checks;
         sr.notes = done.notes;
+        sr.okta_wait_secs = done.okta_waited.as_secs_f64();
         sr.okta_failure = done.failure;
         match mistake {
             Some(e) => sr.error = Some(e),
@@ -438,7 +448,7 @@ async fn perform(
                 auth: crate::http::RequestAuth::Default,
                 from_root: false,
             };
-            Ok(single(client, Purpose::Read, request).await)
+            Ok(single(client, Purpose::Read, request, engine.options.retry_clock).await)
         }
         StepKind::Request(req) => {
             let vars = RunVars {
@@ -452,7 +462,7 @@ async fn perform(
                 Purpose::Raw
             };
             match build_raw(req, style, &vars) {
-                Ok(r) => Ok(single(client, purpose, r).await),
+                Ok(r) => Ok(single(client, purpose, r, engine.options.retry_clock).await),
                 Err(e) => return Performed::Mistake(e),
             }
         }
@@ -472,7 +482,12 @@ enum Probe {
 }
 
 /// `GET {path}?count=1&startIndex=1`: does the target hold any resource there?
-async fn probe_empty(client: &ScimClient, style: RequestHeaders, path: &str) -> Probe {
+async fn probe_empty(
+    client: &ScimClient,
+    style: RequestHeaders,
+    path: &str,
+    clock: RetryClock,
+) -> Probe {
     let request = OutgoingRequest {
         method: Method::GET,
         path: format!("{path}?count=1&startIndex=1"),
@@ -481,10 +496,10 @@ async fn probe_empty(client: &ScimClient, style: RequestHeaders, path: &str) -> 
         auth: crate::http::RequestAuth::Default,
         from_root: false,
     };
-    let record = single(client, Purpose::Raw, request).await;
+    let record = single(client, Purpose::Raw, request, clock).await;
     let total = record
         .exchanges
-        .first()
+        .last()
         .filter(|e| e.status() == Some(200))
         .and_then(|e| e.json())
         .and_then(check::list_view)
@@ -567,23 +582,35 @@ async fn run_action(
     r.map_err(StepError::from)
 }
 
-async fn single(client: &ScimClient, purpose: Purpose, request: OutgoingRequest) -> ActionRecord {
-    let exchange = client.send(request).await;
+/// One request of the scenario's own (a read, a raw request). A 429 is retried by Okta's rule
+/// (okta-reference.md §4.1), so that a rate-limited server is judged on its answers.
+async fn single(
+    client: &ScimClient,
+    purpose: Purpose,
+    request: OutgoingRequest,
+    clock: RetryClock,
+) -> ActionRecord {
+    let attempts = send_as_okta(client, request, clock).await;
+    let mut record = ActionRecord::default();
+    let exchange = match record.record_throttles(&purpose, attempts) {
+        Ok(exchange) => exchange,
+        Err(failed) => {
+            record.failure = Some(failed.0);
+            return record;
+        }
+    };
+    let index = record.exchanges.len();
     let mut checks = judge_rfc(&purpose, &exchange);
     if !exchange.answered() {
         checks.extend(check::judge_okta(&purpose, &exchange));
     }
     for c in &mut checks {
-        c.exchange = Some(0);
+        c.exchange = Some(index);
     }
-    ActionRecord {
-        exchanges: vec![exchange],
-        purposes: vec![purpose],
-        checks,
-        failure: None,
-        notes: vec![],
-        not_applicable: None,
-    }
+    record.checks.extend(checks);
+    record.exchanges.push(exchange);
+    record.purposes.push(purpose);
+    record
 }
 
 /// Everything but RFC 3986's unreserved characters (ALPHA DIGIT - . _ ~) is percent-encoded.

@@ -77,6 +77,14 @@ pub struct StepResult {
     /// so what it makes is not the scenario's own in a snapshot.
     #[serde(skip)]
     pub precondition: bool,
+    /// How long Okta waited after 429 answers, in all, in seconds (okta-reference.md §4.1);
+    /// okscim's clock may have slept less.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub okta_wait_secs: f64,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 impl StepResult {

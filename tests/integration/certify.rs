@@ -175,6 +175,7 @@ async fn bearer_only_fails_certify_with_header_auth() {
 #[case::put_only(Variant::PutOnly, &["CRUD-9", "C9292", "C9312"])]
 #[case::connection_close(Variant::ConnectionClose, &[])]
 #[case::entitlements(Variant::Entitlements, &[])]
+#[case::rate_limit(Variant::RateLimit, &[])]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn certify_passes_each_variant_except_the_documented_exceptions(
     #[case] variant: Variant,

@@ -1866,6 +1866,14 @@ const DEMONSTRATED: &[(&str, &str)] = &[
         "`import_group_fails_without_a_name_and_member_display_is_advisory`",
     ),
     (
+        "okta.rate-limit.retry-after",
+        "`okta_rate_limit_retry_after_is_advisory_and_says_okta_waits_five_minutes` (tests/integration/rate_limits.rs)",
+    ),
+    (
+        "okta.rate-limit.attempts",
+        "`okta_rate_limit_attempts_fails_the_task_after_ten_429s` (tests/integration/rate_limits.rs); `--variant rate-limit` passes the bundled suite",
+    ),
+    (
         "okta.schema.resource-types",
         "`schema_resource_types_fails_without_resource_types`",
     ),

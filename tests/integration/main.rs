@@ -8,6 +8,7 @@ mod hostile_servers;
 mod library_api;
 mod never_panics;
 mod okta_requests;
+mod rate_limits;
 mod regressions;
 mod scenario_load;
 mod shared_server;

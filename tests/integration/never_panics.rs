@@ -174,6 +174,7 @@ fn result_with(exchange: Exchange) -> ScenarioResult {
             notes: vec![],
             not_applicable: None,
             precondition: false,
+            okta_wait_secs: 0.0,
         }],
         duration_ms: 1.0,
         base_url: "http://127.0.0.1:1/scim/v2".into(),

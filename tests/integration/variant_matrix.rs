@@ -144,6 +144,7 @@ fn exception_for(variant: Variant, rel: &str, app: AppKind) -> Option<&'static E
 #[case::put_only(Variant::PutOnly)]
 #[case::connection_close(Variant::ConnectionClose)]
 #[case::entitlements(Variant::Entitlements)]
+#[case::rate_limit(Variant::RateLimit)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_bundled_scenario_passes_each_variant(#[case] variant: Variant) {
     let mut problems = Vec::new();
@@ -194,7 +195,7 @@ async fn every_bundled_scenario_passes_each_variant(#[case] variant: Variant) {
 #[test]
 fn every_variant_is_in_the_matrix_and_every_exception_is_documented() {
     // The rstest list above has one case per variant; keep the count in step.
-    assert_eq!(Variant::ALL.len(), 12, "add a #[case] for the new variant");
+    assert_eq!(Variant::ALL.len(), 13, "add a #[case] for the new variant");
     let docs = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/reference-server.md"),
     )

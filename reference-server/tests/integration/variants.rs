@@ -127,6 +127,27 @@ async fn shows(variant: Variant, srv: &TestServer) -> bool {
             let e = srv.get("/Users/nobody").send().await;
             r.header("connection") == Some("close") && e.header("connection") == Some("close")
         }
+        Variant::RateLimit => {
+            // 20 a second by default: a burst of 40 meets a 429 with Retry-After: 1 and a
+            // SCIM Error body; after a second the bucket has refilled.
+            let mut throttled = None;
+            for _ in 0..40 {
+                let r = srv.get("/Users?count=1").send().await;
+                if r.status == 429 {
+                    throttled = Some(r);
+                    break;
+                }
+            }
+            let Some(r) = throttled else {
+                return false;
+            };
+            tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+            let again = srv.get("/Users?count=1").send().await;
+            r.header("retry-after") == Some("1")
+                && r.json["schemas"] == json!(["urn:ietf:params:scim:api:messages:2.0:Error"])
+                && r.json["status"] == json!("429")
+                && again.status == 200
+        }
     }
 }
 
@@ -143,6 +164,7 @@ async fn shows(variant: Variant, srv: &TestServer) -> bool {
 #[case::put_only(Variant::PutOnly)]
 #[case::connection_close(Variant::ConnectionClose)]
 #[case::entitlements(Variant::Entitlements)]
+#[case::rate_limit(Variant::RateLimit)]
 #[tokio::test]
 async fn variant_is_observable_over_http(#[case] variant: Variant) {
     let clean = TestServer::rfc().await;
@@ -159,7 +181,7 @@ async fn variant_is_observable_over_http(#[case] variant: Variant) {
 
 #[test]
 fn every_variant_has_a_case() {
-    assert_eq!(Variant::ALL.len(), 12, "add a #[case] for the new variant");
+    assert_eq!(Variant::ALL.len(), 13, "add a #[case] for the new variant");
 }
 
 /// A server without versioning ignores If-Match rather than answering 412.

@@ -250,18 +250,23 @@ impl OktaEngine {
                     .patch("/Groups", &id, &[wire::add_members(&[member])]),
             );
             let client = client.clone();
+            let clock = self.options.retry_clock;
             tasks.spawn(async move {
-                let mut exchanges = Vec::new();
+                let mut sent = Vec::new();
                 for request in requests {
-                    let exchange = client.send(request).await;
-                    let answered = exchange.status().is_some_and(|s| s < 300);
-                    exchanges.push(exchange);
+                    let attempts = ratelimit::send_as_okta(&client, request, clock).await;
+                    let answered = attempts
+                        .exchanges
+                        .last()
+                        .and_then(Exchange::status)
+                        .is_some_and(|s| s < 300);
+                    sent.push(attempts);
                     // Okta stops a task at its first failed request.
                     if !answered {
                         break;
                     }
                 }
-                (n, exchanges)
+                (n, sent)
             });
         }
         let mut done = Vec::new();
@@ -278,10 +283,12 @@ impl OktaEngine {
             }
         }
         done.sort_by_key(|(n, _)| *n);
-        for (_, exchanges) in done {
+        for (_, sent) in done {
             let mut task = ActionRecord::default();
-            let result = exchanges.into_iter().try_for_each(|exchange| {
-                self.record_exchange(&mut task, Purpose::PatchGroup { id: id.clone() }, exchange)
+            let result = sent.into_iter().try_for_each(|attempts| {
+                let purpose = Purpose::PatchGroup { id: id.clone() };
+                let exchange = task.record_throttles(&purpose, attempts)?;
+                self.record_exchange(&mut task, purpose, exchange)
                     .map(|_| ())
             });
             Self::finish(&mut task, result);

@@ -8,11 +8,13 @@ use serde_json::{Map, Value, json};
 use super::app::{AppKind, OktaOptions};
 use super::org::{OktaOrg, UserStatus};
 use super::purpose::Purpose;
+use super::ratelimit::{self, Attempts, MAX_ATTEMPTS};
 use super::wire::{self, Member, NewUser, PatchOperation, Wire};
 use crate::check::{
     CheckOutcome, ENTITLEMENT_URN, ROLE_URN, discovery_items, entitlement_types, extension_urns,
     judge_import_items, judge_okta, judge_rfc, list_view, user_resource_type,
 };
+use crate::check::{RATE_LIMIT_ATTEMPTS, RATE_LIMIT_RETRY_AFTER};
 use crate::http::{Exchange, OutgoingRequest, ScimClient};
 
 mod groups;
@@ -35,6 +37,8 @@ pub struct ActionRecord {
     /// Why the action had nothing to do against this target (an Entitlements SPEC test on a
     /// server that advertises no entitlement): it passed without showing anything.
     pub not_applicable: Option<String>,
+    /// How long Okta waited after 429s, in all (okta-reference.md §4.1).
+    pub okta_waited: std::time::Duration,
 }
 
 impl ActionRecord {
@@ -50,10 +54,79 @@ impl ActionRecord {
             c
         }));
         self.notes.extend(other.notes);
+        self.okta_waited += other.okta_waited;
         if self.failure.is_none() {
             self.failure = other.failure;
         }
         failed
+    }
+}
+
+impl ActionRecord {
+    /// Records the 429s among `attempts`, each judged by `okta.rate-limit.retry-after` and
+    /// explained in a note, and returns the answer that ended them, which the caller records
+    /// next. When the 10th attempt was answered 429 it is recorded here, `okta.rate-limit.attempts`
+    /// fails, and the task's failure is returned instead.
+    pub fn record_throttles(
+        &mut self,
+        purpose: &Purpose,
+        attempts: Attempts,
+    ) -> Result<Exchange, ActionFailed> {
+        let exhausted = attempts.exhausted();
+        let throttled = attempts.throttles.len();
+        let mut exchanges = attempts.exchanges.into_iter();
+        for throttle in &attempts.throttles {
+            let Some(exchange) = exchanges.next() else {
+                break;
+            };
+            let index = self.exchanges.len();
+            let mut check = RATE_LIMIT_RETRY_AFTER.judge(
+                throttle.retry_after.usable(),
+                "Retry-After: <seconds> (an integer, which Okta follows exactly)",
+                format!(
+                    "{}: Okta waits {}",
+                    throttle.retry_after.describe(),
+                    throttle
+                        .wait
+                        .map_or_else(|| "no more".to_string(), ratelimit::human)
+                ),
+            );
+            check.exchange = Some(index);
+            self.checks.push(check);
+            self.notes.push(throttle.note());
+            self.okta_waited += throttle.wait.unwrap_or_default();
+            if exhausted && throttle.wait.is_none() {
+                let mut check = RATE_LIMIT_ATTEMPTS.judge(
+                    false,
+                    format!("an answer other than 429 within {MAX_ATTEMPTS} attempts"),
+                    format!("{MAX_ATTEMPTS} attempts answered 429"),
+                );
+                check.exchange = Some(index);
+                self.checks.push(check);
+                let reason = format!(
+                    "{} answered 429 Too Many Requests {MAX_ATTEMPTS} times: Okta fails the task for good after {MAX_ATTEMPTS} attempts, and it has to be retried by hand (okta-reference.md §4.1)",
+                    exchange.summary()
+                );
+                self.exchanges.push(exchange);
+                self.purposes.push(purpose.clone());
+                return Err(ActionFailed(reason));
+            }
+            self.exchanges.push(exchange);
+            self.purposes.push(purpose.clone());
+        }
+        let last = exchanges.next().ok_or_else(|| {
+            ActionFailed("okscim sent a request and recorded no answer: a bug in okscim".into())
+        })?;
+        if throttled > 0 {
+            let mut check = RATE_LIMIT_ATTEMPTS.judge(
+                true,
+                format!("an answer other than 429 within {MAX_ATTEMPTS} attempts"),
+                format!("{} after {throttled} answered 429", last.summary()),
+            );
+            check.exchange = Some(self.exchanges.len());
+            self.checks.push(check);
+        }
+        Ok(last)
     }
 }
 
@@ -102,7 +175,8 @@ impl OktaEngine {
         purpose: Purpose,
         request: OutgoingRequest,
     ) -> Result<usize, ActionFailed> {
-        let exchange = client.send(request).await;
+        let attempts = ratelimit::send_as_okta(client, request, self.options.retry_clock).await;
+        let exchange = record.record_throttles(&purpose, attempts)?;
         self.record_exchange(record, purpose, exchange)
     }
 
