@@ -141,5 +141,8 @@ pub fn certify_junit(readiness: &Readiness) -> Result<String, HarnessError> {
         }
         report.add_test_suite(ts);
     }
-    report.to_string().map_err(HarnessError::from)
+    report
+        .to_string()
+        .map(|xml| super::junit::jenkins_compatible(&xml))
+        .map_err(HarnessError::from)
 }

@@ -5,6 +5,7 @@ mod checks_catch_faults;
 mod cli;
 mod fake_scim;
 mod hostile_servers;
+mod junit_xsd;
 mod library_api;
 mod never_panics;
 mod okta_requests;
