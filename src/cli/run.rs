@@ -86,6 +86,11 @@ pub struct RunArgs {
     /// (from where it ended, the default) or `fixed` (100 further; undocumented either way).
     #[arg(long, value_enum, default_value_t = ImportPaging::FollowShortPages)]
     pub import_paging: ImportPaging,
+    /// Okta's requests in flight at once for the app, where an action sends several at once
+    /// (`add-members` with `concurrently: true`). Okta's figure is unconfirmed; 1 sends them
+    /// one at a time.
+    #[arg(long, value_name = "N", default_value_t = crate::okta::DEFAULT_CONCURRENCY)]
+    pub okta_concurrency: usize,
     /// Okta's waits after a 429 are spent for real (5 minutes, doubling; up to hours): by
     /// default they are recorded and slept for at most --max-real-wait each.
     #[arg(long)]
@@ -380,6 +385,7 @@ pub async fn run(args: &RunArgs) -> u8 {
         pathless_push_now: args.pathless_push_now,
         password_patch: args.password_patch,
         import_paging: args.import_paging,
+        concurrency: args.okta_concurrency.max(1),
         retry_clock: if args.real_time {
             RetryClock::Real
         } else {

@@ -74,7 +74,14 @@ pub struct OktaOptions {
     pub import_paging: ImportPaging,
     /// How okscim spends Okta's waits after a 429 (okta-reference.md §4.1).
     pub retry_clock: super::ratelimit::RetryClock,
+    /// Okta's requests in flight at once for one app, where an action sends several updates at
+    /// once (`add-members` with `concurrently: true`). Okta's figure is unconfirmed
+    /// (okta-reference.md §3.23): the default is [`DEFAULT_CONCURRENCY`]; 1 sends one at a time.
+    pub concurrency: usize,
 }
+
+/// okscim's default for Okta's per-app concurrency (unconfirmed; see `OktaOptions::concurrency`).
+pub const DEFAULT_CONCURRENCY: usize = 4;
 
 impl Default for OktaOptions {
     fn default() -> Self {
@@ -87,6 +94,7 @@ impl Default for OktaOptions {
             password_patch: PasswordPatch::Pathless,
             import_paging: ImportPaging::FollowShortPages,
             retry_clock: super::ratelimit::RetryClock::default(),
+            concurrency: DEFAULT_CONCURRENCY,
         }
     }
 }

@@ -8,7 +8,10 @@ mod purpose;
 pub mod ratelimit;
 mod wire;
 
-pub use app::{AppKind, FilterEncoding, HeaderStyle, ImportPaging, OktaOptions, PasswordPatch};
+pub use app::{
+    AppKind, DEFAULT_CONCURRENCY, FilterEncoding, HeaderStyle, ImportPaging, OktaOptions,
+    PasswordPatch,
+};
 pub use engine::{ActionRecord, OktaEngine, ScenarioMistake};
 pub use org::{OktaGroup, OktaOrg, OktaUser, UserStatus, okta_id, placeholder_password};
 pub use purpose::Purpose;

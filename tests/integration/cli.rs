@@ -676,3 +676,29 @@ fn junit_puts_the_check_first_and_the_exchange_and_snapshot_diff_in_system_out()
         "{system_out}"
     );
 }
+
+/// Okta's per-app concurrency is an option: concurrent membership updates catch a server that
+/// loses them at the default, and one at a time cannot (which is why it is not the default).
+#[test]
+fn okta_concurrency_decides_whether_lost_updates_can_show() {
+    let scenario = "scenarios/groups/concurrent-add-members.yaml";
+    let at_default = okscim(&["run", scenario, "--fault", "membership-lost-update"], &[]);
+    assert_eq!(at_default.status.code(), Some(1), "{}", stdout(&at_default));
+    let one_at_a_time = okscim(
+        &[
+            "run",
+            scenario,
+            "--fault",
+            "membership-lost-update",
+            "--okta-concurrency",
+            "1",
+        ],
+        &[],
+    );
+    assert_eq!(
+        one_at_a_time.status.code(),
+        Some(0),
+        "{}",
+        stdout(&one_at_a_time)
+    );
+}

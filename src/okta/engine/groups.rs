@@ -238,8 +238,11 @@ impl OktaEngine {
             return Ok(record);
         };
         let name = self.group_ref(alias)?.name.clone();
-        // One task per user, its requests in order; the tasks run at once.
+        // One task per user, its requests in order; the tasks run at once, at most Okta's
+        // per-app concurrency of them in flight.
         let mut tasks = tokio::task::JoinSet::new();
+        let in_flight =
+            std::sync::Arc::new(tokio::sync::Semaphore::new(self.options.concurrency.max(1)));
         for (n, member) in self.org.members_of(users).into_iter().enumerate() {
             let mut requests = Vec::new();
             if self.options.rename_groups {
@@ -251,7 +254,10 @@ impl OktaEngine {
             );
             let client = client.clone();
             let clock = self.options.retry_clock;
+            let in_flight = in_flight.clone();
             tasks.spawn(async move {
+                // The semaphore is never closed.
+                let _slot = in_flight.acquire_owned().await.ok();
                 let mut sent = Vec::new();
                 for request in requests {
                     let attempts = ratelimit::send_as_okta(&client, request, clock).await;
