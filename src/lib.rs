@@ -48,6 +48,7 @@ pub mod cli;
 pub mod errors;
 pub mod exit;
 pub mod http;
+pub mod load;
 pub mod okta;
 pub mod report;
 pub mod runner;

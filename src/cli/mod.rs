@@ -3,6 +3,7 @@
 mod certify;
 mod init;
 mod list;
+mod load;
 mod run;
 mod schema;
 mod serve;
@@ -14,6 +15,7 @@ use clap::{Parser, Subcommand};
 pub use certify::CertifyArgs;
 pub use init::InitArgs;
 pub use list::ListArgs;
+pub use load::{LoadArgs, render as render_load};
 pub use run::{RunArgs, TargetArgs};
 pub use shell::CompletionsArgs;
 pub use snapshots::{PendingArgs, SnapshotsAction, SnapshotsArgs};
@@ -36,6 +38,9 @@ pub enum Command {
     Certify(Box<CertifyArgs>),
     /// List the scenario runs that would happen.
     List(ListArgs),
+    /// Okta onboarding a customer at scale: N users, G groups of M members, updates and
+    /// deactivations, then a check that the server holds exactly Okta's state.
+    Load(Box<LoadArgs>),
     /// Print the JSON Schema of the scenario format.
     Schema,
     /// Run the bundled reference SCIM server.
@@ -86,6 +91,7 @@ pub async fn run(cli: Cli) -> u8 {
         Command::Run(args) => run::run(&args).await,
         Command::Certify(args) => certify::run(&args).await,
         Command::List(args) => list::run(&args),
+        Command::Load(args) => load::run(&args).await,
         Command::Schema => schema::run(),
         Command::Serve(args) => serve::run(&args).await,
         Command::Snapshots(args) => snapshots::run(&args),

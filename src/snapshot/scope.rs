@@ -33,6 +33,9 @@ pub struct Ownership {
     own: HashSet<String>,
     foreign: HashSet<String>,
     run_token: String,
+    /// Each known id's place among the scenario's fixtures: the order an unscoped list shows
+    /// them in (the server's own order depends on where other data puts them).
+    rank: std::collections::HashMap<String, usize>,
 }
 
 fn body_ids(body: &Value, into: &mut HashSet<String>) {
@@ -67,11 +70,31 @@ impl Ownership {
         for id in &foreign {
             own.remove(id);
         }
+        let rank = result
+            .aliases
+            .iter()
+            .enumerate()
+            .map(|(n, (_, v))| (v.clone(), n))
+            .collect();
         Ownership {
             own,
             foreign,
             run_token: result.run_token.to_ascii_lowercase(),
+            rank,
         }
+    }
+
+    /// Sorts the scenario's resources of an unscoped list into fixture order (others after,
+    /// by their text), so that where other data puts them does not show.
+    fn order(&self, resources: &mut [Value]) {
+        resources.sort_by_cached_key(|r| {
+            let rank = r
+                .get("id")
+                .and_then(Value::as_str)
+                .and_then(|id| self.rank.get(id).copied())
+                .unwrap_or(usize::MAX);
+            (rank, r.to_string())
+        });
     }
 
     /// Ids that are not the scenario's even though it knows them (a precondition's).
@@ -212,10 +235,13 @@ pub fn scope(entries: Vec<Entry>, ownership: &Ownership) -> Vec<Value> {
                         .or_insert_with(|| Value::Array(vec![]));
                     if let Value::Array(items) = resources {
                         items.extend(own);
+                        ownership.order(items);
                     }
                 }
                 continue;
             }
+            let mut own = own;
+            ownership.order(&mut own);
             if let Some(body) = entry.body_mut() {
                 if !own.is_empty() {
                     body.insert("Resources".into(), Value::Array(own));
@@ -257,6 +283,7 @@ mod tests {
             own: own.iter().map(|s| s.to_string()).collect(),
             foreign: foreign.iter().map(|s| s.to_string()).collect(),
             run_token: "tok123abcd".into(),
+            rank: Default::default(),
         }
     }
 

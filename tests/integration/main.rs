@@ -7,6 +7,7 @@ mod fake_scim;
 mod hostile_servers;
 mod junit_xsd;
 mod library_api;
+mod load;
 mod never_panics;
 mod okta_requests;
 mod rate_limits;
