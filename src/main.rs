@@ -17,8 +17,11 @@ fn main() -> std::process::ExitCode {
     let cli = okscim::cli::Cli::parse();
     // Against a remote target the harness only waits on sockets: one thread does it with the
     // least CPU (no cross-thread wake-ups). The embedded server and `serve` get every core.
-    let remote =
-        matches!(&cli.command, okscim::cli::Command::Run(args) if args.target.target.is_some());
+    let remote = match &cli.command {
+        okscim::cli::Command::Run(args) => args.target.target.is_some(),
+        okscim::cli::Command::Load(args) => args.target.target.is_some(),
+        _ => false,
+    };
     let runtime = if remote {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()

@@ -170,11 +170,24 @@ pub async fn serve(args: &ServeArgs) -> Result<(), ServerError> {
         println!("variants switched on: {}", variants.join(", "));
     }
     println!("press Ctrl-C to stop");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {
-            println!("stopping");
-            server.shutdown().await;
-            Ok(())
+    stop_signal().await;
+    println!("stopping");
+    server.shutdown().await;
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM (`docker stop`, a CI runner, `kill`).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
         }
     }
+    let _ = tokio::signal::ctrl_c().await;
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use crate::errors::LoadError;
 use crate::okta::{AppKind, OktaOptions};
-use crate::runner::{RunResult, Selection, plan, run_jobs};
+use crate::runner::{RunResult, Scheduler, Selection, StopFlag, plan};
 use crate::scenario::Scenario;
 use crate::target::Target;
 
@@ -33,22 +33,37 @@ pub async fn certify(
     apps: &[AppKind],
     jobs: usize,
 ) -> (RunResult, Readiness) {
+    certify_until(scenarios, target, apps, jobs, StopFlag::never()).await
+}
+
+/// [`certify`], stopping early when `stop` is set: a run cut short is never ready, and its
+/// verdict says it was interrupted.
+pub async fn certify_until(
+    scenarios: &[Arc<Scenario>],
+    target: &Arc<Target>,
+    apps: &[AppKind],
+    jobs: usize,
+    stop: StopFlag,
+) -> (RunResult, Readiness) {
     let selection = Selection {
         apps: apps.to_vec(),
         ..Selection::default()
     };
     let planned = plan(scenarios, &selection, target.profile);
-    let result = run_jobs(
-        planned,
-        target,
-        OktaOptions::default(),
-        jobs,
-        &target.label,
-        None,
-        &mut [],
-    )
-    .await;
-    let verdict = readiness(&result, scenarios);
+    let result = Scheduler::new(planned, target)
+        .okta(OktaOptions::default())
+        .jobs(jobs)
+        .label(target.label.clone())
+        .stop_flag(stop)
+        .run(&mut [])
+        .await;
+    let mut verdict = readiness(&result, scenarios);
+    if let Some(signal) = result.interrupted {
+        verdict.ready = false;
+        verdict.verdict = format!(
+            "interrupted by {signal} before every requirement was run: no verdict (run okscim certify again)"
+        );
+    }
     (result, verdict)
 }
 

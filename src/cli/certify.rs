@@ -68,7 +68,10 @@ pub async fn run(args: &CertifyArgs) -> u8 {
             .unwrap_or(2)
     });
     let apps: Vec<AppKind> = args.okta_app.into_iter().collect();
-    let (result, readiness) = crate::certify::certify(&scenarios, &target, &apps, jobs).await;
+    let (stopper, stop) = crate::runner::stop_channel();
+    crate::runner::stop_on_signals(stopper);
+    let (result, readiness) =
+        crate::certify::certify_until(&scenarios, &target, &apps, jobs, stop).await;
     let mut out = AutoStream::auto(std::io::stdout());
     if let Some(cause) = result.common_failure() {
         let _ = writeln!(out, "{}: {}", cause.what(), cause.fix());
@@ -96,7 +99,9 @@ pub async fn run(args: &CertifyArgs) -> u8 {
         eprintln!("error: {e}");
         return exit::USAGE;
     }
-    if result.target_unreachable() {
+    if let Some(signal) = result.interrupted {
+        exit::interrupted(signal)
+    } else if result.target_unreachable() {
         exit::UNREACHABLE
     } else if readiness.ready {
         exit::OK

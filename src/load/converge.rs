@@ -20,6 +20,9 @@ const KEPT: usize = 10;
 /// A page size the read-back asks for (Okta's import pages by 100).
 const PAGE: usize = 100;
 
+/// Members the read-back asks for in one page of groups, at most.
+const MEMBERS_PER_PAGE: usize = 20_000;
+
 /// Differences of one kind: how many, and the first few.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Differences {
@@ -87,6 +90,7 @@ async fn read_all(
     client: &ScimClient,
     okta: &OktaOptions,
     endpoint: &str,
+    page: usize,
     stats: &mut Stats,
     mut each: impl FnMut(&Value),
 ) -> Option<String> {
@@ -94,7 +98,7 @@ async fn read_all(
     let mut start = 1usize;
     loop {
         let attempts =
-            send_as_okta(client, wire.list(endpoint, start, PAGE), okta.retry_clock).await;
+            send_as_okta(client, wire.list(endpoint, start, page), okta.retry_clock).await;
         for e in &attempts.exchanges {
             stats.exchange("read-back", e);
         }
@@ -148,7 +152,7 @@ pub(crate) async fn read_back(
         .collect();
     c.users_expected = user_of.len() as u64;
     let mut seen_users: HashSet<usize> = HashSet::new();
-    let stopped = read_all(client, okta, "/Users", &mut stats, |u| {
+    let stopped = read_all(client, okta, "/Users", PAGE, &mut stats, |u| {
         let name = str_of(u, "userName").unwrap_or_default();
         if !name.to_ascii_lowercase().contains(&run_lower) {
             return;
@@ -211,7 +215,11 @@ pub(crate) async fn read_back(
         .collect();
     c.groups_expected = group_of.len() as u64;
     let mut seen_groups: HashSet<usize> = HashSet::new();
-    let stopped = read_all(client, okta, "/Groups", &mut stats, |grp| {
+    // Groups carry their members: fewer to a page when groups are large, so that one answer
+    // stays a few MiB (about 20,000 members a page).
+    let largest = expected.members.iter().map(Vec::len).max().unwrap_or(0);
+    let group_page = (MEMBERS_PER_PAGE / largest.max(1)).clamp(1, PAGE);
+    let stopped = read_all(client, okta, "/Groups", group_page, &mut stats, |grp| {
         let name = str_of(grp, "displayName").unwrap_or_default();
         if !name.to_ascii_lowercase().contains(&run_lower) {
             return;

@@ -336,9 +336,12 @@ impl RunResult {
                 let first = first
                     .or_else(|| s.error.as_ref().map(ToString::to_string))
                     .or_else(|| {
-                        s.snapshot
-                            .as_ref()
-                            .map(|_| "the snapshot differs".to_string())
+                        s.snapshot.as_ref().map(|v| match v {
+                            crate::snapshot::SnapshotVerdict::Missing { .. } => {
+                                "no stored snapshot".to_string()
+                            }
+                            _ => "the snapshot differs".to_string(),
+                        })
                     })
                     .unwrap_or_else(|| "failed".to_string());
                 FailedRun {

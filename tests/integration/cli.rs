@@ -702,3 +702,84 @@ fn okta_concurrency_decides_whether_lost_updates_can_show() {
         stdout(&one_at_a_time)
     );
 }
+
+/// `okscim certify` under SIGTERM: no verdict of readiness from a run cut short, reports still
+/// written, exit 143. `okscim serve` stops on SIGTERM as on Ctrl-C (`docker stop`).
+#[test]
+fn certify_and_serve_stop_on_sigterm() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json = dir.path().join("c.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_okscim"))
+        .args(["certify", "--jobs", "1", "--json"])
+        .arg(&json)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("CI")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("okscim certify starts");
+    // The certification scenarios take seconds one at a time; stop it early.
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let status = child.wait().expect("certify ends");
+    let mut out = String::new();
+    let _ = child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut out);
+    assert_eq!(status.code(), Some(143), "{out}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("the JSON report is written"))
+            .expect("JSON");
+    assert_eq!(report["ready"], false, "{report:#}");
+    assert!(
+        report["verdict"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("interrupted by SIGTERM")),
+        "{report:#}"
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_okscim"))
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .env("OKSCIM_SERVER_TOKEN", "t0k3n-for-the-test")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("okscim serve starts");
+    let mut up = false;
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            up = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    assert!(up, "serve listens");
+    Command::new("kill")
+        .args(["-TERM", &serve.id().to_string()])
+        .status()
+        .expect("kill runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = serve.try_wait().expect("poll serve") {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = serve.kill();
+            panic!("serve ignored SIGTERM for 10 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
+}
