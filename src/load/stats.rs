@@ -17,7 +17,8 @@ const KEPT_FAILURES: usize = 20;
 #[derive(Debug, Clone)]
 struct Kind {
     latency: Histogram<u64>,
-    statuses: BTreeMap<String, u64>,
+    /// Answers by status; `None` for no answer.
+    statuses: BTreeMap<Option<u16>, u64>,
 }
 
 impl Kind {
@@ -81,11 +82,7 @@ impl Stats {
         let entry = self.kinds.entry(kind).or_insert_with(Kind::new);
         let micros = (exchange.duration_ms * 1000.0).round().max(1.0) as u64;
         let _ = entry.latency.record(micros.min(MAX_MICROS));
-        let status = match exchange.status() {
-            Some(s) => s.to_string(),
-            None => "no answer".to_string(),
-        };
-        *entry.statuses.entry(status).or_insert(0) += 1;
+        *entry.statuses.entry(exchange.status()).or_insert(0) += 1;
         if exchange.status() == Some(429) {
             self.throttled += 1;
         }
@@ -117,7 +114,7 @@ impl Stats {
             let entry = self.kinds.entry(name).or_insert_with(Kind::new);
             let _ = entry.latency.add(&kind.latency);
             for (status, n) in &kind.statuses {
-                *entry.statuses.entry(status.clone()).or_insert(0) += n;
+                *entry.statuses.entry(*status).or_insert(0) += n;
             }
         }
         self.requests += other.requests;
@@ -167,7 +164,16 @@ impl Stats {
                     p90_ms: k.latency.value_at_quantile(0.90) as f64 / 1000.0,
                     p99_ms: k.latency.value_at_quantile(0.99) as f64 / 1000.0,
                     max_ms: k.latency.max() as f64 / 1000.0,
-                    statuses: k.statuses.clone(),
+                    statuses: k
+                        .statuses
+                        .iter()
+                        .map(|(s, n)| {
+                            (
+                                s.map_or_else(|| "no answer".to_string(), |s| s.to_string()),
+                                *n,
+                            )
+                        })
+                        .collect(),
                 })
                 .collect(),
         }

@@ -94,7 +94,7 @@ pub fn slug(text: &str) -> String {
 /// The snapshot file name of a scenario run: the scenario file's path without its extension,
 /// folders joined by `__`, then the app kind: `groups__rename__oin.snap`. The path counts from
 /// the last folder named `scenarios`, or else from the working directory, so that the name is
-/// the same wherever the checkout is (`/work/app/scenarios/groups/rename.yaml` too).
+/// the same wherever the checkout is (an absolute `…/scenarios/groups/rename.yaml` too).
 pub fn snapshot_file_name(scenario_path: &Path, app: AppKind) -> String {
     let cwd = std::env::current_dir().ok();
     let relative = cwd

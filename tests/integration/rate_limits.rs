@@ -49,6 +49,27 @@ impl Respond for Throttling {
     }
 }
 
+fn client_for(server: &MockServer) -> ScimClient {
+    ScimClient::new(
+        &format!("{}/scim/v2", server.uri()),
+        Auth::Bearer(Secret::new("t")),
+        &ClientOptions::default(),
+        Redactor::default(),
+    )
+    .expect("client")
+}
+
+fn get_users() -> OutgoingRequest {
+    OutgoingRequest {
+        method: reqwest::Method::GET,
+        path: "/Users".into(),
+        headers: vec![],
+        body: None,
+        auth: RequestAuth::Default,
+        from_root: false,
+    }
+}
+
 async fn throttled(
     throttled: usize,
     retry_after: Option<&'static str>,
@@ -63,21 +84,8 @@ async fn throttled(
         })
         .mount(&server)
         .await;
-    let client = ScimClient::new(
-        &format!("{}/scim/v2", server.uri()),
-        Auth::Bearer(Secret::new("t")),
-        &ClientOptions::default(),
-        Redactor::default(),
-    )
-    .expect("client");
-    let request = OutgoingRequest {
-        method: reqwest::Method::GET,
-        path: "/Users".into(),
-        headers: vec![],
-        body: None,
-        auth: RequestAuth::Default,
-        from_root: false,
-    };
+    let client = client_for(&server);
+    let request = get_users();
     send_as_okta(&client, request, VIRTUAL).await
 }
 
@@ -148,21 +156,8 @@ async fn the_virtual_clock_sleeps_at_most_its_cap() {
         })
         .mount(&server)
         .await;
-    let client = ScimClient::new(
-        &format!("{}/scim/v2", server.uri()),
-        Auth::Bearer(Secret::new("t")),
-        &ClientOptions::default(),
-        Redactor::default(),
-    )
-    .expect("client");
-    let request = OutgoingRequest {
-        method: reqwest::Method::GET,
-        path: "/Users".into(),
-        headers: vec![],
-        body: None,
-        auth: RequestAuth::Default,
-        from_root: false,
-    };
+    let client = client_for(&server);
+    let request = get_users();
     let cap = Duration::from_millis(20);
     let a = send_as_okta(&client, request, RetryClock::Virtual { max_real_wait: cap }).await;
     assert_eq!(a.throttles[0].wait, Some(Duration::from_secs(300)));
