@@ -3,7 +3,15 @@
 
 use clap::Parser;
 
+/// mimalloc, as the reference server's own binary has: `okscim serve` is that server, and a
+/// request allocates and frees many small objects across the worker threads.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
+    // Lines are written by a thread of their own (`okscim serve` logs every request), and the
+    // guard flushes them before the process ends.
+    let (log, _flush_at_exit) = okscim_reference_server::log_writer(std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -12,7 +20,7 @@ fn main() -> std::process::ExitCode {
         .with_target(false)
         // Colour only on a terminal: a redirected log stays plain text.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
+        .with_writer(log)
         .init();
     let cli = okscim::cli::Cli::parse();
     // Against a remote target the harness only waits on sockets: one thread does it with the

@@ -80,7 +80,7 @@ pub struct Target {
 #[derive(Debug)]
 enum TargetKind {
     Embedded {
-        config: ServerConfig,
+        config: Box<ServerConfig>,
         options: ClientOptions,
     },
     Remote {
@@ -134,7 +134,7 @@ impl Target {
                     profile: options.profile,
                     curl_auth: None,
                     kind: TargetKind::Embedded {
-                        config,
+                        config: Box::new(config),
                         options: client_options,
                     },
                 })
@@ -187,7 +187,7 @@ impl Target {
                 server: None,
             }),
             TargetKind::Embedded { config, options } => {
-                let server = okscim_reference_server::spawn(config.clone()).await?;
+                let server = okscim_reference_server::spawn((**config).clone()).await?;
                 let auth = Auth::Bearer(Secret::new(server.token.clone()));
                 let client = ScimClient::new(&server.base_url, auth, options, Redactor::default())?;
                 Ok(Connection {

@@ -144,7 +144,8 @@ async fn run(users: usize) -> Outcome {
     let total = started.elapsed();
     let stored = server
         .state()
-        .store()
+        .read()
+        .await
         .len(okscim_reference_server::schema::ResourceKind::User);
     let rss_after = rss_mb();
     let window = WINDOW.min(users);

@@ -9,9 +9,9 @@ use crate::errors::ScimError;
 use crate::faults::Fault;
 use crate::state::SharedState;
 
-/// A parsed JSON request body.
+/// A parsed JSON request body, and its length in bytes.
 #[derive(Debug)]
-pub struct ScimBody(pub Value);
+pub struct ScimBody(pub Value, pub usize);
 
 fn media_type(content_type: &str) -> String {
     content_type
@@ -53,7 +53,7 @@ impl FromRequest<SharedState> for ScimBody {
                 ));
             }
         }
-        let limit = state.max_body_bytes;
+        let limit = state.limits.max_body_bytes;
         let too_large = || {
             ScimError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -70,14 +70,43 @@ impl FromRequest<SharedState> for ScimBody {
         }
         let bytes = axum::body::to_bytes(req.into_body(), limit)
             .await
-            .map_err(|_| too_large())?;
+            .map_err(|e| body_error(e, too_large))?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(ScimError::invalid_syntax(
                 "the request body is empty; a JSON object was expected",
             ));
         }
-        serde_json::from_slice(&bytes).map(ScimBody).map_err(|e| {
-            ScimError::invalid_syntax(format!("the request body is not valid JSON: {e}"))
-        })
+        let len = bytes.len();
+        serde_json::from_slice(&bytes)
+            .map(|v| ScimBody(v, len))
+            .map_err(|e| {
+                ScimError::invalid_syntax(format!("the request body is not valid JSON: {e}"))
+            })
     }
+}
+
+/// Why a body could not be read: over the size limit (413), not sent in time (408), or cut
+/// short or badly framed (400: a body shorter than its `Content-Length`, bad chunked encoding).
+fn body_error(e: axum::Error, too_large: impl Fn() -> ScimError) -> ScimError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(err) = source {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return too_large();
+        }
+        if err.is::<tower_http::timeout::TimeoutError>() {
+            return ScimError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "the request body stopped arriving (okscim serve --body-read-timeout)",
+            );
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return ScimError::invalid_syntax(if io.kind() == std::io::ErrorKind::UnexpectedEof {
+                "the request body ended before its Content-Length"
+            } else {
+                "the request body's chunked encoding is malformed"
+            });
+        }
+        source = err.source();
+    }
+    ScimError::invalid_syntax(format!("the request body could not be read: {e}"))
 }

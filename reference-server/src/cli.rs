@@ -3,10 +3,12 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::config::{Profile, ServerConfig};
 use crate::errors::ServerError;
 use crate::faults::{self, Fault, Faults};
+use crate::limits::Limits;
 use crate::variants::{self, Variant, Variants};
 
 /// Options of `serve`.
@@ -34,13 +36,84 @@ pub struct ServeArgs {
     /// Switch on a legal, Okta-accepted behaviour (repeatable); `--variant list` prints them.
     #[arg(long = "variant", value_name = "NAME")]
     pub variants: Vec<String>,
-    /// Largest request body accepted, in bytes.
-    #[arg(long, default_value_t = 1024 * 1024)]
-    pub max_body_bytes: usize,
+    /// Sizes, filter cost, timeouts and connections.
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// With `--variant rate-limit`: authenticated requests a second let through (429 with
     /// `Retry-After: 1` beyond it).
     #[arg(long, value_name = "PER_SECOND", default_value_t = 20)]
     pub rate_limit: u32,
+}
+
+/// The limits of `serve` (docs/reference-server.md, "Limits and timeouts"); each defaults to
+/// [`Limits::default`].
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Limits and timeouts")]
+pub struct LimitArgs {
+    /// Largest request body, in bytes (413 above it).
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_body_bytes)]
+    pub max_body_bytes: usize,
+    /// Largest string value of one attribute, in bytes (400 invalidValue above it).
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_value_bytes)]
+    pub max_value_bytes: usize,
+    /// Largest resource, in bytes of JSON, a group's members not counted (400 above it).
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_resource_bytes)]
+    pub max_resource_bytes: usize,
+    /// Largest list answer, in bytes (400 tooMany above it: ask for a smaller count).
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_answer_bytes)]
+    pub max_answer_bytes: usize,
+    /// Most resources in one list answer; advertised as ServiceProviderConfig filter.maxResults.
+    #[arg(long, value_name = "N", default_value_t = ServerConfig::default().max_results)]
+    pub max_results: usize,
+    /// Most work one list request may do: resources scanned times (filter conditions + 1), plus
+    /// the resources sorted (400 tooMany above it).
+    #[arg(long, value_name = "UNITS", default_value_t = Limits::default().max_filter_work)]
+    pub max_filter_work: u64,
+    /// Seconds a client may take to send a request's headers.
+    #[arg(long, value_name = "SECONDS", value_parser = seconds, default_value = "10")]
+    pub header_read_timeout: Duration,
+    /// Seconds an idle keep-alive connection is kept open between requests.
+    #[arg(long, value_name = "SECONDS", value_parser = seconds, default_value = "75")]
+    pub idle_timeout: Duration,
+    /// Seconds a client may take to send a request body (408 after it).
+    #[arg(long, value_name = "SECONDS", value_parser = seconds, default_value = "30")]
+    pub body_read_timeout: Duration,
+    /// Most open connections; at the limit a new one closes the longest-idle one. Capped by
+    /// the process's open-file limit.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_connections)]
+    pub max_connections: usize,
+}
+
+fn seconds(text: &str) -> Result<Duration, String> {
+    let n: f64 = text
+        .trim()
+        .trim_end_matches('s')
+        .parse()
+        .map_err(|_| format!("expected a number of seconds, like 10 or 0.5, got \"{text}\""))?;
+    if !(n > 0.0 && n.is_finite()) {
+        return Err(format!(
+            "expected a positive number of seconds, got \"{text}\""
+        ));
+    }
+    Ok(Duration::from_secs_f64(n))
+}
+
+impl LimitArgs {
+    /// The limits these options set.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_body_bytes: self.max_body_bytes,
+            max_value_bytes: self.max_value_bytes,
+            max_resource_bytes: self.max_resource_bytes,
+            max_answer_bytes: self.max_answer_bytes,
+            max_filter_work: self.max_filter_work,
+            header_read_timeout: self.header_read_timeout,
+            idle_timeout: self.idle_timeout,
+            body_read_timeout: self.body_read_timeout,
+            max_connections: self.max_connections,
+            ..Limits::default()
+        }
+    }
 }
 
 /// What `serve` decided to do.
@@ -114,10 +187,10 @@ impl ServeArgs {
                 policy,
                 faults,
                 variants,
-                max_body_bytes: self.max_body_bytes,
+                limits: self.limits.limits(),
+                max_results: self.limits.max_results,
                 rate_limit: self.rate_limit,
                 log_requests: true,
-                ..ServerConfig::default()
             }),
             token_generated,
         })

@@ -34,8 +34,8 @@ pub struct ServerConfig {
     pub faults: Faults,
     /// Legal behaviours switched on (RFC-allowed choices the harness must pass).
     pub variants: Variants,
-    /// Largest request body accepted, in bytes (413 above it).
-    pub max_body_bytes: usize,
+    /// Sizes, filter cost, timeouts and connections ([`crate::limits::Limits`]).
+    pub limits: crate::limits::Limits,
     /// Most resources one list response returns (`count` is capped to it).
     pub max_results: usize,
     /// Log one line per request at info level.
@@ -54,7 +54,7 @@ impl Default for ServerConfig {
             policy: None,
             faults: Faults::none(),
             variants: Variants::none(),
-            max_body_bytes: 1024 * 1024,
+            limits: crate::limits::Limits::default(),
             max_results: 1000,
             rate_limit: 20,
             log_requests: false,

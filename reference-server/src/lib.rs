@@ -16,6 +16,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod accept;
 pub mod auth;
 pub mod body;
 pub mod cli;
@@ -25,6 +26,8 @@ pub mod entitlements;
 pub mod errors;
 pub mod faults;
 pub mod filter;
+pub mod fold;
+pub mod limits;
 pub mod list;
 pub mod middleware;
 pub mod patch;
@@ -104,6 +107,21 @@ impl Drop for RunningServer {
     }
 }
 
+/// A log writer that never makes a request wait: lines go to a thread of their own, which
+/// writes each batch with one write and flushes it (nothing is dropped: a full queue makes the
+/// logger wait). Keep the guard until the process ends; dropping it flushes what is left.
+pub fn log_writer<W: std::io::Write + Send + 'static>(
+    out: W,
+) -> (
+    tracing_appender::non_blocking::NonBlocking,
+    tracing_appender::non_blocking::WorkerGuard,
+) {
+    tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("okscim-log")
+        .finish(std::io::BufWriter::new(out))
+}
+
 /// A random 32-byte token, hex-encoded.
 pub fn generate_token() -> String {
     let bytes: [u8; 32] = rand::random();
@@ -137,20 +155,22 @@ pub async fn spawn(config: ServerConfig) -> Result<RunningServer, ServerError> {
         token.clone(),
         policy,
     ));
-    // Trailing slashes (`/Users/`) are trimmed before routing, as many clients add them.
-    let app = tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash()
-        .layer(router::router(state.clone(), &base_path));
+    // Trailing slashes (`/Users/`) are trimmed before routing, as many clients add them. A
+    // request body must keep arriving (408 otherwise, see body.rs).
+    let app = tower_http::timeout::RequestBodyTimeoutLayer::new(config.limits.body_read_timeout)
+        .layer(
+            tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash()
+                .layer(router::router(state.clone(), &base_path)),
+        );
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            axum::ServiceExt::<axum::extract::Request>::into_make_service(app),
-        )
-        .with_graceful_shutdown(async move {
+    let task = tokio::spawn(accept::run(
+        listener,
+        app,
+        config.limits.clone(),
+        async move {
             let _ = rx.await;
-        })
-        .await
-    });
+        },
+    ));
     Ok(RunningServer {
         base_url,
         token,

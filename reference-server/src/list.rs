@@ -181,7 +181,7 @@ fn compare_keys(a: Option<&Value>, b: Option<&Value>, case_exact: bool) -> Order
         (Some(_), None) => Ordering::Less,
         (Some(a), Some(b)) => match (a, b) {
             (Value::String(x), Value::String(y)) if case_exact => x.cmp(y),
-            (Value::String(x), Value::String(y)) => x.to_lowercase().cmp(&y.to_lowercase()),
+            (Value::String(x), Value::String(y)) => crate::fold::fold(x).cmp(&crate::fold::fold(y)),
             (Value::Number(x), Value::Number(y)) => x
                 .as_f64()
                 .partial_cmp(&y.as_f64())
@@ -225,42 +225,71 @@ fn view(
     }
 }
 
-/// The records a list request selects, sorted, before paging.
+/// The records a list request selects, sorted, before paging. `parsed` is the query's filter
+/// already parsed for this kind (by [`Cost::of`]); `None` parses it here.
 pub fn select<'s>(
     store: &'s Store,
     kind: ResourceKind,
     query: &ListQuery,
+    parsed: Option<&Filter>,
     faults: &crate::faults::Faults,
     variants: &Variants,
 ) -> Result<Vec<&'s Record>, ScimError> {
     let hidden = |r: &Record| {
         kind == ResourceKind::User && faults.has(Fault::DeactivatedUsersHidden) && r.is_inactive()
     };
-    let mut records: Vec<&Record> = match &query.filter {
+    let owned;
+    let filter = match (parsed, &query.filter) {
+        (Some(f), _) => Some(f),
+        (None, Some(text)) => {
+            owned = parse_filter(text, kind)?;
+            Some(&owned)
+        }
+        (None, None) => None,
+    };
+    let mut records: Vec<&Record> = match filter {
         None => store.iter(kind).filter(|r| !hidden(r)).collect(),
-        Some(text) => {
-            let f = parse_filter(text, kind)?;
-            let candidates = match indexed(store, kind, &f) {
-                Some(mut c) => {
-                    c.sort_by_key(|r| r.seq);
-                    c
-                }
-                None => store.iter(kind).collect(),
-            };
+        Some(f) => {
             let exact_user_name = if faults.has(Fault::FilterUsernameCaseSensitive) {
-                user_name_eq(&f)
+                user_name_eq(f)
             } else {
                 None
             };
-            let derived = filter_reads_derived(&f);
-            candidates
-                .into_iter()
-                .filter(|r| {
-                    !hidden(r)
-                        && filter::matches(&f, &view(store, kind, r, derived, variants), kind)
-                })
-                .filter(|r| exact_user_name.is_none_or(|v| r.name == v))
-                .collect()
+            match indexed(store, kind, f) {
+                // The index answers exactly this comparison (the same case rule as the filter):
+                // no need to read the candidates again.
+                Some(c) if matches!(f, Filter::Compare { .. }) => {
+                    let mut c: Vec<&Record> = c
+                        .into_iter()
+                        .filter(|r| !hidden(r))
+                        .filter(|r| exact_user_name.is_none_or(|v| r.name == v))
+                        .collect();
+                    c.sort_by_key(|r| r.seq);
+                    c
+                }
+                candidates => {
+                    let candidates = match candidates {
+                        Some(mut c) => {
+                            c.sort_by_key(|r| r.seq);
+                            c
+                        }
+                        None => store.iter(kind).collect(),
+                    };
+                    let derived = filter_reads_derived(f);
+                    candidates
+                        .into_iter()
+                        .filter(|r| {
+                            !hidden(r)
+                                && filter::matches(
+                                    f,
+                                    &view(store, kind, r, derived, variants),
+                                    kind,
+                                )
+                        })
+                        .filter(|r| exact_user_name.is_none_or(|v| r.name == v))
+                        .collect()
+                }
+            }
         }
     };
     if let Some(sort_by) = &query.sort_by {
@@ -294,28 +323,156 @@ pub fn select<'s>(
     Ok(records)
 }
 
-/// The page of `records` a query asks for, and the ListResponse around the rendered resources.
+/// What a list request will cost, known before any resource is read: how many resources its
+/// filter scans (an index answers `userName`, `externalId`, `id` and group `displayName`
+/// equality at once) and how much comparing and sorting that is. A request over the work limit
+/// is refused with 400 `tooMany` (RFC 7644 §3.4.2: a filter that yields more than the service
+/// provider is willing to compute) before it takes any time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cost {
+    /// Resources the filter or sort reads.
+    pub scanned: usize,
+    /// Resources the page renders, at most.
+    pub rendered: usize,
+    /// Comparisons and sort keys: resources scanned times (comparisons + 1), plus the sorted.
+    pub work: u64,
+    heavy_at: usize,
+}
+
+/// A list request's filter, parsed once per resource type, and what it will cost.
+#[derive(Debug)]
+pub struct Plan {
+    /// The cost.
+    pub cost: Cost,
+    /// The filter parsed for each kind asked for, in order (`None`: no filter, or one that does
+    /// not parse, which [`select`] reports).
+    pub filters: Vec<Option<Filter>>,
+}
+
+impl Cost {
+    /// The cost of `query` over `kinds`; a filter that does not parse costs nothing here (the
+    /// list answers its 400 `invalidFilter`).
+    pub fn of(
+        store: &Store,
+        kinds: &[ResourceKind],
+        query: &ListQuery,
+        limits: &crate::limits::Limits,
+    ) -> Result<Plan, ScimError> {
+        let mut filters = Vec::with_capacity(kinds.len());
+        let mut scanned = 0usize;
+        let mut work = 0u64;
+        let mut terms_seen = 0usize;
+        let mut listed = 0usize;
+        for &kind in kinds {
+            let parsed = query
+                .filter
+                .as_deref()
+                .and_then(|text| parse_filter(text, kind).ok());
+            let (reads, terms) = match (&query.filter, &parsed) {
+                (None, _) => (
+                    if query.sort_by.is_some() {
+                        store.len(kind)
+                    } else {
+                        0
+                    },
+                    0,
+                ),
+                (Some(_), Some(f)) => (
+                    indexed(store, kind, f).map_or(store.len(kind), |c| c.len()),
+                    f.terms(),
+                ),
+                (Some(_), None) => (0, 0),
+            };
+            filters.push(parsed);
+            scanned += reads;
+            terms_seen = terms_seen.max(terms);
+            listed += if query.filter.is_some() {
+                reads
+            } else {
+                store.len(kind)
+            };
+            work += reads as u64 * (terms as u64 + 1);
+            if query.sort_by.is_some() {
+                work += reads as u64;
+            }
+        }
+        let rendered = listed
+            .saturating_sub(query.start_index.saturating_sub(1))
+            .min(query.count.unwrap_or(usize::MAX));
+        if work > limits.max_filter_work {
+            return Err(ScimError::bad_request(
+                crate::errors::ScimType::TooMany,
+                format!(
+                    "this request would compare {scanned} resources against {terms_seen} condition(s){}: {work} units of work, over this server's limit of {} (okscim serve --max-filter-work); narrow the filter with an equality on userName, externalId, id or displayName, which an index answers at once",
+                    if query.sort_by.is_some() {
+                        " and sort them"
+                    } else {
+                        ""
+                    },
+                    limits.max_filter_work
+                ),
+            ));
+        }
+        Ok(Plan {
+            cost: Cost {
+                scanned,
+                rendered,
+                work,
+                heavy_at: limits.heavy_list_resources,
+            },
+            filters,
+        })
+    }
+
+    /// Whether the list is quick enough to build on an async worker thread.
+    pub fn is_light(&self) -> bool {
+        self.scanned <= self.heavy_at && self.rendered <= 100
+    }
+}
+
+/// The ListResponse around a page of resources, written as it is rendered so that no answer
+/// grows past `max_bytes` (400 `tooMany`, naming the limit and a `count` that fits).
 pub fn list_response(
     total: usize,
     start_index: usize,
-    resources: Vec<Value>,
+    resources: impl ExactSizeIterator<Item = Vec<u8>>,
     faults: &crate::faults::Faults,
-) -> Value {
+    max_bytes: usize,
+) -> Result<Vec<u8>, ScimError> {
+    // The keys in the order serde_json writes a map: sorted.
     let items = resources.len();
-    if faults.has(Fault::ListCountsAsStrings) {
-        return json!({
-            "schemas": [LIST_RESPONSE_SCHEMA],
-            "totalResults": total.to_string(),
-            "startIndex": start_index.to_string(),
-            "itemsPerPage": items.to_string(),
-            "Resources": resources,
-        });
+    let mut out = Vec::with_capacity(256);
+    out.extend_from_slice(b"{\"Resources\":[");
+    for (i, resource) in resources.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(&resource);
+        if out.len() > max_bytes {
+            return Err(ScimError::bad_request(
+                crate::errors::ScimType::TooMany,
+                format!(
+                    "this page of {items} resources is larger than this server's limit of {max_bytes} bytes for one answer (okscim serve --max-answer-bytes); ask for fewer with count (the first {i} fit)"
+                ),
+            ));
+        }
     }
-    json!({
+    out.extend_from_slice(b"],");
+    let number = |n: usize| -> Value {
+        if faults.has(Fault::ListCountsAsStrings) {
+            json!(n.to_string())
+        } else {
+            json!(n)
+        }
+    };
+    let tail = json!({
+        "itemsPerPage": number(items),
         "schemas": [LIST_RESPONSE_SCHEMA],
-        "totalResults": total,
-        "startIndex": start_index,
-        "itemsPerPage": items,
-        "Resources": resources,
-    })
+        "startIndex": number(start_index),
+        "totalResults": number(total),
+    });
+    let tail = tail.to_string();
+    // `{"itemsPerPage":...}` without its opening brace continues the object.
+    out.extend_from_slice(&tail.as_bytes()[1..]);
+    Ok(out)
 }

@@ -15,13 +15,19 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// Logs `METHOD path?query -> status (ms)`; never headers or bodies, which carry secrets. At
-/// info level for `serve`, at debug level when embedded in the harness.
-pub async fn log_request(State(state): State<SharedState>, req: Request, next: Next) -> Response {
+/// The one middleware around every request (one layer, not two, as it runs on every
+/// request): shapes error responses (see [`shape_errors`]), then logs `METHOD path?query ->
+/// status (ms)`, never headers or bodies, which carry secrets. At info level for `serve`, at
+/// debug level when embedded in the harness.
+pub async fn log_and_shape(State(state): State<SharedState>, req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let uri = req.uri().clone();
     let started = Instant::now();
-    let response = next.run(req).await;
+    let response = match head_too_large(&req) {
+        Some(error) => error.into_response(),
+        None => next.run(req).await,
+    };
+    let response = shape_errors(&state, &method, uri.path(), response);
     let status = response.status().as_u16();
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     if state.log_requests {
@@ -30,6 +36,45 @@ pub async fn log_request(State(state): State<SharedState>, req: Request, next: N
         tracing::debug!(target: "okscim_reference_server::request", "{method} {uri} -> {status} ({ms:.1} ms)");
     }
     response
+}
+
+/// The longest request target (path and query) answered with a SCIM 414; hyper answers longer
+/// ones than its own limit (64 KiB) itself, without a body.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+/// The largest request head (target and headers) answered with a SCIM 431; above
+/// [`crate::accept::MAX_HEAD_BYTES`] hyper answers 431 itself, without a body.
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+/// The most header fields answered with a SCIM 431 (hyper's own limit is 100).
+pub const MAX_HEADER_FIELDS: usize = 64;
+
+fn head_too_large(req: &Request) -> Option<ScimError> {
+    let target = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if target > MAX_URI_BYTES {
+        return Some(ScimError::new(
+            StatusCode::URI_TOO_LONG,
+            format!(
+                "the request URI is {target} bytes, over this server's limit of {MAX_URI_BYTES}; send a long filter in a POST .search body"
+            ),
+        ));
+    }
+    let fields = req.headers().len();
+    let bytes: usize = target
+        + req
+            .headers()
+            .iter()
+            .map(|(n, v)| n.as_str().len() + v.len() + 4)
+            .sum::<usize>();
+    if fields > MAX_HEADER_FIELDS || bytes > MAX_HEADER_BYTES {
+        return Some(ScimError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            format!(
+                "the request head has {fields} header fields and {bytes} bytes, over this server's limit of {MAX_HEADER_FIELDS} fields or {MAX_HEADER_BYTES} bytes"
+            ),
+        ));
+    }
+    None
 }
 
 fn is_scim_json(response: &Response) -> bool {
@@ -42,10 +87,12 @@ fn is_scim_json(response: &Response) -> bool {
 
 /// Turns every error response into a SCIM Error body in the style the variants ask for
 /// (`status-as-number`, `no-scim-type`), then applies the error-body faults.
-pub async fn shape_errors(State(state): State<SharedState>, req: Request, next: Next) -> Response {
-    let method = req.method().clone();
-    let path = req.uri().path().to_string();
-    let mut response = next.run(req).await;
+fn shape_errors(
+    state: &SharedState,
+    method: &axum::http::Method,
+    path: &str,
+    mut response: Response,
+) -> Response {
     let status = response.status();
     if status.as_u16() < 400 {
         return response;

@@ -19,6 +19,8 @@ pub struct ScimJson {
     pub body: Value,
     /// Extra headers (ETag, Location).
     pub headers: HeaderMap,
+    /// The body already written as JSON, which is sent instead of `body`.
+    pub written: Option<Vec<u8>>,
 }
 
 impl ScimJson {
@@ -28,6 +30,15 @@ impl ScimJson {
             status: StatusCode::OK,
             body,
             headers: HeaderMap::new(),
+            written: None,
+        }
+    }
+
+    /// 200 with a body already written as JSON.
+    pub fn ok_written(body: Vec<u8>) -> Self {
+        ScimJson {
+            written: Some(body),
+            ..ScimJson::ok(Value::Null)
         }
     }
 
@@ -54,14 +65,23 @@ impl ScimJson {
     }
 }
 
+/// A SCIM body already written as JSON bytes.
+pub fn scim_bytes(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(SCIM_CONTENT_TYPE),
+    );
+    response
+}
+
 impl IntoResponse for ScimJson {
     fn into_response(self) -> Response {
-        let bytes = serde_json::to_vec(&self.body).unwrap_or_default();
-        let mut response = (self.status, bytes).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(SCIM_CONTENT_TYPE),
-        );
+        let bytes = match self.written {
+            Some(bytes) => bytes,
+            None => serde_json::to_vec(&self.body).unwrap_or_default(),
+        };
+        let mut response = scim_bytes(self.status, bytes);
         response.headers_mut().extend(self.headers);
         response
     }
@@ -73,6 +93,7 @@ impl IntoResponse for ScimError {
             status: self.status,
             body: self.body(),
             headers: HeaderMap::new(),
+            written: None,
         }
         .into_response();
         if self.status == StatusCode::UNAUTHORIZED {

@@ -10,7 +10,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::auth::require_token;
 use crate::discovery;
-use crate::middleware::{close_connection, log_request, shape_errors};
+use crate::middleware::{close_connection, log_and_shape};
 use crate::profile::tailnet;
 use crate::resources::handlers;
 use crate::schema::ResourceKind;
@@ -80,8 +80,7 @@ pub fn router(state: SharedState, base_path: &str) -> Router {
     let app = scim
         .merge(admin)
         .layer(CatchPanicLayer::new())
-        .layer(from_fn_with_state(state.clone(), shape_errors))
-        .layer(from_fn_with_state(state.clone(), log_request));
+        .layer(from_fn_with_state(state.clone(), log_and_shape));
     // Outermost, so every response carries it, shaped errors and axum's own answers included.
     let app = if state.variant(Variant::ConnectionClose) {
         app.layer(from_fn(close_connection))

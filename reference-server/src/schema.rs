@@ -534,6 +534,14 @@ pub struct ResolvedAttr {
 }
 
 impl ResourceKind {
+    /// This kind alone, as a list of kinds.
+    pub fn alone(self) -> &'static [ResourceKind] {
+        match self {
+            ResourceKind::User => &[ResourceKind::User],
+            ResourceKind::Group => &[ResourceKind::Group],
+        }
+    }
+
     /// The resource type name (`meta.resourceType`).
     pub fn name(self) -> &'static str {
         match self {

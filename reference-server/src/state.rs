@@ -2,6 +2,10 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use tokio::sync::{
+    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
+};
+
 use crate::config::{Profile, ServerConfig};
 use crate::errors::ErrorStyle;
 use crate::faults::{Fault, Faults};
@@ -25,16 +29,18 @@ pub struct AppState {
     pub faults: Faults,
     /// Legal behaviours switched on.
     pub variants: Variants,
-    /// Largest request body, in bytes.
-    pub max_body_bytes: usize,
+    /// Sizes, filter cost, timeouts and connections.
+    pub limits: crate::limits::Limits,
     /// Most resources per list response (also advertised as `filter.maxResults`); the
     /// `page-size-50` variant lowers it to 50.
     pub max_results: usize,
     /// Log each request at info level (otherwise debug).
     pub log_requests: bool,
-    /// One mutex around the whole store: every request is one atomic step, so concurrent PATCHes
-    /// of one group cannot lose each other's members.
-    store: Mutex<Store>,
+    /// One lock around the whole store: every write is one atomic step, so concurrent PATCHes of
+    /// one group cannot lose each other's members, and reads share it. It is tokio's lock, so a
+    /// request that waits for it parks its task, never an async worker thread, and it is fair: a
+    /// waiting write is not starved by a stream of reads.
+    store: Arc<RwLock<Store>>,
     /// The tailnet access policy.
     policy: Mutex<Option<Policy>>,
     /// The `rate-limit` variant's token bucket.
@@ -96,13 +102,13 @@ impl AppState {
             config.max_results
         };
         AppState {
-            store: Mutex::new(Store::new(base_url.clone(), store_policy)),
+            store: Arc::new(RwLock::new(Store::new(base_url.clone(), store_policy))),
             base_url,
             token,
             profile: config.profile,
             faults: config.faults.clone(),
             variants: config.variants.clone(),
-            max_body_bytes: config.max_body_bytes,
+            limits: config.limits.clone(),
             max_results,
             log_requests: config.log_requests,
             policy: Mutex::new(policy),
@@ -123,10 +129,25 @@ impl AppState {
         self.throttle.lock().unwrap_or_else(|e| e.into_inner()).rate
     }
 
-    /// Locks the store. A poisoned lock (a panic mid-request, which catch-panic already turned
-    /// into a 500) still holds consistent data: every write is a single assignment at the end.
-    pub fn store(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    /// Reads the store, sharing it with other reads. (A panic mid-request, which catch-panic
+    /// turns into a 500, leaves consistent data: every write is a single assignment at the end.)
+    pub async fn read(&self) -> RwLockReadGuard<'_, Store> {
+        self.store.read().await
+    }
+
+    /// Writes the store, alone.
+    pub async fn write(&self) -> RwLockWriteGuard<'_, Store> {
+        self.store.write().await
+    }
+
+    /// A read guard that can move to a blocking thread.
+    pub async fn read_owned(&self) -> OwnedRwLockReadGuard<Store> {
+        self.store.clone().read_owned().await
+    }
+
+    /// A write guard that can move to a blocking thread.
+    pub async fn write_owned(&self) -> OwnedRwLockWriteGuard<Store> {
+        self.store.clone().write_owned().await
     }
 
     /// Locks the tailnet policy.

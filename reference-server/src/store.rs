@@ -46,6 +46,11 @@ impl Record {
         serde_json::from_str(&self.json).unwrap_or(Value::Null)
     }
 
+    /// The stored attributes as compact JSON text, keys sorted.
+    pub fn json(&self) -> &str {
+        &self.json
+    }
+
     /// Whether `active` is `false`.
     pub fn is_inactive(&self) -> bool {
         self.active == Some(false)
@@ -137,7 +142,7 @@ pub struct Store {
 }
 
 fn fold(s: &str) -> String {
-    s.to_lowercase()
+    crate::fold::fold(s).into_owned()
 }
 
 impl Store {

@@ -78,6 +78,18 @@ pub enum Filter {
     },
 }
 
+impl Filter {
+    /// How many comparisons (`attr op value`, `attr pr`) the filter makes of each resource.
+    pub fn terms(&self) -> usize {
+        match self {
+            Filter::Compare { .. } | Filter::Present(_) => 1,
+            Filter::And(a, b) | Filter::Or(a, b) => a.terms() + b.terms(),
+            Filter::Not(a) => a.terms(),
+            Filter::ValuePath { filter, .. } => filter.terms(),
+        }
+    }
+}
+
 /// A PATCH `path` (RFC 7644 §3.5.2): `attrPath`, or `attrPath[valFilter][.subAttr]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PatchPath {

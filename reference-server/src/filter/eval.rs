@@ -333,10 +333,7 @@ fn compare_str(value: &str, op: CompareOp, literal: &str, leaf: Option<&Attribut
     let (a, b): (Cow<'_, str>, Cow<'_, str>) = if leaf.is_some_and(|d| d.case_exact) {
         (Cow::Borrowed(value), Cow::Borrowed(literal))
     } else {
-        (
-            Cow::Owned(value.to_lowercase()),
-            Cow::Owned(literal.to_lowercase()),
-        )
+        (crate::fold::fold(value), crate::fold::fold(literal))
     };
     match op {
         CompareOp::Co => a.contains(&*b),

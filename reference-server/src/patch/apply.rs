@@ -606,7 +606,7 @@ fn settle_primary(elements: &mut [Value], preferred: &[usize]) {
         .iter()
         .rev()
         .copied()
-        .find(|i| primaries.contains(i))
+        .find(|&i| i < elements.len() && primary_of(&elements[i]))
         .unwrap_or(primaries[0]);
     for i in primaries {
         if i != winner
@@ -626,27 +626,38 @@ fn is_members(def: Option<&'static AttributeDef>, ctx: &PatchContext<'_>) -> boo
     ctx.kind == ResourceKind::Group && def.is_some_and(|d| d.name == "members")
 }
 
-/// Whether `candidate` is already among `elements` (members: same `value`).
-fn already_present(elements: &[Value], candidate: &Value, members: bool) -> bool {
-    if members && let Some(v) = member_value(candidate) {
-        return elements.iter().any(|e| member_value(e) == Some(v));
+/// What makes an element the same as another when added: for members, the same `value`;
+/// otherwise the whole element (its canonical JSON: object keys are sorted). Kept in a set, so
+/// adding n elements to m is O(n + m), never O(n·m).
+fn identity(el: &Value, members: bool) -> String {
+    if members && let Some(v) = member_value(el) {
+        return format!("v{v}");
     }
-    elements.contains(candidate)
+    format!("e{el}")
 }
 
-/// Whether `el` is what `given` (an element of a remove's value) designates: the same
-/// `value` when `given` has one, else an identical element.
-fn designates(given: &Value, el: &Value, def: Option<&'static AttributeDef>) -> bool {
-    let Some(v) = member_value(given) else {
-        return given == el;
-    };
-    let case_exact = def
-        .and_then(|d| d.sub_attribute("value"))
-        .is_none_or(|d| d.case_exact);
-    match (member_value(el), v) {
-        (Some(Value::String(a)), Value::String(b)) if !case_exact => a.eq_ignore_ascii_case(b),
-        (Some(a), b) => a == b,
-        (None, _) => false,
+/// The elements of `new` that are not among `elements` nor earlier in `new`, appended to
+/// `elements`; the indexes written.
+fn append_new(elements: &mut Vec<Value>, new: Vec<Value>, members: bool) -> Vec<usize> {
+    let mut seen: std::collections::HashSet<String> =
+        elements.iter().map(|e| identity(e, members)).collect();
+    let mut written = Vec::new();
+    for el in new {
+        if seen.insert(identity(&el, members)) {
+            elements.push(el);
+            written.push(elements.len() - 1);
+        }
+    }
+    written
+}
+
+/// The key a remove's `value` element and a stored element share when one designates the
+/// other: the same `value` (case-folded unless
+/// `value` is caseExact), or, for a given element without `value`, the identical element.
+fn designation_key(v: &Value, case_exact: bool) -> String {
+    match v {
+        Value::String(s) if !case_exact => format!("s{}", crate::fold::fold(s)),
+        other => format!("j{other}"),
     }
 }
 
@@ -946,13 +957,7 @@ fn write_whole(
             (new, written)
         } else {
             let mut elements = take_array(res, slot);
-            let mut written = Vec::new();
-            for el in new {
-                if !already_present(&elements, &el, members) {
-                    elements.push(el);
-                    written.push(elements.len() - 1);
-                }
-            }
+            let written = append_new(&mut elements, new, members);
             (elements, written)
         };
         settle_primary(&mut elements, &written);
@@ -1027,11 +1032,7 @@ fn write_unknown(
     if kind == OpKind::Add {
         match (take(res, slot), value) {
             (Some(Value::Array(mut current)), Value::Array(new)) => {
-                for el in new {
-                    if !current.contains(el) {
-                        current.push(el.clone());
-                    }
-                }
+                append_new(&mut current, new.clone(), false);
                 set(res, slot, Value::Array(current));
                 return Ok(());
             }
@@ -1178,7 +1179,8 @@ fn write_filtered(
         if el.is_null() || el.as_object().is_some_and(Map::is_empty) {
             continue;
         }
-        if matched.contains(&i) {
+        // `matched` is ascending: found in O(log n).
+        if matched.binary_search(&i).is_ok() {
             written.push(kept.len());
         }
         kept.push(el);
@@ -1249,7 +1251,26 @@ fn remove_attr(
                     other => vec![other],
                 };
                 let mut elements = take_array(res, slot);
-                elements.retain(|el| !given.iter().any(|g| designates(g, el, slot.def)));
+                let case_exact = slot
+                    .def
+                    .and_then(|d| d.sub_attribute("value"))
+                    .is_none_or(|d| d.case_exact);
+                // One pass over each side, the keys of what is given in sets.
+                let by_value: std::collections::HashSet<String> = given
+                    .iter()
+                    .filter_map(member_value)
+                    .map(|v| designation_key(v, case_exact))
+                    .collect();
+                let whole: std::collections::HashSet<String> = given
+                    .iter()
+                    .filter(|g| member_value(g).is_none())
+                    .map(|g| format!("{g}"))
+                    .collect();
+                elements.retain(|el| {
+                    let named = member_value(el)
+                        .is_some_and(|v| by_value.contains(&designation_key(v, case_exact)));
+                    !(named || whole.contains(&format!("{el}")))
+                });
                 if !elements.is_empty() {
                     set(res, slot, Value::Array(elements));
                 }

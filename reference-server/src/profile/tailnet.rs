@@ -99,7 +99,7 @@ impl Policy {
     fn policy_group(&self, selector: &str) -> Option<&Vec<String>> {
         self.groups
             .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(selector))
+            .find(|(k, _)| crate::fold::eq(k, selector))
             .map(|(_, v)| v)
     }
 
@@ -161,10 +161,10 @@ impl Policy {
             let member = rule.src.iter().any(|src| {
                 src == "*"
                     || src == "autogroup:member"
-                    || src.eq_ignore_ascii_case(user_name)
-                    || self.policy_group(src).is_some_and(|users| {
-                        users.iter().any(|u| u.eq_ignore_ascii_case(user_name))
-                    })
+                    || crate::fold::eq(src, user_name)
+                    || self
+                        .policy_group(src)
+                        .is_some_and(|users| users.iter().any(|u| crate::fold::eq(u, user_name)))
                     || group_name(src)
                         .and_then(|n| synced.get(&n))
                         .is_some_and(|members| members.contains(&record.id))
@@ -187,16 +187,16 @@ impl Policy {
     }
 }
 
-/// Synced group name (lowercased displayName) → member user ids.
+/// Synced group name (displayName, case-folded: [`crate::fold`]) → member user ids.
 pub type SyncedGroups = BTreeMap<String, BTreeSet<String>>;
 
-/// The groups as the policy sees them: names lowercased.
+/// The groups as the policy sees them: names case-folded.
 pub fn synced_groups(store: &Store) -> SyncedGroups {
     store
         .iter(ResourceKind::Group)
         .map(|g| {
             (
-                g.name.to_lowercase(),
+                crate::fold::fold(&g.name).into_owned(),
                 member_ids(&g.data()).into_iter().collect(),
             )
         })
@@ -207,7 +207,7 @@ fn group_name(selector: &str) -> Option<String> {
     let (prefix, name) = selector.split_once(':')?;
     prefix
         .eq_ignore_ascii_case("group")
-        .then(|| name.to_lowercase())
+        .then(|| crate::fold::fold(name).into_owned())
 }
 
 fn port_matches(pattern: &str, port: &str) -> bool {
@@ -254,11 +254,11 @@ pub async fn get_policy(State(state): State<SharedState>) -> Result<Json<Value>,
 /// `PUT /admin/policy`: replaces the policy; answers the problems it has right now.
 pub async fn put_policy(
     State(state): State<SharedState>,
-    crate::body::ScimBody(doc): crate::body::ScimBody,
+    crate::body::ScimBody(doc, _): crate::body::ScimBody,
 ) -> Result<Json<Value>, ScimError> {
     require_tailnet(&state)?;
     let policy = Policy::from_json(doc).map_err(ScimError::invalid_value)?;
-    let problems = policy.problems(&synced_groups(&state.store()));
+    let problems = policy.problems(&synced_groups(&*state.read().await));
     let rules = policy.acls.len();
     *state.policy() = Some(policy);
     Ok(Json(json!({"rules": rules, "problems": problems})))
@@ -267,7 +267,7 @@ pub async fn put_policy(
 /// `GET /admin/policy/problems`: rules that name a group that no longer exists.
 pub async fn get_problems(State(state): State<SharedState>) -> Result<Json<Value>, ScimError> {
     require_tailnet(&state)?;
-    let synced = synced_groups(&state.store());
+    let synced = synced_groups(&*state.read().await);
     let problems = state
         .policy()
         .as_ref()
@@ -287,7 +287,7 @@ struct Question {
 /// `POST /admin/policy/check` with `{"user": "...", "destination": "host:port"}`.
 pub async fn check(
     State(state): State<SharedState>,
-    crate::body::ScimBody(body): crate::body::ScimBody,
+    crate::body::ScimBody(body, _): crate::body::ScimBody,
 ) -> Result<Json<Decision>, ScimError> {
     require_tailnet(&state)?;
     let q: Question = serde_json::from_value(body).map_err(|e| {
@@ -301,14 +301,14 @@ pub async fn check(
             "no policy loaded; PUT one to /admin/policy",
         )
     })?;
-    let store = state.store();
+    let store = state.read().await;
     Ok(Json(policy.check(&store, &q.user, &q.destination)))
 }
 
 /// `GET /admin/groups`: the synced groups as the policy sees them.
 pub async fn groups(State(state): State<SharedState>) -> Result<Json<Value>, ScimError> {
     require_tailnet(&state)?;
-    let store = state.store();
+    let store = state.read().await;
     let groups: Vec<Value> = store
         .iter(ResourceKind::Group)
         .map(|g| {

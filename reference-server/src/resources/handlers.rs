@@ -15,7 +15,7 @@ use crate::list::{self, ListQuery};
 use crate::patch::{PatchContext, apply_patch};
 use crate::projection::Projection;
 use crate::resources::input::normalize_resource;
-use crate::resources::validate::prepare;
+use crate::resources::validate::{Write, prepare};
 use crate::schema::ResourceKind;
 use crate::state::SharedState;
 use crate::store::{Record, Store, not_found};
@@ -27,23 +27,97 @@ pub fn render(store: &Store, kind: ResourceKind, record: &Record, variants: &Var
     let mut data = record.data();
     data["meta"] = record.meta(kind, store.base_url(), !variants.has(Variant::NoEtags));
     if kind == ResourceKind::User && !variants.has(Variant::NoGroupsAttribute) {
-        let groups: Vec<Value> = store
-            .groups_of(&record.id)
-            .into_iter()
-            .map(|(gid, name)| {
-                json!({
-                    "value": gid,
-                    "display": name,
-                    "$ref": format!("{}/Groups/{gid}", store.base_url()),
-                    "type": "direct",
-                })
-            })
-            .collect();
+        let groups = user_groups(store, &record.id);
         if !groups.is_empty() {
             data["groups"] = Value::Array(groups);
         }
     }
     data
+}
+
+/// A stored resource as it is answered, written as JSON: with no projection, the stored text is
+/// spliced with `meta` and `groups` without being parsed (the keys stay in the sorted order a
+/// parsed resource is written in); with one, the resource is rendered and projected.
+pub fn rendered_bytes(
+    store: &Store,
+    kind: ResourceKind,
+    record: &Record,
+    projection: &Projection,
+    variants: &Variants,
+) -> Vec<u8> {
+    if !projection.is_identity() {
+        let value = projection.apply(render(store, kind, record, variants), kind);
+        return serde_json::to_vec(&value).unwrap_or_default();
+    }
+    let Ok(top) = serde_json::from_str::<
+        std::collections::BTreeMap<String, &serde_json::value::RawValue>,
+    >(record.json()) else {
+        let value = projection.apply(render(store, kind, record, variants), kind);
+        return serde_json::to_vec(&value).unwrap_or_default();
+    };
+    let meta = record.meta(kind, store.base_url(), !variants.has(Variant::NoEtags));
+    let groups = if kind == ResourceKind::User && !variants.has(Variant::NoGroupsAttribute) {
+        let groups = user_groups(store, &record.id);
+        (!groups.is_empty()).then_some(Value::Array(groups))
+    } else {
+        None
+    };
+    let mut derived: Vec<(&str, Value)> = Vec::with_capacity(2);
+    if let Some(g) = groups {
+        derived.push(("groups", g));
+    }
+    derived.push(("meta", meta));
+    let mut out = Vec::with_capacity(record.json().len() + 256);
+    out.push(b'{');
+    let mut first = true;
+    let mut pending = derived.into_iter().peekable();
+    let mut write_pair = |out: &mut Vec<u8>, key: &str, value: &dyn Fn(&mut Vec<u8>)| {
+        if !std::mem::take(&mut first) {
+            out.push(b',');
+        }
+        let _ = serde_json::to_writer(&mut *out, key);
+        out.push(b':');
+        value(out);
+    };
+    for (key, raw) in &top {
+        if key == "password" || key == "meta" || key == "groups" {
+            continue;
+        }
+        while let Some((name, _)) = pending.peek()
+            && *name < key.as_str()
+        {
+            let (name, value) = pending.next().expect("peeked");
+            write_pair(&mut out, name, &|o| {
+                let _ = serde_json::to_writer(o, &value);
+            });
+        }
+        write_pair(&mut out, key, &|o| {
+            o.extend_from_slice(raw.get().as_bytes())
+        });
+    }
+    for (name, value) in pending {
+        write_pair(&mut out, name, &|o| {
+            let _ = serde_json::to_writer(o, &value);
+        });
+    }
+    out.push(b'}');
+    out
+}
+
+/// A user's `groups`, derived from the membership index.
+fn user_groups(store: &Store, user_id: &str) -> Vec<Value> {
+    store
+        .groups_of(user_id)
+        .into_iter()
+        .map(|(gid, name)| {
+            json!({
+                "value": gid,
+                "display": name,
+                "$ref": format!("{}/Groups/{gid}", store.base_url()),
+                "type": "direct",
+            })
+        })
+        .collect()
 }
 
 fn answer(
@@ -53,8 +127,8 @@ fn answer(
     record: &Record,
     projection: &Projection,
 ) -> crate::response::ScimJson {
-    let body = projection.apply(render(store, kind, record, &state.variants), kind);
-    let json = crate::response::ScimJson::ok(body);
+    let body = rendered_bytes(store, kind, record, projection, &state.variants);
+    let json = crate::response::ScimJson::ok_written(body);
     if state.variant(Variant::NoEtags) {
         json
     } else {
@@ -124,6 +198,25 @@ fn check_if_match(
     }
 }
 
+/// Runs CPU-heavy work (a filter over many resources, a large body) on tokio's blocking pool, so
+/// that it never holds one of the few async worker threads every other request needs.
+pub async fn offload<T, F>(f: F) -> Result<T, ScimError>
+where
+    F: FnOnce() -> Result<T, ScimError> + Send + 'static,
+    T: Send + 'static,
+{
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result,
+        Err(e) => {
+            tracing::error!("a request's blocking work failed: {e}");
+            Err(ScimError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error; the server log has details",
+            ))
+        }
+    }
+}
+
 /// `GET /Users`, `GET /Groups`.
 pub async fn list(
     State(state): State<SharedState>,
@@ -131,38 +224,47 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ScimError> {
     let query = ListQuery::from_query(raw.as_deref())?;
-    respond_list(&state, kind, &query)
+    respond_list_of(state, kind.alone(), query).await
 }
 
 /// `POST /Users/.search`, `POST /Groups/.search`.
 pub async fn search(
     State(state): State<SharedState>,
     kind: ResourceKind,
-    ScimBody(body): ScimBody,
+    ScimBody(body, _): ScimBody,
 ) -> Result<Response, ScimError> {
     let query = ListQuery::from_search_body(&body)?;
-    respond_list(&state, kind, &query)
-}
-
-fn respond_list(
-    state: &SharedState,
-    kind: ResourceKind,
-    query: &ListQuery,
-) -> Result<Response, ScimError> {
-    respond_list_of(state, &[kind], query)
+    respond_list_of(state, kind.alone(), query).await
 }
 
 /// A ListResponse over one or more resource types (root-level search lists users, then groups).
-fn respond_list_of(
+/// The filter's cost is bounded first ([`list::Cost`]); a list that scans or renders many
+/// resources is built on the blocking pool, under a read lock that other reads share.
+async fn respond_list_of(
+    state: SharedState,
+    kinds: &'static [ResourceKind],
+    query: ListQuery,
+) -> Result<Response, ScimError> {
+    let store = state.read_owned().await;
+    let plan = list::Cost::of(&store, kinds, &query, &state.limits)?;
+    if plan.cost.is_light() {
+        return list_answer(&state, &store, kinds, &query, &plan);
+    }
+    offload(move || list_answer(&state, &store, kinds, &query, &plan)).await
+}
+
+fn list_answer(
     state: &SharedState,
+    store: &Store,
     kinds: &[ResourceKind],
     query: &ListQuery,
+    plan: &list::Plan,
 ) -> Result<Response, ScimError> {
-    let store = state.store();
     let mut selected: Vec<(ResourceKind, &Record)> = Vec::new();
     let mut first_error = None;
-    for &kind in kinds {
-        match list::select(&store, kind, query, &state.faults, &state.variants) {
+    for (i, &kind) in kinds.iter().enumerate() {
+        let parsed = plan.filters.get(i).and_then(Option::as_ref);
+        match list::select(store, kind, query, parsed, &state.faults, &state.variants) {
             Ok(records) => selected.extend(records.into_iter().map(|r| (kind, r))),
             // A filter on an attribute only one type has is fine for the other at root level.
             Err(e) => {
@@ -193,26 +295,25 @@ fn respond_list_of(
     };
     let resources = page
         .into_iter()
-        .map(|(kind, r)| {
-            query
-                .projection
-                .apply(render(&store, kind, r, &state.variants), kind)
-        })
-        .collect();
-    Ok(
-        crate::response::ScimJson::ok(list::list_response(total, start, resources, &state.faults))
-            .into_response(),
-    )
+        .map(|(kind, r)| rendered_bytes(store, kind, r, &query.projection, &state.variants));
+    let body = list::list_response(
+        total,
+        start,
+        resources,
+        &state.faults,
+        state.limits.max_answer_bytes,
+    )?;
+    Ok(crate::response::scim_bytes(StatusCode::OK, body))
 }
 
 /// `POST /.search` (RFC 7644 §3.4.3): a search over users and groups; with `sortBy`, each type
 /// is sorted on its own and users come first.
 pub async fn search_all(
     State(state): State<SharedState>,
-    ScimBody(body): ScimBody,
+    ScimBody(body, _): ScimBody,
 ) -> Result<Response, ScimError> {
     let query = ListQuery::from_search_body(&body)?;
-    respond_list_of(&state, &[ResourceKind::User, ResourceKind::Group], &query)
+    respond_list_of(state, &[ResourceKind::User, ResourceKind::Group], query).await
 }
 
 /// `GET /Users/{id}`, `GET /Groups/{id}`.
@@ -224,7 +325,7 @@ pub async fn get_one(
     headers: HeaderMap,
 ) -> Result<Response, ScimError> {
     let query = ListQuery::from_query(raw.as_deref())?;
-    let store = state.store();
+    let store = state.read().await;
     let record = visible(&store, &state, kind, &id)?;
     if !state.variant(Variant::NoEtags)
         && let Some(v) = headers
@@ -241,11 +342,23 @@ pub async fn get_one(
 pub async fn create(
     State(state): State<SharedState>,
     kind: ResourceKind,
-    ScimBody(body): ScimBody,
+    ScimBody(body, len): ScimBody,
 ) -> Result<Response, ScimError> {
-    let attrs = normalize_resource(&body, kind)?;
-    let mut store = state.store();
-    let prepared = prepare(attrs, kind, None, &store, &state)?;
+    let mut store = state.write_owned().await;
+    if state.limits.is_heavy(len) {
+        return offload(move || create_in(&state, &mut store, kind, &body)).await;
+    }
+    create_in(&state, &mut store, kind, &body)
+}
+
+fn create_in(
+    state: &SharedState,
+    store: &mut Store,
+    kind: ResourceKind,
+    body: &Value,
+) -> Result<Response, ScimError> {
+    let attrs = normalize_resource(body, kind)?;
+    let prepared = prepare(attrs, kind, None, Write::Create, store, state)?;
     let record = store.insert(kind, prepared.attrs)?.clone();
     if let Some(p) = prepared.password {
         store.set_password(&record.id, &p);
@@ -258,7 +371,7 @@ pub async fn create(
     } else {
         StatusCode::CREATED
     };
-    let created = answer(&state, &store, kind, &record, &Projection::default()).status(status);
+    let created = answer(state, store, kind, &record, &Projection::default()).status(status);
     if state.variant(Variant::NoLocation) {
         return Ok(created.into_response());
     }
@@ -293,10 +406,11 @@ fn store_update(
     kind: ResourceKind,
     id: &str,
     attrs: serde_json::Map<String, Value>,
+    write: Write,
     reply: Reply,
 ) -> Result<Response, ScimError> {
     let previous = store.get(kind, id).map(|r| r.data());
-    let prepared = prepare(attrs, kind, previous.as_ref(), store, state)?;
+    let prepared = prepare(attrs, kind, previous.as_ref(), write, store, state)?;
     if kind == ResourceKind::User
         && state.fault(Fault::DeleteOnDeactivate)
         && prepared.attrs.get("active") == Some(&Value::Bool(false))
@@ -323,7 +437,7 @@ pub async fn replace(
     kind: ResourceKind,
     Path(id): Path<String>,
     headers: HeaderMap,
-    ScimBody(body): ScimBody,
+    ScimBody(body, len): ScimBody,
 ) -> Result<Response, ScimError> {
     if state.fault(Fault::RejectReadOnlyInPut)
         && let Some(key) = ["id", "meta", "groups"]
@@ -334,11 +448,26 @@ pub async fn replace(
             "{key} is readOnly and may not be sent"
         )));
     }
-    let attrs = normalize_resource(&body, kind)?;
-    let mut store = state.store();
-    let record = visible(&store, &state, kind, &id)?;
-    check_if_match(&state, &headers, record)?;
-    store_update(&state, &mut store, kind, &id, attrs, Reply::Resource)
+    let mut store = state.write_owned().await;
+    let heavy = state.limits.is_heavy(len);
+    let work = move |store: &mut Store| {
+        let attrs = normalize_resource(&body, kind)?;
+        let record = visible(store, &state, kind, &id)?;
+        check_if_match(&state, &headers, record)?;
+        store_update(
+            &state,
+            store,
+            kind,
+            &id,
+            attrs,
+            Write::Replace,
+            Reply::Resource,
+        )
+    };
+    if heavy {
+        return offload(move || work(&mut store)).await;
+    }
+    work(&mut store)
 }
 
 /// `PATCH /Users/{id}`, `PATCH /Groups/{id}`: all operations apply, or none do. A PUT-only
@@ -360,35 +489,46 @@ pub async fn patch(
             ),
         ));
     }
-    let ScimBody(body) = body?;
+    let ScimBody(body, len) = body?;
     let reply = Reply::for_patch(&state);
-    let ctx = PatchContext {
-        kind,
-        faults: &state.faults,
-    };
     if kind == ResourceKind::Group && state.fault(Fault::MembershipLostUpdate) {
         // The bug: read, let go of the lock, write back later, overwriting whatever happened
         // in between.
         let snapshot = {
-            let store = state.store();
+            let store = state.read().await;
             let record = store.get(kind, &id).ok_or_else(|| not_found(kind, &id))?;
             record.data()
         };
         tokio::time::sleep(Duration::from_millis(20)).await;
+        let ctx = PatchContext {
+            kind,
+            faults: &state.faults,
+        };
         let patched = apply_patch(&snapshot, &body, &ctx)?;
         let attrs = patched.as_object().cloned().unwrap_or_default();
-        let mut store = state.store();
-        return store_update(&state, &mut store, kind, &id, attrs, reply);
+        let mut store = state.write().await;
+        return store_update(&state, &mut store, kind, &id, attrs, Write::Patch, reply);
     }
-    let mut store = state.store();
-    let record = visible(&store, &state, kind, &id)?;
-    check_if_match(&state, &headers, record)?;
-    let patched = apply_patch(&record.data(), &body, &ctx)?;
-    let attrs = patched
-        .as_object()
-        .cloned()
-        .ok_or_else(|| ScimError::invalid_value("the patched resource is not an object"))?;
-    store_update(&state, &mut store, kind, &id, attrs, reply)
+    let mut store = state.write_owned().await;
+    let heavy = state.limits.is_heavy(len);
+    let work = move |store: &mut Store| {
+        let record = visible(store, &state, kind, &id)?;
+        check_if_match(&state, &headers, record)?;
+        let ctx = PatchContext {
+            kind,
+            faults: &state.faults,
+        };
+        let patched = apply_patch(&record.data(), &body, &ctx)?;
+        let attrs = patched
+            .as_object()
+            .cloned()
+            .ok_or_else(|| ScimError::invalid_value("the patched resource is not an object"))?;
+        store_update(&state, store, kind, &id, attrs, Write::Patch, reply)
+    };
+    if heavy {
+        return offload(move || work(&mut store)).await;
+    }
+    work(&mut store)
 }
 
 /// `DELETE /Users/{id}`, `DELETE /Groups/{id}`.
@@ -398,7 +538,7 @@ pub async fn delete(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ScimError> {
-    let mut store = state.store();
+    let mut store = state.write().await;
     let record = store.get(kind, &id).ok_or_else(|| not_found(kind, &id))?;
     check_if_match(&state, &headers, record)?;
     store.delete(kind, &id)?;

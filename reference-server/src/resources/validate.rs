@@ -63,6 +63,108 @@ fn settle_schemas(attrs: &mut Map<String, Value>, kind: ResourceKind) -> Result<
 }
 
 /// The primary email: the one marked primary, else the first.
+/// Refuses a string value over [`crate::limits::Limits::max_value_bytes`] anywhere in the
+/// resource, and a resource over `max_resource_bytes` (a group's members not counted).
+fn check_sizes(
+    attrs: &Map<String, Value>,
+    limits: &crate::limits::Limits,
+) -> Result<(), ScimError> {
+    fn walk(v: &Value, path: &mut String, max: usize) -> Result<usize, ScimError> {
+        Ok(match v {
+            Value::String(s) => {
+                if s.len() > max {
+                    return Err(ScimError::invalid_value(format!(
+                        "{path} is {} bytes long, over this server's limit of {max} bytes for one value (okscim serve --max-value-bytes)",
+                        s.len()
+                    )));
+                }
+                s.len() + 2
+            }
+            Value::Array(items) => {
+                let mut n = 2;
+                for item in items {
+                    n += walk(item, path, max)? + 1;
+                }
+                n
+            }
+            Value::Object(map) => {
+                let mut n = 2;
+                for (k, item) in map {
+                    let len = path.len();
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(k);
+                    n += k.len() + 3 + walk(item, path, max)? + 1;
+                    path.truncate(len);
+                }
+                n
+            }
+            other => other.to_string().len(),
+        })
+    }
+    let mut size = 0;
+    let mut path = String::new();
+    for (k, v) in attrs {
+        path.clear();
+        path.push_str(k);
+        let n = walk(v, &mut path, limits.max_value_bytes)?;
+        if k != "members" {
+            size += k.len() + 3 + n + 1;
+        }
+    }
+    if size > limits.max_resource_bytes {
+        return Err(ScimError::invalid_value(format!(
+            "the resource is about {size} bytes of JSON (a group's members not counted), over this server's limit of {} bytes (okscim serve --max-resource-bytes)",
+            limits.max_resource_bytes
+        )));
+    }
+    Ok(())
+}
+
+/// RFC 7643 §2.4: "The primary attribute value 'true' MUST appear no more than once."
+fn one_primary(attrs: &Map<String, Value>) -> Result<(), ScimError> {
+    let mut lists: Vec<(String, &Vec<Value>)> = Vec::new();
+    for (k, v) in attrs {
+        match v {
+            Value::Array(items) => lists.push((k.clone(), items)),
+            // Extension attributes.
+            Value::Object(ext) if k.starts_with("urn:") => {
+                for (sub, v) in ext {
+                    if let Value::Array(items) = v {
+                        lists.push((format!("{k}:{sub}"), items));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for (name, items) in lists {
+        let primaries = items
+            .iter()
+            .filter(|i| i.get("primary") == Some(&Value::Bool(true)))
+            .count();
+        if primaries > 1 {
+            return Err(ScimError::invalid_value(format!(
+                "{name} has {primaries} values with \"primary\": true; at most one may be primary (RFC 7643 §2.4)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// userName and displayName are names people read and other systems match: no control
+/// characters (U+0000 to U+001F, U+007F to U+009F).
+fn no_control_characters(name: &str, text: &str) -> Result<(), ScimError> {
+    match text.char_indices().find(|(_, c)| c.is_control()) {
+        Some((at, c)) => Err(ScimError::invalid_value(format!(
+            "{name} contains the control character U+{:04X} at byte {at}; names may not contain control characters",
+            c as u32
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn primary_email(attrs: &Map<String, Value>) -> Option<&str> {
     let emails = attrs.get("emails")?.as_array()?;
     emails
@@ -130,17 +232,40 @@ fn settle_members(
     Ok(())
 }
 
+/// How a resource is being written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Write {
+    /// POST.
+    Create,
+    /// PUT: the whole resource.
+    Replace,
+    /// PATCH: the stored resource with the operations applied.
+    Patch,
+}
+
 /// Checks and completes `attrs` (already canonical) for storing as a `kind`.
 /// `previous` is the stored resource on update.
 pub fn prepare(
     mut attrs: Map<String, Value>,
     kind: ResourceKind,
     previous: Option<&Value>,
+    write: Write,
     store: &Store,
     state: &AppState,
 ) -> Result<Prepared, ScimError> {
     for read_only in ["id", "meta", "groups"] {
         attrs.remove(read_only);
+    }
+    check_sizes(&attrs, &state.limits)?;
+    if write != Write::Patch {
+        // A PATCH settles `primary` itself: a value written primary makes the others not
+        // (RFC 7644 §3.5.2); a whole resource must say it no more than once.
+        one_primary(&attrs)?;
+    }
+    for name in ["userName", "displayName"] {
+        if let Some(text) = attrs.get(name).and_then(Value::as_str) {
+            no_control_characters(name, text)?;
+        }
     }
     settle_schemas(&mut attrs, kind)?;
     let password = match attrs.remove("password") {
@@ -160,8 +285,9 @@ pub fn prepare(
             {
                 *u = u.to_lowercase();
             }
-            if !attrs.contains_key("active") {
+            if !attrs.contains_key("active") && write != Write::Patch {
                 // Okta's CRUD test reads `active` back after every step; keep it always present.
+                // A PATCH that removes it leaves it unassigned (RFC 7644 §3.5.2.2).
                 let active = previous
                     .and_then(|p| p.get("active"))
                     .cloned()
@@ -171,7 +297,7 @@ pub fn prepare(
             if state.profile == Profile::Tailnet {
                 let user_name = non_empty_str(&attrs, "userName").unwrap_or_default();
                 match primary_email(&attrs) {
-                    Some(email) if email.eq_ignore_ascii_case(user_name) => {}
+                    Some(email) if crate::fold::eq(email, user_name) => {}
                     Some(email) => {
                         return Err(ScimError::invalid_value(format!(
                             "userName \"{user_name}\" must equal the primary email \"{email}\": this app requires Email as the Application username format"

@@ -49,13 +49,12 @@ async fn twenty_concurrent_adds(srv: &TestServer) -> usize {
     let group = srv.group(&gid).await;
     let members = group["members"].as_array().map(Vec::len).unwrap_or(0);
     // Every member's `groups` agrees with the group.
+    let st = srv.server.state().read().await;
     let listed = users
         .iter()
-        .filter(|u| {
-            let st = srv.server.state().store();
-            st.groups_of(u).iter().any(|(g, _)| *g == gid)
-        })
+        .filter(|u| st.groups_of(u).iter().any(|(g, _)| *g == gid))
         .count();
+    drop(st);
     assert_eq!(
         listed, members,
         "users' groups and the group's members agree"

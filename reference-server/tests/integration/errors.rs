@@ -320,7 +320,10 @@ async fn if_match_mismatch_is_412_and_if_none_match_is_304() {
 #[tokio::test]
 async fn body_over_the_limit_is_413() {
     let srv = TestServer::start(ServerConfig {
-        max_body_bytes: 512,
+        limits: okscim_reference_server::limits::Limits {
+            max_body_bytes: 512,
+            ..Default::default()
+        },
         ..ServerConfig::default()
     })
     .await;

@@ -5,11 +5,13 @@
 mod common;
 
 mod concurrency;
+mod connections;
 mod discovery;
 mod errors;
 mod etags;
 mod faults;
 mod filters;
+mod limits;
 mod membership;
 mod okta_flows;
 mod paging;

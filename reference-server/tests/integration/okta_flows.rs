@@ -190,7 +190,8 @@ async fn update_round_trips_read_only_fields() {
     assert!(
         srv.server
             .state()
-            .store()
+            .read()
+            .await
             .password_matches(&uid, "n3wPassw0rd")
     );
     let again = srv.user(&uid).await;

@@ -29,7 +29,7 @@ async fn password_is_stored_hashed_and_never_returned() {
     let listed = srv.get("/Users?attributes=password,userName").send().await;
     assert!(!listed.text.contains("1mz050nq"));
     {
-        let store = srv.server.state().store();
+        let store = srv.server.state().read().await;
         assert!(store.password_matches(&id, "1mz050nq"));
         assert!(!store.password_matches(&id, "1MZ050NQ"));
         assert!(
@@ -46,7 +46,13 @@ async fn password_is_stored_hashed_and_never_returned() {
     .send()
     .await
     .expect(200);
-    assert!(srv.server.state().store().password_matches(&id, "s3cond!"));
+    assert!(
+        srv.server
+            .state()
+            .read()
+            .await
+            .password_matches(&id, "s3cond!")
+    );
     let r = srv
         .patch(
             &format!("/Users/{id}"),
@@ -56,7 +62,13 @@ async fn password_is_stored_hashed_and_never_returned() {
         .await;
     r.expect(200);
     assert!(r.json.get("password").is_none());
-    assert!(srv.server.state().store().password_matches(&id, "th1rd!"));
+    assert!(
+        srv.server
+            .state()
+            .read()
+            .await
+            .password_matches(&id, "th1rd!")
+    );
 
     // A PUT without a password keeps the old one.
     let body = srv.user(&id).await;
@@ -64,7 +76,13 @@ async fn password_is_stored_hashed_and_never_returned() {
         .send()
         .await
         .expect(200);
-    assert!(srv.server.state().store().password_matches(&id, "th1rd!"));
+    assert!(
+        srv.server
+            .state()
+            .read()
+            .await
+            .password_matches(&id, "th1rd!")
+    );
 
     // Filtering on a password is not a way to read it.
     let r = srv

@@ -558,3 +558,23 @@ fn serve_banner_names_the_profile_and_a_piped_log_has_no_colour() {
         "ANSI codes in a piped log: {log:?}"
     );
 }
+
+/// A policy's `group:ÄDMINS` names the synced group `ädmins` (Unicode case folding, not ASCII
+/// lowercasing, which failed closed).
+#[tokio::test]
+async fn policy_group_names_fold_unicode_case() {
+    let srv = TestServer::start(ServerConfig {
+        profile: Profile::Tailnet,
+        policy: Some(json!({
+            "acls": [{"action": "accept", "src": ["group:ÄDMINS"], "dst": ["db:5432"]}]
+        })),
+        ..ServerConfig::default()
+    })
+    .await;
+    let admin = srv.create_user("admin@example.com").await;
+    let other = srv.create_user("other@example.com").await;
+    srv.create_group("ädmins", &[&admin]).await;
+    assert_eq!(problems(&srv).await, json!([]));
+    assert_eq!(check(&srv, &admin, "db:5432").await["decision"], "allow");
+    assert_eq!(check(&srv, &other, "db:5432").await["decision"], "deny");
+}

@@ -1,0 +1,280 @@
+//! No client can starve the others: header-read, idle and body-read timeouts, the connection
+//! limit and its eviction of the longest-idle connection, SCIM bodies for what is refused below
+//! the handlers, and 2,000 idle connections that do not keep a new client out. Raw sockets on
+//! 127.0.0.1, short configured timeouts, every wait bounded.
+
+use std::time::{Duration, Instant};
+
+use okscim_reference_server::ServerConfig;
+use okscim_reference_server::limits::Limits;
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::common::TestServer;
+
+fn limits(f: impl FnOnce(&mut Limits)) -> ServerConfig {
+    let mut limits = Limits::default();
+    f(&mut limits);
+    ServerConfig {
+        limits,
+        ..ServerConfig::default()
+    }
+}
+
+/// Reads until the peer closes or `within` passes; what was read, and whether it closed.
+async fn read_until_closed(stream: &mut TcpStream, within: Duration) -> (Vec<u8>, bool) {
+    let mut out = Vec::new();
+    let deadline = Instant::now() + within;
+    let mut buf = [0u8; 4096];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, stream.read(&mut buf)).await {
+            Ok(Ok(0)) => return (out, true),
+            Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
+            // A reset is a close too.
+            Ok(Err(_)) => return (out, true),
+            Err(_) => return (out, false),
+        }
+    }
+}
+
+/// The status and JSON body of a raw HTTP/1.1 answer.
+fn parse_answer(bytes: &[u8]) -> (u16, Value) {
+    let text = String::from_utf8_lossy(bytes);
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+fn head(srv: &TestServer, method: &str, path: &str, extra: &str) -> String {
+    format!(
+        "{method} /scim/v2{path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\n{extra}\r\n",
+        srv.server.addr, srv.server.token
+    )
+}
+
+async fn connect(srv: &TestServer) -> TcpStream {
+    TcpStream::connect(srv.server.addr).await.expect("connect")
+}
+
+#[tokio::test]
+async fn a_slow_request_head_is_closed_after_the_header_read_timeout() {
+    let srv = TestServer::start(limits(|l| {
+        l.header_read_timeout = Duration::from_millis(300);
+    }))
+    .await;
+    let mut slow = connect(&srv).await;
+    slow.write_all(b"GET /scim/v2/ServiceProviderConfig HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let (bytes, closed) = read_until_closed(&mut slow, Duration::from_secs(5)).await;
+    assert!(closed, "a head that never ends is closed");
+    assert!(bytes.is_empty(), "nothing is answered to half a head");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    // A silent connection is closed by the same rule.
+    let mut silent = connect(&srv).await;
+    let (_, closed) = read_until_closed(&mut silent, Duration::from_secs(5)).await;
+    assert!(closed, "a connection that never sends a request is closed");
+    // And the server still answers.
+    srv.get("/ServiceProviderConfig").send().await.expect(200);
+}
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
+    let srv = TestServer::start(limits(|l| {
+        l.idle_timeout = Duration::from_millis(300);
+    }))
+    .await;
+    let mut conn = connect(&srv).await;
+    conn.write_all(head(&srv, "GET", "/ServiceProviderConfig", "").as_bytes())
+        .await
+        .unwrap();
+    let mut first = vec![0u8; 65536];
+    let n = conn.read(&mut first).await.unwrap();
+    assert_eq!(parse_answer(&first[..n]).0, 200);
+    let started = Instant::now();
+    let (_, closed) = read_until_closed(&mut conn, Duration::from_secs(5)).await;
+    assert!(closed, "the idle connection is closed");
+    assert!(started.elapsed() >= Duration::from_millis(250));
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn a_body_that_stops_arriving_is_408_with_a_scim_body() {
+    let srv = TestServer::start(limits(|l| {
+        l.body_read_timeout = Duration::from_millis(300);
+    }))
+    .await;
+    let mut conn = connect(&srv).await;
+    let extra = "Content-Type: application/scim+json\r\nContent-Length: 100\r\n";
+    conn.write_all(head(&srv, "POST", "/Users", extra).as_bytes())
+        .await
+        .unwrap();
+    conn.write_all(b"{\"userName\":").await.unwrap();
+    let (bytes, _) = read_until_closed(&mut conn, Duration::from_secs(5)).await;
+    let (status, body) = parse_answer(&bytes);
+    assert_eq!(status, 408, "{}", String::from_utf8_lossy(&bytes));
+    assert_eq!(body["status"], "408");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("--body-read-timeout")
+    );
+}
+
+#[tokio::test]
+async fn a_truncated_body_is_400_not_413() {
+    let srv = TestServer::rfc().await;
+    let mut conn = connect(&srv).await;
+    let extra = "Content-Type: application/scim+json\r\nContent-Length: 100\r\n";
+    conn.write_all(head(&srv, "POST", "/Users", extra).as_bytes())
+        .await
+        .unwrap();
+    conn.write_all(b"{\"userName\":").await.unwrap();
+    conn.shutdown().await.unwrap();
+    let (bytes, _) = read_until_closed(&mut conn, Duration::from_secs(5)).await;
+    let (status, body) = parse_answer(&bytes);
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&bytes));
+    assert_eq!(body["scimType"], "invalidSyntax");
+    assert!(body["detail"].as_str().unwrap().contains("Content-Length"));
+}
+
+#[tokio::test]
+async fn bad_chunked_encoding_is_400() {
+    let srv = TestServer::rfc().await;
+    let mut conn = connect(&srv).await;
+    let extra = "Content-Type: application/scim+json\r\nTransfer-Encoding: chunked\r\n";
+    conn.write_all(head(&srv, "POST", "/Users", extra).as_bytes())
+        .await
+        .unwrap();
+    conn.write_all(b"zz\r\n{}\r\n0\r\n\r\n").await.unwrap();
+    let (bytes, _) = read_until_closed(&mut conn, Duration::from_secs(5)).await;
+    let (status, body) = parse_answer(&bytes);
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&bytes));
+    assert_eq!(body["scimType"], "invalidSyntax");
+    assert!(body["detail"].as_str().unwrap().contains("chunked"));
+}
+
+#[tokio::test]
+async fn a_long_uri_and_a_large_head_get_scim_bodies() {
+    let srv = TestServer::rfc().await;
+    let long = format!("/Users?filter=userName%20eq%20%22{}%22", "a".repeat(9000));
+    let r = srv.get(&long).send().await;
+    r.assert_scim_error(414, None);
+    assert!(r.detail().contains(".search"), "{}", r.detail());
+    let mut call = srv.get("/ServiceProviderConfig");
+    for i in 0..70 {
+        call = call.header(&format!("x-extra-{i}"), "1");
+    }
+    call.send().await.assert_scim_error(431, None);
+}
+
+#[tokio::test]
+async fn at_the_limit_a_new_client_closes_the_longest_idle_connection() {
+    let srv = TestServer::start(limits(|l| {
+        l.max_connections = 4;
+    }))
+    .await;
+    let mut idle = Vec::new();
+    for _ in 0..4 {
+        idle.push(connect(&srv).await);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // A fifth client is served.
+    srv.get("/ServiceProviderConfig").send().await.expect(200);
+    // The oldest idle connection was closed to make room; the newest is still open.
+    let (_, oldest_closed) = read_until_closed(&mut idle[0], Duration::from_secs(2)).await;
+    assert!(oldest_closed, "the longest-idle connection is closed");
+    let (_, newest_closed) = read_until_closed(&mut idle[3], Duration::from_millis(200)).await;
+    assert!(!newest_closed, "a younger idle connection is kept");
+}
+
+#[tokio::test]
+async fn at_the_limit_with_every_connection_busy_a_new_client_gets_503() {
+    let srv = TestServer::start(limits(|l| {
+        l.max_connections = 1;
+    }))
+    .await;
+    // A request in flight: its body is still being sent.
+    let mut busy = connect(&srv).await;
+    let extra = "Content-Type: application/scim+json\r\nContent-Length: 100\r\n";
+    busy.write_all(head(&srv, "POST", "/Users", extra).as_bytes())
+        .await
+        .unwrap();
+    busy.write_all(b"{").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut next = connect(&srv).await;
+    let (bytes, closed) = read_until_closed(&mut next, Duration::from_secs(5)).await;
+    assert!(closed);
+    let (status, body) = parse_answer(&bytes);
+    assert_eq!(status, 503, "{}", String::from_utf8_lossy(&bytes));
+    assert!(String::from_utf8_lossy(&bytes).contains("retry-after: 1"));
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("--max-connections")
+    );
+}
+
+/// The soft open-file limit of this process.
+fn open_file_limit() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = text.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_thousand_idle_connections_do_not_stop_a_new_client() {
+    const IDLE: usize = 2000;
+    // Both ends of every connection live in this process.
+    let needed = (IDLE as u64) * 2 + 200;
+    match open_file_limit() {
+        Some(n) if n >= needed => {}
+        other => {
+            eprintln!(
+                "skipped: 2,000 idle connections need {needed} open files, this process may open {other:?} (raise it with `ulimit -n`; .ci/run does)"
+            );
+            return;
+        }
+    }
+    let srv = TestServer::rfc().await;
+    let mut idle = Vec::with_capacity(IDLE);
+    let started = Instant::now();
+    for _ in 0..IDLE {
+        idle.push(connect(&srv).await);
+    }
+    assert!(started.elapsed() < Duration::from_secs(30));
+    // Half of them have sent half a request head; the other half nothing.
+    for conn in idle.iter_mut().step_by(2) {
+        conn.write_all(b"GET /scim/v2/Users HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+    }
+    let t0 = Instant::now();
+    let r = tokio::time::timeout(
+        Duration::from_secs(10),
+        srv.get("/ServiceProviderConfig").send(),
+    )
+    .await
+    .expect("a new client is answered while 2,000 connections sit idle");
+    r.expect(200);
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    // And with a limit below the idle count, new clients evict the idle ones.
+    drop(idle);
+    let srv = TestServer::start(limits(|l| l.max_connections = 500)).await;
+    let mut idle = Vec::with_capacity(IDLE);
+    for _ in 0..IDLE {
+        idle.push(connect(&srv).await);
+    }
+    for _ in 0..5 {
+        srv.get("/ServiceProviderConfig").send().await.expect(200);
+    }
+}
