@@ -29,6 +29,7 @@ pub mod filter;
 pub mod fold;
 pub mod limits;
 pub mod list;
+pub mod log;
 pub mod middleware;
 pub mod patch;
 pub mod profile;
@@ -52,6 +53,7 @@ use tower::Layer;
 pub use config::{Profile, ServerConfig};
 use errors::ServerError;
 pub use faults::{Fault, Faults};
+pub use log::log_writer;
 use profile::tailnet::Policy;
 use state::AppState;
 pub use variants::{Variant, Variants};
@@ -105,21 +107,6 @@ impl Drop for RunningServer {
             let _ = tx.send(());
         }
     }
-}
-
-/// A log writer that never makes a request wait: lines go to a thread of their own, which
-/// writes each batch with one write and flushes it (nothing is dropped: a full queue makes the
-/// logger wait). Keep the guard until the process ends; dropping it flushes what is left.
-pub fn log_writer<W: std::io::Write + Send + 'static>(
-    out: W,
-) -> (
-    tracing_appender::non_blocking::NonBlocking,
-    tracing_appender::non_blocking::WorkerGuard,
-) {
-    tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .thread_name("okscim-log")
-        .finish(std::io::BufWriter::new(out))
 }
 
 /// A random 32-byte token, hex-encoded.

@@ -20,8 +20,8 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    // The request log is written by a thread of its own, a batch of lines at a time, so that no
-    // request waits on the terminal or the pipe; the guard flushes it at exit.
+    // The request log is written a batch of lines at a time (log.rs), so that no request waits on
+    // the terminal or the pipe; the guard writes the last batch at exit.
     let (log, _flush_at_exit) = okscim_reference_server::log_writer(std::io::stdout());
     tracing_subscriber::fmt()
         .with_writer(log)
