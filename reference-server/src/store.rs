@@ -33,7 +33,7 @@ pub struct Record {
     pub name: String,
     /// `active`, when the resource has it.
     pub active: Option<bool>,
-    /// The stored attributes as compact JSON (canonical names, `id` and `schemas` included;
+    /// The stored attributes as compact JSON (canonical names, `schemas` included, `id` not;
     /// `meta` and a user's `groups` are derived when the resource is rendered). A few hundred
     /// bytes a user, where a parsed tree of small maps costs several kilobytes.
     json: Box<str>,
@@ -43,10 +43,15 @@ impl Record {
     /// The stored attributes, parsed.
     pub fn data(&self) -> Value {
         // The text was serialized from a Value by this module, so it parses.
-        serde_json::from_str(&self.json).unwrap_or(Value::Null)
+        let mut data: Value = serde_json::from_str(&self.json).unwrap_or(Value::Null);
+        if let Value::Object(map) = &mut data {
+            map.insert("id".into(), Value::String(self.id.clone()));
+        }
+        data
     }
 
-    /// The stored attributes as compact JSON text, keys sorted.
+    /// The stored attributes as compact JSON text, keys sorted, without `id` (kept beside it, in
+    /// [`Record::id`]: 40 bytes a resource less).
     pub fn json(&self) -> &str {
         &self.json
     }
@@ -89,7 +94,7 @@ pub fn etag(version: u64) -> String {
 #[derive(Debug, Default)]
 struct Table {
     by_seq: BTreeMap<u64, Record>,
-    seq_of: HashMap<String, u64>,
+    seq_of: HashMap<Box<str>, u64>,
 }
 
 impl Table {
@@ -131,13 +136,16 @@ pub struct Store {
     policy: StorePolicy,
     users: Table,
     groups: Table,
-    user_names: HashMap<String, String>,
-    /// externalId is not unique; almost always one id a value, so a Vec, not a set.
-    user_external_ids: HashMap<String, Vec<String>>,
-    group_names: HashMap<String, String>,
+    /// The indexes name a resource by its sequence number (8 bytes), not by a copy of its id:
+    /// 100,000 users are then 300 bytes of index each less.
+    user_names: HashMap<Box<str>, u64>,
+    /// externalId is not unique; almost always one resource a value, so a Vec, not a set.
+    user_external_ids: HashMap<Box<str>, Vec<u64>>,
+    group_names: HashMap<Box<str>, u64>,
     /// user id → ids of the groups that list it as a member.
     memberships: HashMap<String, BTreeSet<String>>,
-    passwords: HashMap<String, PasswordHash>,
+    /// By the user's sequence number.
+    passwords: HashMap<u64, PasswordHash>,
     next_seq: u64,
 }
 
@@ -204,29 +212,35 @@ impl Store {
     /// The index answer for `attr eq value`, where an index covers `attr` (canonical name):
     /// `Some(candidates)` (possibly empty), or `None` when no index applies.
     pub fn lookup_eq(&self, kind: ResourceKind, attr: &str, value: &str) -> Option<Vec<&Record>> {
+        let table = self.table(kind);
         if kind == ResourceKind::User && attr == "externalId" {
-            let ids = self.user_external_ids.get(value);
+            let seqs = self.user_external_ids.get(value);
             return Some(
-                ids.into_iter()
+                seqs.into_iter()
                     .flatten()
-                    .filter_map(|id| self.get(kind, id))
+                    .filter_map(|seq| table.by_seq.get(seq))
                     .collect(),
             );
         }
-        let id = match (kind, attr) {
-            (_, "id") => Some(value.to_string()),
+        let seq = match (kind, attr) {
+            (_, "id") => return Some(self.get(kind, value).into_iter().collect()),
             (ResourceKind::User, "userName") => {
-                let key = if self.policy.case_sensitive_user_names {
-                    value.to_string()
+                if self.policy.case_sensitive_user_names {
+                    self.user_names.get(value).copied()
                 } else {
-                    fold(value)
-                };
-                self.user_names.get(&key).cloned()
+                    self.user_names.get(fold(value).as_str()).copied()
+                }
             }
-            (ResourceKind::Group, "displayName") => self.group_names.get(&fold(value)).cloned(),
+            (ResourceKind::Group, "displayName") => {
+                self.group_names.get(fold(value).as_str()).copied()
+            }
             _ => return None,
         };
-        Some(id.and_then(|id| self.get(kind, &id)).into_iter().collect())
+        Some(
+            seq.and_then(|seq| table.by_seq.get(&seq))
+                .into_iter()
+                .collect(),
+        )
     }
 
     /// The groups `user_id` belongs to, as `(id, displayName)`, in id order.
@@ -272,8 +286,9 @@ impl Store {
             ResourceKind::User => &self.user_names,
             ResourceKind::Group => &self.group_names,
         };
-        match index.get(&key) {
-            Some(existing) if Some(existing.as_str()) != own_id => {
+        let own = own_id.and_then(|id| self.table(kind).seq_of.get(id));
+        match index.get(key.as_str()) {
+            Some(existing) if Some(existing) != own => {
                 let (what, attr) = match kind {
                     ResourceKind::User => ("user", "userName"),
                     ResourceKind::Group => ("group", "displayName"),
@@ -287,23 +302,23 @@ impl Store {
         }
     }
 
-    fn index(&mut self, kind: ResourceKind, id: &str, data: &Value) {
+    fn index(&mut self, kind: ResourceKind, id: &str, seq: u64, data: &Value) {
         let key = self.unique_key(kind, data);
         match kind {
             ResourceKind::User => {
                 if let Some(k) = key {
-                    self.user_names.insert(k, id.to_string());
+                    self.user_names.insert(k.into_boxed_str(), seq);
                 }
                 if let Some(ext) = data.get("externalId").and_then(Value::as_str) {
-                    let ids = self.user_external_ids.entry(ext.to_string()).or_default();
-                    if !ids.iter().any(|i| i == id) {
-                        ids.push(id.to_string());
+                    let seqs = self.user_external_ids.entry(ext.into()).or_default();
+                    if !seqs.contains(&seq) {
+                        seqs.push(seq);
                     }
                 }
             }
             ResourceKind::Group => {
                 if let Some(k) = key {
-                    self.group_names.insert(k, id.to_string());
+                    self.group_names.insert(k.into_boxed_str(), seq);
                 }
                 for member in member_ids(data) {
                     self.memberships
@@ -315,29 +330,29 @@ impl Store {
         }
     }
 
-    fn unindex(&mut self, kind: ResourceKind, id: &str, data: &Value) {
+    fn unindex(&mut self, kind: ResourceKind, id: &str, seq: u64, data: &Value) {
         let key = self.unique_key(kind, data);
         match kind {
             ResourceKind::User => {
                 if let Some(k) = key
-                    && self.user_names.get(&k).map(String::as_str) == Some(id)
+                    && self.user_names.get(k.as_str()) == Some(&seq)
                 {
-                    self.user_names.remove(&k);
+                    self.user_names.remove(k.as_str());
                 }
                 if let Some(ext) = data.get("externalId").and_then(Value::as_str)
-                    && let Some(ids) = self.user_external_ids.get_mut(ext)
+                    && let Some(seqs) = self.user_external_ids.get_mut(ext)
                 {
-                    ids.retain(|i| i != id);
-                    if ids.is_empty() {
+                    seqs.retain(|s| *s != seq);
+                    if seqs.is_empty() {
                         self.user_external_ids.remove(ext);
                     }
                 }
             }
             ResourceKind::Group => {
                 if let Some(k) = key
-                    && self.group_names.get(&k).map(String::as_str) == Some(id)
+                    && self.group_names.get(k.as_str()) == Some(&seq)
                 {
-                    self.group_names.remove(&k);
+                    self.group_names.remove(k.as_str());
                 }
                 for member in member_ids(data) {
                     if let Some(set) = self.memberships.get_mut(&member) {
@@ -369,12 +384,12 @@ impl Store {
         attrs.insert("id".into(), json!(id));
         let data = Value::Object(attrs);
         self.check_unique(kind, &data, None)?;
-        self.index(kind, &id, &data);
+        self.index(kind, &id, seq, &data);
         self.next_seq += 1;
         let now = Utc::now();
         let (name, active) = hot_fields(kind, &data);
         let table = self.table_mut(kind);
-        table.seq_of.insert(id.clone(), seq);
+        table.seq_of.insert(id.as_str().into(), seq);
         let record = table.by_seq.entry(seq).or_insert(Record {
             id,
             seq,
@@ -383,7 +398,7 @@ impl Store {
             last_modified: now,
             name,
             active,
-            json: data.to_string().into_boxed_str(),
+            json: stored_text(&data),
         });
         Ok(record)
     }
@@ -404,8 +419,9 @@ impl Store {
         attrs.insert("id".into(), json!(id));
         let data = Value::Object(attrs);
         self.check_unique(kind, &data, Some(id))?;
-        self.unindex(kind, id, &old_data);
-        self.index(kind, id, &data);
+        let seq = old.seq;
+        self.unindex(kind, id, seq, &old_data);
+        self.index(kind, id, seq, &data);
         let record = self
             .table_mut(kind)
             .get_mut(id)
@@ -413,7 +429,7 @@ impl Store {
         let (name, active) = hot_fields(kind, &data);
         record.name = name;
         record.active = active;
-        record.json = data.to_string().into_boxed_str();
+        record.json = stored_text(&data);
         record.version += 1;
         record.last_modified = Utc::now();
         Ok(record)
@@ -428,9 +444,9 @@ impl Store {
         let Some(record) = table.by_seq.remove(&seq) else {
             return Err(not_found(kind, id));
         };
-        self.unindex(kind, id, &record.data());
+        self.unindex(kind, id, seq, &record.data());
         if kind == ResourceKind::User {
-            self.passwords.remove(id);
+            self.passwords.remove(&seq);
         }
         // Users and groups alike leave every group that lists them as a member.
         {
@@ -458,8 +474,11 @@ impl Store {
         let mut hasher = Sha256::new();
         hasher.update(salt);
         hasher.update(password.as_bytes());
+        let Some(&seq) = self.users.seq_of.get(user_id) else {
+            return;
+        };
         self.passwords.insert(
-            user_id.to_string(),
+            seq,
             PasswordHash {
                 salt,
                 digest: hasher.finalize().into(),
@@ -469,13 +488,27 @@ impl Store {
 
     /// Whether `password` is the user's password (for tests: proves it is kept, hashed).
     pub fn password_matches(&self, user_id: &str, password: &str) -> bool {
-        self.passwords.get(user_id).is_some_and(|h| {
-            let mut hasher = Sha256::new();
-            hasher.update(h.salt);
-            hasher.update(password.as_bytes());
-            let digest: [u8; 32] = hasher.finalize().into();
-            digest == h.digest
-        })
+        let seq = self.users.seq_of.get(user_id);
+        seq.and_then(|seq| self.passwords.get(seq))
+            .is_some_and(|h| {
+                let mut hasher = Sha256::new();
+                hasher.update(h.salt);
+                hasher.update(password.as_bytes());
+                let digest: [u8; 32] = hasher.finalize().into();
+                digest == h.digest
+            })
+    }
+}
+
+/// The text a resource is stored as: its JSON without `id`.
+fn stored_text(data: &Value) -> Box<str> {
+    match data {
+        Value::Object(map) if map.contains_key("id") => {
+            let mut map = map.clone();
+            map.remove("id");
+            Value::Object(map).to_string().into_boxed_str()
+        }
+        other => other.to_string().into_boxed_str(),
     }
 }
 
@@ -617,9 +650,15 @@ mod tests {
     #[test]
     fn passwords_are_hashed() {
         let mut s = Store::new("http://h", StorePolicy::default());
-        s.set_password("x", "secret");
-        assert!(s.password_matches("x", "secret"));
-        assert!(!s.password_matches("x", "other"));
+        let id = s
+            .insert(ResourceKind::User, attrs(json!({"userName": "x"})))
+            .unwrap()
+            .id
+            .clone();
+        s.set_password(&id, "secret");
+        assert!(s.password_matches(&id, "secret"));
+        assert!(!s.password_matches(&id, "other"));
+        assert!(!s.password_matches("no-such-user", "secret"));
         assert!(!format!("{s:?}").contains("secret"));
     }
 }

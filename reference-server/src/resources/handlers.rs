@@ -62,10 +62,12 @@ pub fn rendered_bytes(
     } else {
         None
     };
-    let mut derived: Vec<(&str, Value)> = Vec::with_capacity(2);
+    // In key order, as the stored keys are.
+    let mut derived: Vec<(&str, Value)> = Vec::with_capacity(3);
     if let Some(g) = groups {
         derived.push(("groups", g));
     }
+    derived.push(("id", Value::String(record.id.clone())));
     derived.push(("meta", meta));
     let mut out = Vec::with_capacity(record.json().len() + 256);
     out.push(b'{');
@@ -80,7 +82,7 @@ pub fn rendered_bytes(
         value(out);
     };
     for (key, raw) in &top {
-        if key == "password" || key == "meta" || key == "groups" {
+        if key == "password" || key == "meta" || key == "groups" || key == "id" {
             continue;
         }
         while let Some((name, _)) = pending.peek()
