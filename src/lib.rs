@@ -45,6 +45,7 @@ pub use suite::{Suite, SuiteError};
 pub mod certify;
 pub mod check;
 pub mod cli;
+pub mod compare;
 pub mod errors;
 pub mod exit;
 pub mod http;

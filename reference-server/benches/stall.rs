@@ -11,6 +11,9 @@
 //!   1,001 conditions (refused), and a PATCH that adds 20,000 emails to one user (the whole
 //!   megabyte body is read and applied, then refused by the resource size limit).
 //!
+//! It also reports the server process's memory per user: its RSS before and after the users
+//! (Okta's create body each) are created.
+//!
 //! With `OKSCIM_BENCH_BASELINE` naming another build, it is measured the same way after (each
 //! heavy request bounded by a 60 s client timeout, so a build that stalls still ends).
 //!
@@ -92,6 +95,10 @@ async fn seed(base: &str, users: usize) {
                     "name": {"givenName": "Bench", "familyName": format!("User{n}")},
                     "emails": [{"primary": true, "value": name, "type": "work"}],
                     "displayName": format!("Bench User{n}"),
+                    "locale": "en-US",
+                    "externalId": format!("00u{n:017}"),
+                    "groups": [],
+                    "password": "1mz050nq",
                     "active": true
                 });
                 let r = c
@@ -218,14 +225,35 @@ async fn heavy_client(
     }
 }
 
+/// The server process's resident memory, in bytes.
+fn rss(child: &Child) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace()
+        .nth(1)?
+        .parse::<u64>()
+        .ok()
+        .map(|kb| kb * 1024)
+}
+
 async fn measure(name: &str, binary: &Path, users: usize) {
     let server = start(binary);
+    let before = rss(&server.child);
     let t = Instant::now();
     seed(&server.base, users).await;
     println!(
         "{name}: {users} users seeded in {:.1} s",
         t.elapsed().as_secs_f64()
     );
+    if let (Some(before), Some(after)) = (before, rss(&server.child)) {
+        let grown = after.saturating_sub(before);
+        println!(
+            "{name}: server RSS {:.1} MiB before, {:.1} MiB after: {:.0} bytes a user (Okta's create body; target <= 1024)",
+            before as f64 / 1048576.0,
+            after as f64 / 1048576.0,
+            grown as f64 / users as f64
+        );
+    }
     let c = client(Duration::from_secs(30));
     let found: Value = c
         .get(format!(

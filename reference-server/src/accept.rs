@@ -42,6 +42,31 @@ use crate::limits::Limits;
 /// itself, without a body (the router's own check answers a SCIM 431 well below it).
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 
+/// What a connection serves: the router, as a tower service of hyper's requests.
+pub trait App:
+    tower::Service<
+        hyper::Request<Incoming>,
+        Response = Response,
+        Error = Infallible,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + 'static
+{
+}
+
+impl<S> App for S where
+    S: tower::Service<
+            hyper::Request<Incoming>,
+            Response = Response,
+            Error = Infallible,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + 'static
+{
+}
+
 /// What the loop knows of one connection.
 #[derive(Debug)]
 struct ConnInfo {
@@ -282,11 +307,7 @@ struct ConnService<S> {
 
 impl<S> hyper::service::Service<hyper::Request<Incoming>> for ConnService<S>
 where
-    S: tower::Service<hyper::Request<Incoming>, Response = Response, Error = Infallible>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
+    S: App,
 {
     type Response = hyper::Response<GuardedBody>;
     type Error = Infallible;
@@ -333,11 +354,7 @@ fn busy_answer() -> Vec<u8> {
 /// flight finish and waits for every connection to close.
 pub async fn run<S, F>(listener: TcpListener, app: S, limits: Limits, stop: F) -> io::Result<()>
 where
-    S: tower::Service<hyper::Request<Incoming>, Response = Response, Error = Infallible>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
+    S: App,
     F: Future<Output = ()> + Send + 'static,
 {
     let mut http = http1::Builder::new();
@@ -415,11 +432,7 @@ async fn drive<S>(
     mut stopping: watch::Receiver<bool>,
     _deregister: Deregister,
 ) where
-    S: tower::Service<hyper::Request<Incoming>, Response = Response, Error = Infallible>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
+    S: App,
 {
     let mut conn = pin!(conn);
     let mut draining = false;

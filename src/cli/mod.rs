@@ -1,6 +1,7 @@
 //! The command line: clap types, one file per subcommand.
 
 mod certify;
+mod diff;
 mod init;
 mod list;
 mod load;
@@ -13,6 +14,7 @@ mod snapshots;
 use clap::{Parser, Subcommand};
 
 pub use certify::CertifyArgs;
+pub use diff::{DiffArgs, TargetBArgs};
 pub use init::InitArgs;
 pub use list::ListArgs;
 pub use load::{LoadArgs, render as render_load};
@@ -36,6 +38,9 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Okta's certification (SPEC and CRUD tests, the OIN test plan) with a readiness verdict.
     Certify(Box<CertifyArgs>),
+    /// Run the same scenarios against two targets and show where the redacted transcripts and
+    /// the verdicts differ (B defaults to the embedded reference server).
+    Diff(Box<DiffArgs>),
     /// List the scenario runs that would happen.
     List(ListArgs),
     /// Okta onboarding a customer at scale: N users, G groups of M members, updates and
@@ -90,6 +95,7 @@ pub async fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Run(args) => run::run(&args).await,
         Command::Certify(args) => certify::run(&args).await,
+        Command::Diff(args) => diff::run(&args).await,
         Command::List(args) => list::run(&args),
         Command::Load(args) => load::run(&args).await,
         Command::Schema => schema::run(),

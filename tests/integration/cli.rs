@@ -783,3 +783,100 @@ fn certify_and_serve_stop_on_sigterm() {
     };
     assert_eq!(status.code(), Some(0));
 }
+
+/// `okscim serve` on a free port, stopped when dropped.
+struct Served(std::process::Child, u16);
+
+impl Served {
+    fn start(token: &str, extra: &[&str]) -> Served {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let child = Command::new(env!("CARGO_BIN_EXE_okscim"))
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .args(extra)
+            .env("OKSCIM_SERVER_TOKEN", token)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("okscim serve starts");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "serve listens");
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        Served(child, port)
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/scim/v2", self.1)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn diff_names_what_a_fault_changes_and_finds_nothing_between_clean_servers() {
+    let (ta, tb) = ("diff-token-a-5f1e2d", "diff-token-b-9c8b7a");
+    let clean = Served::start(ta, &[]);
+    let faulty = Served::start(tb, &["--fault", "create-returns-200"]);
+    let envs = [
+        ("DIFF_TOKEN_A", ta),
+        ("DIFF_TOKEN_B", tb),
+        ("NO_COLOR", "1"),
+    ];
+    let (a, b) = (clean.url(), faulty.url());
+    let out = okscim(
+        &[
+            "diff",
+            "scenarios/users/create.yaml",
+            "--target",
+            &a,
+            "--token-env",
+            "DIFF_TOKEN_A",
+            "--target-b",
+            &b,
+            "--token-env-b",
+            "DIFF_TOKEN_B",
+        ],
+        &envs,
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("DIFFERENT  create"), "{text}");
+    assert!(text.contains("response.status: A 201 | B 200"), "{text}");
+    assert!(text.contains("okta.create.status"), "{text}");
+    let everything = format!("{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        !everything.contains(ta) && !everything.contains(tb),
+        "{everything}"
+    );
+    // A clean server against the embedded reference server (B's default): nothing differs.
+    let out = okscim(
+        &[
+            "diff",
+            "scenarios/users/create.yaml",
+            "--target",
+            &a,
+            "--token-env",
+            "DIFF_TOKEN_A",
+            "--json",
+        ],
+        &envs,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(report["b"], "embedded reference server");
+    assert!(!report["scenarios"].as_array().unwrap().is_empty());
+    for s in report["scenarios"].as_array().unwrap() {
+        assert_eq!(s["exchanges"], serde_json::json!([]), "{s:#}");
+        assert_eq!(s["a_passed"], true);
+        assert_eq!(s["b_passed"], true);
+    }
+}

@@ -62,6 +62,24 @@ async fn connect(srv: &TestServer) -> TcpStream {
     TcpStream::connect(srv.server.addr).await.expect("connect")
 }
 
+/// A connection that has sent `POST /Users` with these framing headers, then `body`.
+async fn post_users(srv: &TestServer, framing: &str, body: &[u8]) -> TcpStream {
+    let mut conn = connect(srv).await;
+    let extra = format!("Content-Type: application/scim+json\r\n{framing}");
+    conn.write_all(head(srv, "POST", "/Users", &extra).as_bytes())
+        .await
+        .unwrap();
+    conn.write_all(body).await.unwrap();
+    conn
+}
+
+/// The answer to a connection, read until it closes (at most 5 s): status, body and the text.
+async fn answer_of(conn: &mut TcpStream) -> (u16, Value, String) {
+    let (bytes, _) = read_until_closed(conn, Duration::from_secs(5)).await;
+    let (status, body) = parse_answer(&bytes);
+    (status, body, String::from_utf8_lossy(&bytes).into_owned())
+}
+
 #[tokio::test]
 async fn a_slow_request_head_is_closed_after_the_header_read_timeout() {
     let srv = TestServer::start(limits(|l| {
@@ -111,15 +129,9 @@ async fn a_body_that_stops_arriving_is_408_with_a_scim_body() {
         l.body_read_timeout = Duration::from_millis(300);
     }))
     .await;
-    let mut conn = connect(&srv).await;
-    let extra = "Content-Type: application/scim+json\r\nContent-Length: 100\r\n";
-    conn.write_all(head(&srv, "POST", "/Users", extra).as_bytes())
-        .await
-        .unwrap();
-    conn.write_all(b"{\"userName\":").await.unwrap();
-    let (bytes, _) = read_until_closed(&mut conn, Duration::from_secs(5)).await;
-    let (status, body) = parse_answer(&bytes);
-    assert_eq!(status, 408, "{}", String::from_utf8_lossy(&bytes));
+    let mut conn = post_users(&srv, "Content-Length: 100\r\n", b"{\"userName\":").await;
+    let (status, body, text) = answer_of(&mut conn).await;
+    assert_eq!(status, 408, "{text}");
     assert_eq!(body["status"], "408");
     assert!(
         body["detail"]
@@ -132,16 +144,10 @@ async fn a_body_that_stops_arriving_is_408_with_a_scim_body() {
 #[tokio::test]
 async fn a_truncated_body_is_400_not_413() {
     let srv = TestServer::rfc().await;
-    let mut conn = connect(&srv).await;
-    let extra = "Content-Type: application/scim+json\r\nContent-Length: 100\r\n";
-    conn.write_all(head(&srv, "POST", "/Users", extra).as_bytes())
-        .await
-        .unwrap();
-    conn.write_all(b"{\"userName\":").await.unwrap();
+    let mut conn = post_users(&srv, "Content-Length: 100\r\n", b"{\"userName\":").await;
     conn.shutdown().await.unwrap();
-    let (bytes, _) = read_until_closed(&mut conn, Duration::from_secs(5)).await;
-    let (status, body) = parse_answer(&bytes);
-    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&bytes));
+    let (status, body, text) = answer_of(&mut conn).await;
+    assert_eq!(status, 400, "{text}");
     assert_eq!(body["scimType"], "invalidSyntax");
     assert!(body["detail"].as_str().unwrap().contains("Content-Length"));
 }
@@ -149,15 +155,14 @@ async fn a_truncated_body_is_400_not_413() {
 #[tokio::test]
 async fn bad_chunked_encoding_is_400() {
     let srv = TestServer::rfc().await;
-    let mut conn = connect(&srv).await;
-    let extra = "Content-Type: application/scim+json\r\nTransfer-Encoding: chunked\r\n";
-    conn.write_all(head(&srv, "POST", "/Users", extra).as_bytes())
-        .await
-        .unwrap();
-    conn.write_all(b"zz\r\n{}\r\n0\r\n\r\n").await.unwrap();
-    let (bytes, _) = read_until_closed(&mut conn, Duration::from_secs(5)).await;
-    let (status, body) = parse_answer(&bytes);
-    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&bytes));
+    let mut conn = post_users(
+        &srv,
+        "Transfer-Encoding: chunked\r\n",
+        b"zz\r\n{}\r\n0\r\n\r\n",
+    )
+    .await;
+    let (status, body, text) = answer_of(&mut conn).await;
+    assert_eq!(status, 400, "{text}");
     assert_eq!(body["scimType"], "invalidSyntax");
     assert!(body["detail"].as_str().unwrap().contains("chunked"));
 }
@@ -203,12 +208,7 @@ async fn at_the_limit_with_every_connection_busy_a_new_client_gets_503() {
     }))
     .await;
     // A request in flight: its body is still being sent.
-    let mut busy = connect(&srv).await;
-    let extra = "Content-Type: application/scim+json\r\nContent-Length: 100\r\n";
-    busy.write_all(head(&srv, "POST", "/Users", extra).as_bytes())
-        .await
-        .unwrap();
-    busy.write_all(b"{").await.unwrap();
+    let _busy = post_users(&srv, "Content-Length: 100\r\n", b"{").await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     let mut next = connect(&srv).await;
     let (bytes, closed) = read_until_closed(&mut next, Duration::from_secs(5)).await;
