@@ -3,11 +3,6 @@
 
 use clap::Parser;
 
-/// mimalloc, as the reference server's own binary has: `okscim serve` is that server, and a
-/// request allocates and frees many small objects across the worker threads.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> std::process::ExitCode {
     // Lines are written by a thread of their own (`okscim serve` logs every request), and the
     // guard flushes them before the process ends.

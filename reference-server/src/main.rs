@@ -2,11 +2,6 @@
 
 use clap::Parser;
 
-/// mimalloc: a request allocates and frees many small objects (JSON trees, header maps) across
-/// two worker threads, where it is markedly cheaper than the system allocator (benches/throughput.rs).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Debug, Parser)]
 #[command(
     name = "okscim-reference-server",

@@ -33,10 +33,28 @@ pub struct Record {
     pub name: String,
     /// `active`, when the resource has it.
     pub active: Option<bool>,
-    /// The stored attributes as compact JSON (canonical names, `schemas` included, `id` not;
-    /// `meta` and a user's `groups` are derived when the resource is rendered). A few hundred
-    /// bytes a user, where a parsed tree of small maps costs several kilobytes.
+    /// Users or groups.
+    pub kind: ResourceKind,
+    /// The stored attributes as compact JSON (canonical names; `id`, and `schemas` when it is the
+    /// one [`schemas_of`] derives, left out; `meta` and a user's `groups` are derived when the
+    /// resource is rendered). A few hundred bytes a user, where a parsed tree of small maps costs
+    /// several kilobytes.
     json: Box<str>,
+}
+
+/// The `schemas` a stored resource has: the core schema, then each extension it holds (the
+/// rule every write settles `schemas` by, resources::validate).
+pub fn schemas_of(kind: ResourceKind, map: &Map<String, Value>) -> Value {
+    let mut schemas = vec![Value::String(kind.core_schema().id.to_string())];
+    for ext in kind.extensions() {
+        if map
+            .get(ext.id)
+            .is_some_and(|v| v.as_object().is_some_and(|o| !o.is_empty()))
+        {
+            schemas.push(Value::String(ext.id.to_string()));
+        }
+    }
+    Value::Array(schemas)
 }
 
 impl Record {
@@ -46,12 +64,17 @@ impl Record {
         let mut data: Value = serde_json::from_str(&self.json).unwrap_or(Value::Null);
         if let Value::Object(map) = &mut data {
             map.insert("id".into(), Value::String(self.id.clone()));
+            if !map.contains_key("schemas") {
+                let schemas = schemas_of(self.kind, map);
+                map.insert("schemas".into(), schemas);
+            }
         }
         data
     }
 
     /// The stored attributes as compact JSON text, keys sorted, without `id` (kept beside it, in
-    /// [`Record::id`]: 40 bytes a resource less).
+    /// [`Record::id`]) and without a derivable `schemas` ([`schemas_of`]): 100 bytes a user
+    /// less.
     pub fn json(&self) -> &str {
         &self.json
     }
@@ -310,7 +333,11 @@ impl Store {
                     self.user_names.insert(k.into_boxed_str(), seq);
                 }
                 if let Some(ext) = data.get("externalId").and_then(Value::as_str) {
-                    let seqs = self.user_external_ids.entry(ext.into()).or_default();
+                    // Almost always one user a value: room for one, not the default four.
+                    let seqs = self
+                        .user_external_ids
+                        .entry(ext.into())
+                        .or_insert_with(|| Vec::with_capacity(1));
                     if !seqs.contains(&seq) {
                         seqs.push(seq);
                     }
@@ -398,7 +425,8 @@ impl Store {
             last_modified: now,
             name,
             active,
-            json: stored_text(&data),
+            kind,
+            json: stored_text(kind, &data),
         });
         Ok(record)
     }
@@ -429,7 +457,7 @@ impl Store {
         let (name, active) = hot_fields(kind, &data);
         record.name = name;
         record.active = active;
-        record.json = stored_text(&data);
+        record.json = stored_text(kind, &data);
         record.version += 1;
         record.last_modified = Utc::now();
         Ok(record)
@@ -501,12 +529,31 @@ impl Store {
 }
 
 /// The text a resource is stored as: its JSON without `id`.
-fn stored_text(data: &Value) -> Box<str> {
+fn stored_text(kind: ResourceKind, data: &Value) -> Box<str> {
+    /// The map without the keys that are kept or derived elsewhere, written without a copy.
+    struct Stored<'a> {
+        map: &'a Map<String, Value>,
+        drop_schemas: bool,
+    }
+    impl serde::Serialize for Stored<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut out = s.serialize_map(None)?;
+            for (k, v) in self.map {
+                if k == "id" || (self.drop_schemas && k == "schemas") {
+                    continue;
+                }
+                out.serialize_entry(k, v)?;
+            }
+            out.end()
+        }
+    }
     match data {
-        Value::Object(map) if map.contains_key("id") => {
-            let mut map = map.clone();
-            map.remove("id");
-            Value::Object(map).to_string().into_boxed_str()
+        Value::Object(map) => {
+            let drop_schemas = map.get("schemas") == Some(&schemas_of(kind, map));
+            serde_json::to_string(&Stored { map, drop_schemas })
+                .unwrap_or_default()
+                .into_boxed_str()
         }
         other => other.to_string().into_boxed_str(),
     }

@@ -63,12 +63,25 @@ pub fn rendered_bytes(
         None
     };
     // In key order, as the stored keys are.
-    let mut derived: Vec<(&str, Value)> = Vec::with_capacity(3);
+    let mut derived: Vec<(&str, Value)> = Vec::with_capacity(4);
     if let Some(g) = groups {
         derived.push(("groups", g));
     }
     derived.push(("id", Value::String(record.id.clone())));
     derived.push(("meta", meta));
+    if !top.contains_key("schemas") {
+        let map: serde_json::Map<String, Value> = top
+            .iter()
+            .filter(|(k, _)| k.starts_with("urn:"))
+            .map(|(k, raw)| {
+                (
+                    k.clone(),
+                    serde_json::from_str(raw.get()).unwrap_or(Value::Null),
+                )
+            })
+            .collect();
+        derived.push(("schemas", crate::store::schemas_of(kind, &map)));
+    }
     let mut out = Vec::with_capacity(record.json().len() + 256);
     out.push(b'{');
     let mut first = true;
