@@ -42,6 +42,9 @@ use crate::limits::Limits;
 /// itself, without a body (the router's own check answers a SCIM 431 well below it).
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 
+/// How long a stop waits for the requests in flight before it closes their connections.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 /// What a connection serves: the router, as a tower service of hyper's requests.
 pub trait App:
     tower::Service<
@@ -101,11 +104,16 @@ impl ConnInfo {
         if !self.is_idle() {
             return None;
         }
+        let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
         let head = self.head_since.load(Ordering::Acquire);
         if head != 0 {
-            return Some(head + limits.header_read_timeout.as_millis() as u64);
+            return Some(head.saturating_add(millis(limits.header_read_timeout)));
         }
-        Some(self.idle_since.load(Ordering::Acquire) + limits.idle_timeout.as_millis() as u64)
+        Some(
+            self.idle_since
+                .load(Ordering::Acquire)
+                .saturating_add(millis(limits.idle_timeout)),
+        )
     }
 }
 
@@ -420,7 +428,20 @@ where
     }
     drop(listener);
     stopping_tx.send_replace(true);
-    while tasks.join_next().await.is_some() {}
+    // Requests in flight finish; a connection still busy after the grace period is cut, so a
+    // stuck handler or a client that never reads cannot hold the stop.
+    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(
+            "{} connections still busy {} s after the stop; closing them",
+            tasks.len(),
+            SHUTDOWN_GRACE.as_secs()
+        );
+        tasks.shutdown().await;
+    }
     Ok(())
 }
 

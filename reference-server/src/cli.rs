@@ -75,7 +75,7 @@ pub struct LimitArgs {
     /// Seconds an idle keep-alive connection is kept open between requests.
     #[arg(long, value_name = "SECONDS", value_parser = seconds, default_value = "75")]
     pub idle_timeout: Duration,
-    /// Seconds a client may take to send a request body (408 after it).
+    /// Seconds a client may take to send a whole request body (408 after it).
     #[arg(long, value_name = "SECONDS", value_parser = seconds, default_value = "30")]
     pub body_read_timeout: Duration,
     /// Most open connections; at the limit a new one closes the longest-idle one. Capped by
@@ -90,9 +90,9 @@ fn seconds(text: &str) -> Result<Duration, String> {
         .trim_end_matches('s')
         .parse()
         .map_err(|_| format!("expected a number of seconds, like 10 or 0.5, got \"{text}\""))?;
-    if !(n > 0.0 && n.is_finite()) {
+    if !(0.001..=86_400.0).contains(&n) {
         return Err(format!(
-            "expected a positive number of seconds, got \"{text}\""
+            "expected a number of seconds from 0.001 to 86400 (a day), got \"{text}\""
         ));
     }
     Ok(Duration::from_secs_f64(n))

@@ -143,8 +143,9 @@ pub async fn spawn(config: ServerConfig) -> Result<RunningServer, ServerError> {
         policy,
     ));
     // Trailing slashes (`/Users/`) are trimmed before routing, as many clients add them. A
-    // request body must keep arriving (408 otherwise, see body.rs).
-    let app = tower_http::timeout::RequestBodyTimeoutLayer::new(config.limits.body_read_timeout)
+    // request body must arrive whole within the body-read timeout, so a body dripped a byte at
+    // a time cannot hold a connection (408 otherwise, see body.rs).
+    let app = tower_http::timeout::RequestBodyDeadlineLayer::new(config.limits.body_read_timeout)
         .layer(
             tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash()
                 .layer(router::router(state.clone(), &base_path)),

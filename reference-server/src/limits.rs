@@ -33,15 +33,16 @@ pub struct Limits {
     /// A list that scans or renders more resources than this is worked on off the async
     /// threads.
     pub heavy_list_resources: usize,
-    /// How long a client may take to send a request's headers, and how long an idle keep-alive
-    /// connection waits for the next request, before the server closes it.
+    /// How long a client may take to send a request's head, before the server closes the
+    /// connection.
     pub header_read_timeout: Duration,
     /// How long an idle keep-alive connection is kept between requests.
     pub idle_timeout: Duration,
-    /// How long a client may take to send a request body (408 after it).
+    /// How long a client may take to send a whole request body, from its request's head (408
+    /// after it).
     pub body_read_timeout: Duration,
     /// Most open connections. At the limit, a new connection closes the connection that has
-    /// waited idle the longest; when none is idle, it waits for one to end.
+    /// waited idle the longest; when none is idle, the new one is answered 503.
     pub max_connections: usize,
 }
 

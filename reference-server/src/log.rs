@@ -41,7 +41,8 @@ impl Write for LogWriter {
     fn write(&mut self, line: &[u8]) -> io::Result<usize> {
         let mut state = self.0.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.buf.extend_from_slice(line);
-        if state.buf.len() >= BATCH {
+        // After the guard is dropped nothing writes the buffer later: write through.
+        if state.buf.len() >= BATCH || state.stop {
             state.write_out();
         }
         Ok(line.len())

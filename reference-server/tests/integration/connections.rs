@@ -281,3 +281,40 @@ async fn two_thousand_idle_connections_do_not_stop_a_new_client() {
         srv.get("/ServiceProviderConfig").send().await.expect(200);
     }
 }
+
+#[tokio::test]
+async fn a_body_dripped_a_byte_at_a_time_is_408_by_the_body_deadline() {
+    let srv = TestServer::start(limits(|l| {
+        l.body_read_timeout = Duration::from_millis(500);
+    }))
+    .await;
+    let mut conn = post_users(&srv, "Content-Length: 100\r\n", b"{").await;
+    let started = Instant::now();
+    // A byte every 100 ms: never a pause as long as the timeout, but the body is not done.
+    let mut answered = Vec::new();
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if conn.write_all(b" ").await.is_err() {
+            break;
+        }
+        let mut buf = [0u8; 4096];
+        if let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(1), conn.read(&mut buf)).await
+        {
+            answered.extend_from_slice(&buf[..n]);
+            if n == 0 || !answered.is_empty() {
+                break;
+            }
+        }
+    }
+    if answered.is_empty() {
+        answered = read_until_closed(&mut conn, Duration::from_secs(3)).await.0;
+    }
+    let (status, body) = parse_answer(&answered);
+    assert_eq!(status, 408, "{}", String::from_utf8_lossy(&answered));
+    assert_eq!(body["status"], "408");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
