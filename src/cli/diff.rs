@@ -105,21 +105,10 @@ async fn run_against(
 
 /// Runs `okscim diff`: exit 0 when nothing differs, 1 when something does.
 pub async fn run(args: &DiffArgs) -> u8 {
-    let scenarios = match super::load_scenarios(&args.paths) {
-        Ok(s) => s,
-        Err(e) => {
-            super::print_load_errors(e);
-            return exit::USAGE;
-        }
+    let (scenarios, selection) = match super::load_selected(&args.paths, &args.select) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
     };
-    let selection = match args.select.selection() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::USAGE;
-        }
-    };
-    let scenarios: Vec<Arc<_>> = scenarios.into_iter().map(Arc::new).collect();
     let mut targets = Vec::new();
     for (name, options) in [("A", args.target.clone()), ("B", args.target_b())] {
         match options.open().await {

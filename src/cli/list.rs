@@ -1,7 +1,6 @@
 //! `okscim list`: what would run.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use okscim_reference_server::Profile;
 
@@ -27,21 +26,10 @@ pub struct ListArgs {
 
 /// Prints one line per planned scenario run.
 pub fn run(args: &ListArgs) -> u8 {
-    let scenarios = match super::load_scenarios(&args.paths) {
-        Ok(s) => s,
-        Err(e) => {
-            super::print_load_errors(e);
-            return exit::USAGE;
-        }
+    let (scenarios, selection) = match super::load_selected(&args.paths, &args.select) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
     };
-    let selection = match args.select.selection() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::USAGE;
-        }
-    };
-    let scenarios: Vec<Arc<_>> = scenarios.into_iter().map(Arc::new).collect();
     let jobs = plan(&scenarios, &selection, args.profile);
     if args.json {
         let runs: Vec<serde_json::Value> = jobs

@@ -76,6 +76,35 @@ pub fn load_scenarios(
     }
 }
 
+/// The scenarios `paths` name ([`load_scenarios`]) and the selection the options make; or, after
+/// printing why not, the exit code.
+pub(crate) fn load_selected(
+    paths: &[std::path::PathBuf],
+    select: &run::SelectArgs,
+) -> Result<
+    (
+        Vec<std::sync::Arc<crate::scenario::Scenario>>,
+        crate::runner::Selection,
+    ),
+    u8,
+> {
+    let scenarios = match load_scenarios(paths) {
+        Ok(s) => s,
+        Err(e) => {
+            print_load_errors(e);
+            return Err(crate::exit::USAGE);
+        }
+    };
+    let selection = select.selection().map_err(|e| {
+        eprintln!("error: {e}");
+        crate::exit::USAGE
+    })?;
+    Ok((
+        scenarios.into_iter().map(std::sync::Arc::new).collect(),
+        selection,
+    ))
+}
+
 /// Prints each scenario-file problem as its own diagnostic (a code frame with the fix), then a
 /// count.
 pub fn print_load_errors(e: crate::errors::LoadError) {

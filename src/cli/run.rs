@@ -350,19 +350,9 @@ pub async fn run(args: &RunArgs) -> u8 {
         print!("{}", okscim_reference_server::variants::listing());
         return exit::OK;
     }
-    let scenarios = match super::load_scenarios(&args.paths) {
-        Ok(s) => s,
-        Err(e) => {
-            super::print_load_errors(e);
-            return exit::USAGE;
-        }
-    };
-    let selection = match args.select.selection() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::USAGE;
-        }
+    let (scenarios, selection) = match super::load_selected(&args.paths, &args.select) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
     };
     let target = match args.target.open().await {
         Ok(t) => t,
@@ -371,7 +361,6 @@ pub async fn run(args: &RunArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    let scenarios: Vec<Arc<_>> = scenarios.into_iter().map(Arc::new).collect();
     let jobs = plan(&scenarios, &selection, target.profile);
     if jobs.iter().all(|j| j.skip.is_some()) {
         // A typo in a tag or filter must not turn a gate green.
