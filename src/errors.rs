@@ -491,3 +491,82 @@ impl serde::Serialize for StepError {
         serializer.serialize_str(&self.to_string())
     }
 }
+
+/// `okscim record`, `okscim record --finish` and `okscim import-har` could not go on. Each
+/// names the file and says what to do.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum RecordError {
+    /// A file or folder could not be read or written.
+    #[error("{}: {source}", path.display())]
+    #[diagnostic(
+        code(okscim::record::io),
+        help("check that the folder exists and is writable (and, with --finish, that it holds a recording)")
+    )]
+    Io {
+        /// The file or folder.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A line of `exchanges.jsonl` other than the last does not parse.
+    #[error("{}:{line}: not a recorded exchange: {message}", path.display())]
+    #[diagnostic(
+        code(okscim::record::bad_line),
+        help("the file was changed by hand; restore the line or delete it (a recording's lines are independent)")
+    )]
+    BadLine {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The line, from 1.
+        line: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// The proxy could not listen.
+    #[error("cannot listen on {addr}: {source}")]
+    #[diagnostic(
+        code(okscim::record::listen),
+        help("choose another --listen address, e.g. 127.0.0.1:0 for any free port")
+    )]
+    Listen {
+        /// The address.
+        addr: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The upstream URL is not an http(s) URL.
+    #[error("--upstream `{0}` is not an http:// or https:// URL")]
+    #[diagnostic(
+        code(okscim::record::upstream),
+        help("give the SCIM base URL of the server, e.g. --upstream https://app.example.com/scim/v2")
+    )]
+    Upstream(String),
+    /// A HAR file does not parse.
+    #[error("{}: not a HAR file: {message}", path.display())]
+    #[diagnostic(
+        code(okscim::record::har),
+        help("export the HAR again from the browser's network panel (\"Save all as HAR\") or the proxy")
+    )]
+    Har {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong, with the line and column when known.
+        message: String,
+    },
+    /// Nothing was recorded, or nothing of the HAR is below the base URL.
+    #[error("{0}")]
+    #[diagnostic(code(okscim::record::empty))]
+    Empty(String),
+    /// The written scenario does not load (a bug in okscim's writer).
+    #[error("the written scenario {} does not load: {message}", path.display())]
+    #[diagnostic(
+        code(okscim::record::written),
+        help("this is a bug in okscim; the raw exchanges are kept in exchanges.jsonl: `okscim record --finish DIR --raw` writes raw requests only")
+    )]
+    Written {
+        /// The scenario file.
+        path: std::path::PathBuf,
+        /// The loader's message.
+        message: String,
+    },
+}

@@ -51,6 +51,7 @@ pub mod exit;
 pub mod http;
 pub mod load;
 pub mod okta;
+pub mod record;
 pub mod report;
 pub mod runner;
 pub mod scenario;

@@ -5,6 +5,7 @@ mod diff;
 mod init;
 mod list;
 mod load;
+mod record;
 mod run;
 mod schema;
 mod serve;
@@ -18,6 +19,7 @@ pub use diff::{DiffArgs, TargetBArgs};
 pub use init::InitArgs;
 pub use list::ListArgs;
 pub use load::{LoadArgs, render as render_load};
+pub use record::{ImportHarArgs, RecordArgs};
 pub use run::{RunArgs, TargetArgs};
 pub use shell::CompletionsArgs;
 pub use snapshots::{PendingArgs, SnapshotsAction, SnapshotsArgs};
@@ -43,6 +45,11 @@ pub enum Command {
     Diff(Box<DiffArgs>),
     /// List the scenario runs that would happen.
     List(ListArgs),
+    /// A recording proxy in front of a SCIM server: forwards every request, records each
+    /// exchange (secrets gone), and writes the scenario that reproduces them.
+    Record(Box<RecordArgs>),
+    /// The same from a HAR file: the exchanges below the SCIM base URL become a scenario.
+    ImportHar(Box<ImportHarArgs>),
     /// Okta onboarding a customer at scale: N users, G groups of M members, updates and
     /// deactivations, then a check that the server holds exactly Okta's state.
     Load(Box<LoadArgs>),
@@ -126,6 +133,8 @@ pub async fn run(cli: Cli) -> u8 {
         Command::Certify(args) => certify::run(&args).await,
         Command::Diff(args) => diff::run(&args).await,
         Command::List(args) => list::run(&args),
+        Command::Record(args) => record::run(&args).await,
+        Command::ImportHar(args) => record::import_har(&args).await,
         Command::Load(args) => load::run(&args).await,
         Command::Schema => schema::run(),
         Command::Serve(args) => serve::run(&args).await,

@@ -44,6 +44,22 @@ fn capitalized(alias: &str) -> String {
 
 /// Builds Okta's org from the scenario's fixtures, rendering their templates with `${run}`.
 fn build_org(scenario: &Scenario, token: &str) -> Result<OktaOrg, TemplateError> {
+    let mut org = OktaOrg::default();
+    for (alias, f) in &scenario.users {
+        org.users.push(okta_user(alias, f, token)?);
+    }
+    for (alias, f) in &scenario.groups {
+        org.groups.push(okta_group(alias, f, token)?);
+    }
+    Ok(org)
+}
+
+/// The Okta user a user fixture describes, its templates rendered with `${run}`.
+pub(crate) fn okta_user(
+    alias: &str,
+    f: &scenario::UserFixture,
+    token: &str,
+) -> Result<OktaUser, TemplateError> {
     let empty = BTreeMap::new();
     let bare = OktaOrg::default();
     let vars = RunVars {
@@ -52,67 +68,79 @@ fn build_org(scenario: &Scenario, token: &str) -> Result<OktaOrg, TemplateError>
         captures: &empty,
     };
     let render = |t: &scenario::Template| t.render(&vars);
-    let mut org = OktaOrg::default();
-    for (alias, f) in &scenario.users {
-        let given = match &f.given_name {
-            Some(t) => render(t)?,
-            None => capitalized(alias),
-        };
-        let family = match &f.family_name {
-            Some(t) => render(t)?,
-            None => "Example".to_string(),
-        };
-        let display = match &f.display_name {
-            Some(t) => render(t)?,
-            None => format!("{given} {family}"),
-        };
-        let mut extra = Map::new();
-        if let Some(t) = &f.title {
-            extra.insert("title".into(), Value::String(render(t)?));
-        }
-        for (k, v) in &f.attributes {
-            extra.insert(k.clone(), render_value(v, &vars)?);
-        }
-        org.users.push(OktaUser {
-            alias: alias.clone(),
-            okta_id: okta_id("00u"),
-            user_name: render(&f.user_name)?,
-            email: render(&f.email)?,
-            given_name: given,
-            family_name: family,
-            display_name: display,
-            locale: match &f.locale {
-                Some(t) => render(t)?,
-                None => "en-US".to_string(),
-            },
-            extra,
-            status: match f.status {
-                scenario::UserStatus::Active => UserStatus::Active,
-                scenario::UserStatus::Staged => UserStatus::Staged,
-                scenario::UserStatus::Suspended => UserStatus::Suspended,
-                scenario::UserStatus::Deactivated => UserStatus::Deactivated,
-            },
-            assigned: false,
-            assigned_by_groups: vec![],
-            scim_id: None,
-            app_active: false,
-            password: Secret::new(placeholder_password()),
-            synced_password: Secret::new(placeholder_password()),
-        });
+    let given = match &f.given_name {
+        Some(t) => render(t)?,
+        None => capitalized(alias),
+    };
+    let family = match &f.family_name {
+        Some(t) => render(t)?,
+        None => "Example".to_string(),
+    };
+    let display = match &f.display_name {
+        Some(t) => render(t)?,
+        None => format!("{given} {family}"),
+    };
+    let mut extra = Map::new();
+    if let Some(t) = &f.title {
+        extra.insert("title".into(), Value::String(render(t)?));
     }
-    for (alias, f) in &scenario.groups {
-        org.groups.push(OktaGroup {
-            alias: alias.clone(),
-            okta_id: okta_id("00g"),
-            name: render(&f.name)?,
-            members: f.members.clone(),
-            pushed: false,
-            assigned: false,
-            paused: false,
-            scim_id: None,
-        });
+    for (k, v) in &f.attributes {
+        extra.insert(k.clone(), render_value(v, &vars)?);
     }
-    Ok(org)
+    Ok(OktaUser {
+        alias: alias.to_string(),
+        okta_id: match &f.okta_id {
+            Some(t) => render(t)?,
+            None => okta_id("00u"),
+        },
+        user_name: render(&f.user_name)?,
+        email: render(&f.email)?,
+        given_name: given,
+        family_name: family,
+        display_name: display,
+        locale: match &f.locale {
+            Some(t) => render(t)?,
+            None => "en-US".to_string(),
+        },
+        extra,
+        status: match f.status {
+            scenario::UserStatus::Active => UserStatus::Active,
+            scenario::UserStatus::Staged => UserStatus::Staged,
+            scenario::UserStatus::Suspended => UserStatus::Suspended,
+            scenario::UserStatus::Deactivated => UserStatus::Deactivated,
+        },
+        assigned: false,
+        assigned_by_groups: vec![],
+        scim_id: None,
+        app_active: false,
+        password: Secret::new(placeholder_password()),
+        synced_password: Secret::new(placeholder_password()),
+    })
+}
+
+/// The Okta group a group fixture describes, its name rendered with `${run}`.
+pub(crate) fn okta_group(
+    alias: &str,
+    f: &scenario::GroupFixture,
+    token: &str,
+) -> Result<OktaGroup, TemplateError> {
+    let empty = BTreeMap::new();
+    let bare = OktaOrg::default();
+    let vars = RunVars {
+        run: token,
+        org: &bare,
+        captures: &empty,
+    };
+    Ok(OktaGroup {
+        alias: alias.to_string(),
+        okta_id: okta_id("00g"),
+        name: f.name.render(&vars)?,
+        members: f.members.clone(),
+        pushed: false,
+        assigned: false,
+        paused: false,
+        scim_id: None,
+    })
 }
 
 fn step_label(step: &Step) -> String {
@@ -519,7 +547,7 @@ async fn probe_empty(
     }
 }
 
-async fn run_action(
+pub(crate) async fn run_action(
     action: &OktaAction,
     engine: &mut OktaEngine,
     client: &ScimClient,

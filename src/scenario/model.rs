@@ -222,6 +222,11 @@ pub struct UserFixture {
     #[serde(default, skip_serializing_if = "UserStatus::is_active")]
     #[schemars(extend("default" = "active"))]
     pub status: UserStatus,
+    /// Okta's own id for the user, sent as `externalId` (a recording keeps the one Okta sent).
+    /// Default: a fresh `00u…` id each run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Template")]
+    pub okta_id: Option<Template>,
 }
 
 /// The status of an Okta user.

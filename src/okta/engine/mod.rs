@@ -137,7 +137,7 @@ pub struct ActionFailed(pub String);
 pub use crate::errors::ScenarioMistake;
 
 /// The engine for one app.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct OktaEngine {
     /// Okta's state.
     pub org: OktaOrg,

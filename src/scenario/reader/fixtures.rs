@@ -121,6 +121,7 @@ impl Reader {
         let display_name = text(self, "displayName");
         let title = text(self, "title");
         let locale = text(self, "locale");
+        let okta_id = text(self, "oktaId");
         let mut attributes = Map::new();
         if let Some(n) = e.get("attributes") {
             attributes = self
@@ -165,6 +166,7 @@ impl Reader {
             locale,
             attributes,
             status,
+            okta_id,
         })
     }
 

@@ -50,6 +50,7 @@ const USER_KEYS: &[&str] = &[
     "locale",
     "attributes",
     "status",
+    "oktaId",
 ];
 const GROUP_KEYS: &[&str] = &["name", "members"];
 const STEP_KINDS: &[&str] = &["okta", "read", "request"];

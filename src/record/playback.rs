@@ -1,0 +1,248 @@
+//! Playback: a server on 127.0.0.1 that answers each request with the next recorded answer, when
+//! the request is the next recorded request. Recognition runs a candidate Okta action against
+//! it: the action is what Okta did only if it sent exactly the recorded requests, in order. The
+//! written scenario is run against it once more, from the start, to write its snapshot from the
+//! recorded answers.
+//!
+//! "Exactly" means the same method, the same path and query (byte for byte), a body with the
+//! same JSON value (passwords aside: they are never recorded), and traffic of the same kind
+//! (Okta's, the SPEC test's or another client's, by User-Agent).
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
+use serde_json::Value;
+
+use super::tape::{TapeExchange, Traffic};
+use crate::http::REDACTED;
+
+#[derive(Debug, Default)]
+struct Position {
+    next: usize,
+    mismatch: Option<String>,
+}
+
+struct Shared {
+    tape: Vec<TapeExchange>,
+    position: Mutex<Position>,
+}
+
+/// A running playback server.
+pub struct Playback {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Playback {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Every JSON `password` value replaced, as the tape has it.
+fn without_passwords(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                if k.eq_ignore_ascii_case("password") {
+                    *v = Value::String(REDACTED.into());
+                } else {
+                    without_passwords(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(without_passwords),
+        _ => {}
+    }
+}
+
+/// Whether two bodies say the same: equal JSON values (passwords aside), or equal text.
+pub fn same_body(recorded: Option<&str>, sent: Option<&str>) -> bool {
+    let recorded = recorded.filter(|b| !b.is_empty());
+    let sent = sent.filter(|b| !b.is_empty());
+    match (recorded, sent) {
+        (None, None) => true,
+        (Some(a), Some(b)) => {
+            match (
+                serde_json::from_str::<Value>(a),
+                serde_json::from_str::<Value>(b),
+            ) {
+                (Ok(mut a), Ok(mut b)) => {
+                    without_passwords(&mut a);
+                    without_passwords(&mut b);
+                    a == b
+                }
+                _ => a == b,
+            }
+        }
+        _ => false,
+    }
+}
+
+impl Playback {
+    /// Starts a playback server for `tape`.
+    pub async fn start(tape: Vec<TapeExchange>) -> std::io::Result<Playback> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            tape,
+            position: Mutex::new(Position::default()),
+        });
+        let app = axum::Router::new()
+            .fallback(answer)
+            .with_state(shared.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Playback {
+            addr,
+            shared,
+            server,
+        })
+    }
+
+    /// The base URL to send to.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn position(&self) -> std::sync::MutexGuard<'_, Position> {
+        self.shared
+            .position
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Plays from exchange `index` on, forgetting any mismatch.
+    pub fn seek(&self, index: usize) {
+        *self.position() = Position {
+            next: index,
+            mismatch: None,
+        };
+    }
+
+    /// The next exchange to be played.
+    pub fn next(&self) -> usize {
+        self.position().next
+    }
+
+    /// The first request that was not the recorded one, described.
+    pub fn mismatch(&self) -> Option<String> {
+        self.position().mismatch.clone()
+    }
+}
+
+async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let sent_body = (!bytes.is_empty()).then(|| String::from_utf8_lossy(&bytes).into_owned());
+    let path = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.path().to_string(), |p| p.as_str().to_string());
+    let traffic = Traffic::of_user_agent(
+        parts
+            .headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let mut position = shared
+        .position
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let sent = format!("{} {path}", parts.method);
+    let outcome = match shared.tape.get(position.next) {
+        _ if position.mismatch.is_some() => Err("after a mismatch".to_string()),
+        None => Err(format!("{sent}: nothing more was recorded")),
+        Some(x) if x.request.method != parts.method.as_str() || x.request.path != path => Err(
+            format!("{sent}: the recording has {} {}", x.request.method, x.request.path),
+        ),
+        Some(x) if x.request.traffic() != traffic => Err(format!(
+            "{sent}: sent as {}, recorded from {}",
+            traffic.describe(),
+            x.request.traffic().describe()
+        )),
+        Some(x) if !same_body(x.request.body.as_deref(), sent_body.as_deref()) => {
+            Err(format!("{sent}: the body differs from the recorded one"))
+        }
+        Some(x) => Ok(x.clone()),
+    };
+    match outcome {
+        Ok(x) => {
+            position.next += 1;
+            drop(position);
+            // The recorded server's base URL, in its answers, becomes playback's own.
+            let here = format!(
+                "http://{}",
+                parts
+                    .headers
+                    .get(axum::http::header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .unwrap_or("127.0.0.1")
+            );
+            let rebase = |s: &str| match x.base.as_deref() {
+                Some(b) if !b.is_empty() => s.replace(b, &here),
+                _ => s.to_string(),
+            };
+            let mut response = Response::new(Body::from(rebase(&x.response.body)));
+            *response.status_mut() =
+                StatusCode::from_u16(x.response.status).unwrap_or(StatusCode::BAD_GATEWAY);
+            for (name, value) in &x.response.headers {
+                let lower = name.to_ascii_lowercase();
+                // The body is served decoded and whole.
+                if matches!(
+                    lower.as_str(),
+                    "content-length" | "content-encoding" | "transfer-encoding" | "connection"
+                ) {
+                    continue;
+                }
+                if let (Ok(n), Ok(v)) = (
+                    HeaderName::from_bytes(lower.as_bytes()),
+                    HeaderValue::from_str(&rebase(value)),
+                ) {
+                    response.headers_mut().append(n, v);
+                }
+            }
+            response
+        }
+        Err(why) => {
+            if position.mismatch.is_none() {
+                position.mismatch = Some(why.clone());
+            }
+            drop(position);
+            let mut response = Response::new(Body::from(
+                serde_json::json!({
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                    "status": "500",
+                    "detail": format!("okscim playback: not the recorded request: {why}"),
+                })
+                .to_string(),
+            ));
+            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            response
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_compare_as_json_without_passwords() {
+        assert!(same_body(
+            Some(r#"{"a":1,"password":"[REDACTED]"}"#),
+            Some(r#"{"password":"x7y8z9w0","a":1}"#)
+        ));
+        assert!(!same_body(Some(r#"{"a":1}"#), Some(r#"{"a":2}"#)));
+        assert!(same_body(None, Some("")));
+        assert!(!same_body(Some("{}"), None));
+    }
+}

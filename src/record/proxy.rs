@@ -1,0 +1,556 @@
+//! The recording proxy: a reverse proxy in front of a SCIM server. Each request is forwarded
+//! unchanged (its body streamed, its headers kept except hop-by-hop ones, Authorization passed
+//! through) and each answer streamed back, while both are copied into the exchange that is
+//! appended to the tape when the answer ends. When the upstream fails or closes the connection
+//! the client gets a 502 with a SCIM Error body, and recording goes on.
+
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
+use futures_util::{Stream, StreamExt};
+use tokio::sync::watch;
+
+use super::tape::{Scrubber, TapeExchange, TapeRequest, TapeResponse, TapeWriter};
+use crate::errors::RecordError;
+
+/// The most of one body a recording keeps; the rest is forwarded but not recorded.
+pub const MAX_RECORDED_BODY: usize = 16 * 1024 * 1024;
+
+/// Headers that belong to one connection (RFC 9110 §7.6.1), never forwarded; and the ones the
+/// HTTP client sets itself.
+fn is_hop_by_hop(name: &str) -> bool {
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "connection"
+            | "keep-alive"
+            | "proxy-connection"
+            | "proxy-authenticate"
+            | "proxy-authorization"
+            | "te"
+            | "trailer"
+            | "transfer-encoding"
+            | "upgrade"
+            | "host"
+    )
+}
+
+/// How the proxy is set up.
+#[derive(Debug, Clone)]
+pub struct ProxySettings {
+    /// The SCIM base URL requests are forwarded below (no trailing `/`).
+    pub upstream: String,
+    /// Stop after this many exchanges.
+    pub max_requests: Option<u64>,
+    /// How long the upstream may take to answer one request.
+    pub timeout: Duration,
+    /// Accept an upstream's invalid TLS certificate.
+    pub insecure: bool,
+}
+
+struct Shared {
+    settings: ProxySettings,
+    client: reqwest::Client,
+    tape: TapeWriter,
+    scrubber: Mutex<Scrubber>,
+    started: Instant,
+    next_seq: AtomicU64,
+    done: AtomicU64,
+    stop: watch::Sender<bool>,
+    /// Problems writing the tape, reported when the proxy stops.
+    write_errors: Mutex<Vec<RecordError>>,
+}
+
+impl Shared {
+    /// Redacts and appends one exchange; counts it toward `--max-requests`.
+    fn finish(&self, exchange: TapeExchange) {
+        let exchange = {
+            self.scrubber
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .scrub(exchange)
+        };
+        if let Err(e) = self.tape.append(&exchange) {
+            tracing::error!("{e}");
+            self.write_errors
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(e);
+        }
+        let done = self.done.fetch_add(1, Ordering::SeqCst) + 1;
+        tracing::info!(
+            "recorded {} {} -> {}",
+            exchange.request.method,
+            exchange.request.path,
+            exchange.response.status
+        );
+        if self.settings.max_requests.is_some_and(|max| done >= max) {
+            let _ = self.stop.send(true);
+        }
+    }
+}
+
+/// A running recording proxy.
+pub struct Proxy {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: watch::Sender<bool>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// How a recording ended.
+#[derive(Debug)]
+pub struct ProxyStopped {
+    /// Exchanges recorded.
+    pub exchanges: u64,
+    /// Errors writing the tape (each exchange that hit one is missing from it).
+    pub write_errors: Vec<RecordError>,
+}
+
+impl Proxy {
+    /// Starts the proxy on `listen`, appending to the tape in `dir`.
+    pub async fn start(
+        listen: &str,
+        dir: &std::path::Path,
+        settings: ProxySettings,
+    ) -> Result<Proxy, RecordError> {
+        let upstream = settings.upstream.trim_end_matches('/').to_string();
+        if !(upstream.starts_with("http://") || upstream.starts_with("https://"))
+            || url::Url::parse(&upstream).is_err()
+        {
+            return Err(RecordError::Upstream(settings.upstream.clone()));
+        }
+        let tape = TapeWriter::open(dir)?;
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .read_timeout(settings.timeout)
+            .danger_accept_invalid_certs(settings.insecure)
+            .redirect(reqwest::redirect::Policy::none())
+            // Forwarded unchanged: no Accept-Encoding of the client's own, no decoding.
+            .no_gzip()
+            .no_deflate()
+            .build()
+            .map_err(|e| RecordError::Upstream(format!("{upstream} ({e})")))?;
+        let listener =
+            tokio::net::TcpListener::bind(listen)
+                .await
+                .map_err(|source| RecordError::Listen {
+                    addr: listen.to_string(),
+                    source,
+                })?;
+        let addr = listener.local_addr().map_err(|source| RecordError::Listen {
+            addr: listen.to_string(),
+            source,
+        })?;
+        let (stop, mut stopped) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            settings: ProxySettings {
+                upstream,
+                ..settings
+            },
+            client,
+            tape,
+            scrubber: Mutex::new(Scrubber::default()),
+            started: Instant::now(),
+            next_seq: AtomicU64::new(1),
+            done: AtomicU64::new(0),
+            stop: stop.clone(),
+            write_errors: Mutex::new(Vec::new()),
+        });
+        let app = axum::Router::new()
+            .fallback(forward)
+            .with_state(shared.clone());
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                })
+                .await
+        });
+        Ok(Proxy {
+            addr,
+            shared,
+            stop,
+            server,
+        })
+    }
+
+    /// Where the proxy listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Resolves when the proxy was asked to stop (`--max-requests` reached, or [`Proxy::stop`]).
+    pub async fn stopped(&self) {
+        let mut rx = self.stop.subscribe();
+        let _ = rx.wait_for(|s| *s).await;
+    }
+
+    /// Stops accepting, lets the exchanges in flight end (at most the upstream timeout and
+    /// 5 s more), and returns what was recorded.
+    pub async fn stop(self) -> ProxyStopped {
+        let _ = self.stop.send(true);
+        let grace = self.shared.settings.timeout + Duration::from_secs(5);
+        let _ = tokio::time::timeout(grace, self.server).await;
+        ProxyStopped {
+            exchanges: self.shared.done.load(Ordering::SeqCst),
+            write_errors: std::mem::take(
+                &mut *self
+                    .shared
+                    .write_errors
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            ),
+        }
+    }
+}
+
+/// A body copied as it streams: the first [`MAX_RECORDED_BODY`] bytes.
+#[derive(Default)]
+struct Copy {
+    bytes: Vec<u8>,
+    cut: bool,
+}
+
+impl Copy {
+    fn push(&mut self, chunk: &[u8]) {
+        let room = MAX_RECORDED_BODY.saturating_sub(self.bytes.len());
+        if chunk.len() > room {
+            self.cut = true;
+        }
+        self.bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+    }
+
+    /// The copy as text; a gzip or deflate answer (the client asked for it) is decoded.
+    fn text(&self, encoding: Option<&str>) -> String {
+        use std::io::Read as _;
+        let mut decoded = Vec::new();
+        let bytes = match encoding.map(str::to_ascii_lowercase).as_deref() {
+            Some("gzip" | "x-gzip")
+                if !self.cut
+                    && flate2::read::GzDecoder::new(&self.bytes[..])
+                        .read_to_end(&mut decoded)
+                        .is_ok() =>
+            {
+                &decoded
+            }
+            Some("deflate")
+                if !self.cut
+                    && flate2::read::ZlibDecoder::new(&self.bytes[..])
+                        .read_to_end(&mut decoded)
+                        .is_ok() =>
+            {
+                &decoded
+            }
+            _ => &self.bytes,
+        };
+        let mut s = String::from_utf8_lossy(bytes).into_owned();
+        if self.cut {
+            s.push_str(&format!(
+                "\n[okscim: the body was longer than {MAX_RECORDED_BODY} bytes; the rest was forwarded, not recorded]"
+            ));
+        }
+        s
+    }
+}
+
+fn header_pairs(headers: &HeaderMap, lowercase: bool) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            let name = if lowercase {
+                k.as_str().to_string()
+            } else {
+                okta_case(k.as_str())
+            };
+            (name, String::from_utf8_lossy(v.as_bytes()).into_owned())
+        })
+        .collect()
+}
+
+/// `user-agent` → `User-Agent`: HTTP/1 header names arrive lowercased by the HTTP library; a
+/// recording writes them in the usual case, as Okta sends them.
+fn okta_case(name: &str) -> String {
+    name.split('-')
+        .map(|part| {
+            let mut c = part.chars();
+            match c.next() {
+                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+fn scim_error(status: StatusCode, detail: &str) -> Response {
+    let body = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+        "status": status.as_u16().to_string(),
+        "detail": detail,
+    });
+    let mut r = Response::new(Body::from(body.to_string()));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/scim+json"),
+    );
+    r
+}
+
+async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let seq = shared.next_seq.fetch_add(1, Ordering::SeqCst);
+    let arrived = Instant::now();
+    let at_ms = arrived.duration_since(shared.started).as_millis() as u64;
+    let (parts, body) = request.into_parts();
+    let path = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.path().to_string(), |p| p.as_str().to_string());
+    let tape_request = TapeRequest {
+        method: parts.method.as_str().to_string(),
+        path: path.clone(),
+        headers: header_pairs(&parts.headers, false),
+        body: None,
+        credential: None,
+    };
+    let request_copy = Arc::new(Mutex::new(Copy::default()));
+    let copy = request_copy.clone();
+    let had_body = parts
+        .headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .is_some_and(|v| v.as_bytes() != b"0")
+        || parts
+            .headers
+            .contains_key(axum::http::header::TRANSFER_ENCODING);
+    let upstream_body = body.into_data_stream().map(move |chunk| {
+        if let Ok(bytes) = &chunk {
+            copy.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(bytes);
+        }
+        chunk
+    });
+    let url = format!("{}{}", shared.settings.upstream, path);
+    let mut builder = shared.client.request(parts.method.clone(), &url);
+    for (name, value) in &parts.headers {
+        if !is_hop_by_hop(name.as_str()) {
+            builder = builder.header(name, value);
+        }
+    }
+    if had_body {
+        builder = builder.body(reqwest::Body::wrap_stream(upstream_body));
+    }
+    let pending = Pending {
+        shared: shared.clone(),
+        seq,
+        at_ms,
+        arrived,
+        request: tape_request,
+        request_copy,
+        had_body,
+    };
+    match builder.send().await {
+        Ok(answer) => {
+            let status = answer.status();
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() = StatusCode::from_u16(status.as_u16())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            for (name, value) in answer.headers() {
+                if !is_hop_by_hop(name.as_str())
+                    && let (Ok(n), Ok(v)) = (
+                        HeaderName::from_bytes(name.as_str().as_bytes()),
+                        HeaderValue::from_bytes(value.as_bytes()),
+                    )
+                {
+                    response.headers_mut().append(n, v);
+                }
+            }
+            let response_headers = header_pairs(response.headers(), true);
+            let tee = Tee {
+                inner: Box::pin(answer.bytes_stream()),
+                copy: Copy::default(),
+                finish: Some(Finish {
+                    pending,
+                    status: status.as_u16(),
+                    headers: response_headers,
+                }),
+            };
+            *response.body_mut() = Body::from_stream(tee);
+            response
+        }
+        Err(e) => {
+            let detail = format!(
+                "okscim record: the upstream did not answer ({}); the request was recorded",
+                describe(&e)
+            );
+            let response = scim_error(StatusCode::BAD_GATEWAY, &detail);
+            let body = serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                "status": "502",
+                "detail": detail,
+            })
+            .to_string();
+            pending.finish(
+                502,
+                vec![("content-type".into(), "application/scim+json".into())],
+                body,
+                Some(detail),
+            );
+            response
+        }
+    }
+}
+
+/// The cause of a reqwest error, in a few words (no URL: it may carry a secret).
+fn describe(e: &reqwest::Error) -> String {
+    let mut text = if e.is_timeout() {
+        "timed out".to_string()
+    } else if e.is_connect() {
+        "connection failed".to_string()
+    } else {
+        "request failed".to_string()
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text = format!("{text}: {s}");
+        source = s.source();
+    }
+    text
+}
+
+/// An exchange whose request is known and whose answer is on its way.
+struct Pending {
+    shared: Arc<Shared>,
+    seq: u64,
+    at_ms: u64,
+    arrived: Instant,
+    request: TapeRequest,
+    request_copy: Arc<Mutex<Copy>>,
+    had_body: bool,
+}
+
+impl Pending {
+    fn finish(
+        self,
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: String,
+        error: Option<String>,
+    ) {
+        let mut request = self.request;
+        if self.had_body {
+            request.body = Some(
+                self.request_copy
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .text(None),
+            );
+        }
+        let base = Some(super::tape::shown_url(&self.shared.settings.upstream));
+        self.shared.finish(TapeExchange {
+            base,
+            seq: self.seq,
+            at_ms: self.at_ms,
+            duration_ms: self.arrived.elapsed().as_millis() as u64,
+            request,
+            response: TapeResponse {
+                status,
+                headers,
+                body,
+            },
+            error,
+        });
+    }
+}
+
+struct Finish {
+    pending: Pending,
+    status: u16,
+    headers: Vec<(String, String)>,
+}
+
+/// The upstream's answer body on its way to the client, copied; the exchange is recorded when
+/// it ends, fails, or the client goes away.
+struct Tee {
+    inner: Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>,
+    copy: Copy,
+    finish: Option<Finish>,
+}
+
+impl Tee {
+    fn end(&mut self, error: Option<String>) {
+        if let Some(f) = self.finish.take() {
+            let encoding = f
+                .headers
+                .iter()
+                .find(|(k, _)| k == "content-encoding")
+                .map(|(_, v)| v.as_str());
+            let body = self.copy.text(encoding);
+            f.pending.finish(f.status, f.headers, body, error);
+        }
+    }
+}
+
+impl Stream for Tee {
+    type Item = Result<Bytes, std::io::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        match self.inner.as_mut().poll_next(cx) {
+            Poll::Ready(Some(Ok(bytes))) => {
+                self.copy.push(&bytes);
+                Poll::Ready(Some(Ok(bytes)))
+            }
+            Poll::Ready(Some(Err(e))) => {
+                let why = format!(
+                    "the upstream failed while sending its answer ({}); the client got it cut short",
+                    describe(&e)
+                );
+                self.end(Some(why.clone()));
+                Poll::Ready(Some(Err(std::io::Error::other(why))))
+            }
+            Poll::Ready(None) => {
+                self.end(None);
+                Poll::Ready(None)
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl Drop for Tee {
+    fn drop(&mut self) {
+        if self.finish.is_some() {
+            self.end(Some(
+                "the client went away before the whole answer was sent".into(),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_names_are_written_in_the_usual_case() {
+        assert_eq!(okta_case("user-agent"), "User-Agent");
+        assert_eq!(okta_case("accept-charset"), "Accept-Charset");
+        assert_eq!(okta_case("x-b3-traceid"), "X-B3-Traceid");
+    }
+
+    #[test]
+    fn a_long_body_is_cut_and_says_so() {
+        let mut c = Copy::default();
+        c.push(&vec![b'a'; MAX_RECORDED_BODY + 10]);
+        assert!(c.cut);
+        assert!(c.text(None).ends_with("not recorded]"));
+    }
+}

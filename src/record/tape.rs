@@ -1,0 +1,478 @@
+//! The tape: what a recording holds, one exchange per line of `exchanges.jsonl`, appended as each
+//! exchange ends so that a recording survives the proxy being killed. Every secret is gone
+//! before a line is written: credentials in headers, the bearer token or Basic password wherever
+//! else it appears, and every JSON `password` value.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::errors::RecordError;
+use crate::http::{REDACTED, Redactor, Secret};
+
+/// The file a recording appends its exchanges to, inside the recording folder.
+pub const EXCHANGES_FILE: &str = "exchanges.jsonl";
+
+/// One recorded request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TapeRequest {
+    /// The method, in capitals.
+    pub method: String,
+    /// The path and query below the SCIM base URL, as sent (`/Users?filter=…`).
+    pub path: String,
+    /// The headers, in order, as sent; credentials redacted.
+    pub headers: Vec<(String, String)>,
+    /// The body as text (absent when there was none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// Which of the credentials seen in the recording the request carried, numbered from 1 in
+    /// the order they first appeared (the value itself is never written); absent without an
+    /// Authorization header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<u32>,
+}
+
+/// One recorded answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TapeResponse {
+    /// The status code.
+    pub status: u16,
+    /// The headers, names lowercase.
+    pub headers: Vec<(String, String)>,
+    /// The body as text.
+    pub body: String,
+}
+
+/// One recorded exchange.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TapeExchange {
+    /// The order the request arrived in, from 1.
+    pub seq: u64,
+    /// When the request arrived, in milliseconds since the recording started.
+    pub at_ms: u64,
+    /// How long the exchange took, in milliseconds.
+    pub duration_ms: u64,
+    /// What the client sent.
+    pub request: TapeRequest,
+    /// What the client got back (from the upstream, or the proxy's own 502).
+    pub response: TapeResponse,
+    /// What went wrong on the way, when something did: the upstream failed or closed the
+    /// connection, or the client went away.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The SCIM base URL the request went to (without credentials): where the server's answers
+    /// point (`meta.location`, `Location`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+}
+
+/// A URL as it may be shown and written: without user, password, query or fragment, and
+/// without a trailing `/`.
+pub fn shown_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.set_query(None);
+            u.set_fragment(None);
+            u.as_str().trim_end_matches('/').to_string()
+        }
+        Err(_) => "the upstream".to_string(),
+    }
+}
+
+/// Whose traffic a request is, told by its User-Agent (docs/okta-behaviour.md, "Whose traffic is
+/// which").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Traffic {
+    /// Okta's provisioning engine: `Okta SCIM Client …`.
+    Okta,
+    /// Okta's SPEC test: `OKTA SCIM Integration`.
+    SpecTest,
+    /// Anything else (okscim's own requests, a browser, a script).
+    Other,
+}
+
+impl Traffic {
+    /// Whose traffic a request with this User-Agent is.
+    pub fn of_user_agent(user_agent: Option<&str>) -> Traffic {
+        match user_agent {
+            Some(ua) if ua.starts_with("Okta SCIM Client") => Traffic::Okta,
+            Some(ua) if ua == crate::okta::SPEC_TEST_USER_AGENT => Traffic::SpecTest,
+            _ => Traffic::Other,
+        }
+    }
+
+    /// How a scenario's header comment names it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Traffic::Okta => "Okta's provisioning engine",
+            Traffic::SpecTest => "Okta's SPEC test",
+            Traffic::Other => "other clients",
+        }
+    }
+}
+
+impl TapeRequest {
+    /// A header value by name, case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whose traffic this is.
+    pub fn traffic(&self) -> Traffic {
+        Traffic::of_user_agent(self.header("user-agent"))
+    }
+
+    /// The body parsed as JSON, when it is JSON.
+    pub fn json(&self) -> Option<Value> {
+        self.body.as_deref().and_then(|b| serde_json::from_str(b).ok())
+    }
+
+    /// The path without its query.
+    pub fn bare_path(&self) -> &str {
+        self.path.split('?').next().unwrap_or("")
+    }
+}
+
+impl TapeResponse {
+    /// The body parsed as JSON, when it is JSON.
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_str(&self.body).ok()
+    }
+}
+
+/// Headers whose value is a credential: written as `[REDACTED]` (a Bearer or Basic scheme kept).
+fn is_credential_header(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    matches!(
+        n.as_str(),
+        "authorization" | "proxy-authorization" | "cookie" | "set-cookie"
+    ) || ["token", "secret", "api-key", "apikey", "password", "session"]
+        .iter()
+        .any(|word| n.contains(word))
+}
+
+/// The secrets an Authorization value carries: the whole value, the credential after its
+/// scheme, and a Basic password.
+pub fn credential_secrets(value: &str) -> Vec<Secret> {
+    use base64::Engine as _;
+    let mut out = vec![Secret::new(value.trim())];
+    if let Some((scheme, credential)) = value.trim().split_once(' ') {
+        let credential = credential.trim();
+        out.push(Secret::new(credential));
+        if scheme.eq_ignore_ascii_case("basic")
+            && let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(credential)
+            && let Ok(text) = String::from_utf8(bytes)
+            && let Some((_, password)) = text.split_once(':')
+        {
+            out.push(Secret::new(password));
+        }
+    }
+    out
+}
+
+/// A credential header's value as written: its scheme kept, the rest redacted.
+fn redacted_credential(value: &str) -> String {
+    match value.trim().split_once(' ') {
+        Some((scheme, _)) if matches!(scheme.to_ascii_lowercase().as_str(), "bearer" | "basic") => {
+            format!("{scheme} {REDACTED}")
+        }
+        _ => REDACTED.to_string(),
+    }
+}
+
+/// Every JSON `password` value in `value`, replaced; the values replaced are returned, so that
+/// they are redacted wherever else they appear.
+fn redact_passwords(value: &mut Value, found: &mut Vec<Secret>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if key.eq_ignore_ascii_case("password") {
+                    if let Value::String(s) = v {
+                        found.push(Secret::new(s.clone()));
+                    }
+                    *v = Value::String(REDACTED.to_string());
+                } else {
+                    redact_passwords(v, found);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_passwords(v, found)),
+        _ => {}
+    }
+}
+
+/// A body with its JSON `password` values redacted (a body that is not JSON is kept as text).
+fn redact_body(body: &str, found: &mut Vec<Secret>) -> String {
+    match serde_json::from_str::<Value>(body) {
+        Ok(mut v) => {
+            let before = found.len();
+            redact_passwords(&mut v, found);
+            if found.len() == before {
+                body.to_string()
+            } else {
+                v.to_string()
+            }
+        }
+        Err(_) => body.to_string(),
+    }
+}
+
+/// Takes every secret out of exchanges before they are written, remembering the secrets it has
+/// seen so that they are found anywhere later, and numbering the credentials requests carry.
+#[derive(Debug, Default)]
+pub struct Scrubber {
+    redactor: Redactor,
+    credentials: Vec<Secret>,
+}
+
+impl Scrubber {
+    /// Secrets to take out wherever they appear from now on.
+    pub fn add_secrets(&mut self, secrets: impl IntoIterator<Item = Secret>) {
+        self.redactor.add_all(secrets);
+    }
+
+    /// The exchange with every secret gone: credential headers, every secret seen so far, the
+    /// credentials its own headers carry, and JSON `password` values.
+    pub fn scrub(&mut self, mut x: TapeExchange) -> TapeExchange {
+        if let Some(auth) = x.request.header("authorization") {
+            let secret = Secret::new(auth.trim());
+            let index = match self.credentials.iter().position(|c| *c == secret) {
+                Some(i) => i,
+                None => {
+                    self.credentials.push(secret);
+                    self.credentials.len() - 1
+                }
+            };
+            x.request.credential = Some(index as u32 + 1);
+        }
+        x.redacted(&mut self.redactor)
+    }
+}
+
+impl TapeExchange {
+    /// The exchange with every secret gone: credential headers, the secrets of `redactor`, the
+    /// credentials its own headers carry, and JSON `password` values (added to `redactor`).
+    fn redacted(mut self, redactor: &mut Redactor) -> TapeExchange {
+        let mut found = Vec::new();
+        for (name, value) in self
+            .request
+            .headers
+            .iter_mut()
+            .chain(self.response.headers.iter_mut())
+        {
+            if is_credential_header(name) {
+                found.extend(credential_secrets(value));
+                *value = redacted_credential(value);
+            }
+        }
+        if let Some(body) = &self.request.body {
+            self.request.body = Some(redact_body(body, &mut found));
+        }
+        self.response.body = redact_body(&self.response.body, &mut found);
+        redactor.add_all(found);
+        let scrub = |s: &mut String| *s = redactor.redact(s);
+        scrub(&mut self.request.path);
+        for (_, v) in self
+            .request
+            .headers
+            .iter_mut()
+            .chain(self.response.headers.iter_mut())
+        {
+            scrub(v);
+        }
+        if let Some(b) = &mut self.request.body {
+            scrub(b);
+        }
+        scrub(&mut self.response.body);
+        if let Some(e) = &mut self.error {
+            scrub(e);
+        }
+        self
+    }
+}
+
+/// Appends exchanges to a recording's `exchanges.jsonl`, one line each, written whole.
+#[derive(Debug)]
+pub struct TapeWriter {
+    path: PathBuf,
+    file: Mutex<std::fs::File>,
+}
+
+impl TapeWriter {
+    /// Opens (creating) `dir/exchanges.jsonl` for appending; `dir` is created.
+    pub fn open(dir: &Path) -> Result<TapeWriter, RecordError> {
+        std::fs::create_dir_all(dir).map_err(|source| RecordError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let path = dir.join(EXCHANGES_FILE);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|source| RecordError::Io {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(TapeWriter {
+            path,
+            file: Mutex::new(file),
+        })
+    }
+
+    /// Appends one exchange (already redacted) as one line.
+    pub fn append(&self, exchange: &TapeExchange) -> Result<(), RecordError> {
+        let mut line = serde_json::to_vec(exchange).map_err(|e| RecordError::Io {
+            path: self.path.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        line.push(b'\n');
+        let mut file = self
+            .file
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        file.write_all(&line).map_err(|source| RecordError::Io {
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
+/// What reading a tape found besides its exchanges.
+#[derive(Debug, Default)]
+pub struct TapeRead {
+    /// The exchanges, in the order their requests arrived.
+    pub exchanges: Vec<TapeExchange>,
+    /// A last line cut short (the proxy was killed while writing it): left out.
+    pub cut_last_line: bool,
+}
+
+/// Reads `dir/exchanges.jsonl`. A last line cut short is left out (and said); any other line
+/// that does not parse is an error naming it.
+pub fn read_tape(dir: &Path) -> Result<TapeRead, RecordError> {
+    let path = dir.join(EXCHANGES_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|source| RecordError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut read = TapeRead::default();
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<TapeExchange>(line) {
+            Ok(x) => read.exchanges.push(x),
+            // The last line, with no newline after it: written in part when the proxy died.
+            Err(_) if i + 1 == lines.len() => read.cut_last_line = true,
+            Err(e) => {
+                return Err(RecordError::BadLine {
+                    path: path.clone(),
+                    line: i + 1,
+                    message: e.to_string(),
+                });
+            }
+        }
+    }
+    read.exchanges.sort_by_key(|x| x.seq);
+    Ok(read)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exchange(body: &str, auth: &str) -> TapeExchange {
+        TapeExchange {
+            seq: 1,
+            at_ms: 0,
+            duration_ms: 1,
+            request: TapeRequest {
+                method: "POST".into(),
+                path: "/Users".into(),
+                headers: vec![("Authorization".into(), auth.into())],
+                body: Some(body.into()),
+                credential: None,
+            },
+            response: TapeResponse {
+                status: 201,
+                headers: vec![],
+                body: r#"{"id":"1","echo":"s3cr3t-token-value"}"#.into(),
+            },
+            error: None,
+            base: None,
+        }
+    }
+
+    #[test]
+    fn credentials_and_passwords_are_gone_and_their_values_too() {
+        let mut scrubber = Scrubber::default();
+        let x = scrubber.scrub(exchange(
+            r#"{"userName":"a","password":"hunter2-pass","nested":{"Password":"x"}}"#,
+            "Bearer s3cr3t-token-value",
+        ));
+        assert_eq!(x.request.credential, Some(1));
+        let other = scrubber.scrub(exchange("{}", "Bearer another-token-value"));
+        assert_eq!(other.request.credential, Some(2));
+        let text = serde_json::to_string(&x).unwrap();
+        assert!(!text.contains("s3cr3t-token-value"), "{text}");
+        assert!(!text.contains("hunter2-pass"), "{text}");
+        assert_eq!(x.request.headers[0].1, "Bearer [REDACTED]");
+        assert!(text.contains(r#"\"password\":\"[REDACTED]\""#), "{text}");
+    }
+
+    #[test]
+    fn basic_passwords_are_found_inside_the_header() {
+        use base64::Engine as _;
+        let value = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode("admin:open-sesame-1")
+        );
+        let secrets = credential_secrets(&value);
+        assert!(secrets.iter().any(|s| s.expose() == "open-sesame-1"));
+    }
+
+    #[test]
+    fn a_cut_last_line_is_left_out_and_a_bad_middle_line_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let line = serde_json::to_string(&exchange("{}", "x")).unwrap();
+        std::fs::write(
+            dir.path().join(EXCHANGES_FILE),
+            format!("{line}\n{}", &line[..10]),
+        )
+        .unwrap();
+        let read = read_tape(dir.path()).unwrap();
+        assert_eq!(read.exchanges.len(), 1);
+        assert!(read.cut_last_line);
+        std::fs::write(
+            dir.path().join(EXCHANGES_FILE),
+            format!("{}\n{line}\n", &line[..10]),
+        )
+        .unwrap();
+        let err = read_tape(dir.path()).unwrap_err();
+        assert!(err.to_string().contains(":1"), "{err}");
+    }
+
+    #[test]
+    fn traffic_is_told_apart_by_user_agent() {
+        assert_eq!(
+            Traffic::of_user_agent(Some("Okta SCIM Client 1.0.0")),
+            Traffic::Okta
+        );
+        assert_eq!(
+            Traffic::of_user_agent(Some(crate::okta::SPEC_TEST_USER_AGENT)),
+            Traffic::SpecTest
+        );
+        assert_eq!(Traffic::of_user_agent(Some("curl/8")), Traffic::Other);
+        assert_eq!(Traffic::of_user_agent(None), Traffic::Other);
+    }
+}
