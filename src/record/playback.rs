@@ -153,6 +153,14 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
             .get(axum::http::header::USER_AGENT)
             .and_then(|v| v.to_str().ok()),
     );
+    let here = format!(
+        "http://{}",
+        parts
+            .headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("127.0.0.1")
+    );
     let mut position = shared
         .position
         .lock()
@@ -169,7 +177,20 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
             traffic.describe(),
             x.request.traffic().describe()
         )),
-        Some(x) if !same_body(x.request.body.as_deref(), sent_body.as_deref()) => {
+        // A body that carries playback's own URL (a PUT of a resource read from it) is compared
+        // as it was sent to the recorded server.
+        Some(x)
+            if !same_body(
+                x.request.body.as_deref(),
+                sent_body
+                    .as_deref()
+                    .map(|b| match x.base.as_deref() {
+                        Some(base) if !base.is_empty() => b.replace(&here, base),
+                        _ => b.to_string(),
+                    })
+                    .as_deref(),
+            ) =>
+        {
             Err(format!("{sent}: the body differs from the recorded one"))
         }
         Some(x) => Ok(x.clone()),
@@ -179,14 +200,6 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
             position.next += 1;
             drop(position);
             // The recorded server's base URL, in its answers, becomes playback's own.
-            let here = format!(
-                "http://{}",
-                parts
-                    .headers
-                    .get(axum::http::header::HOST)
-                    .and_then(|h| h.to_str().ok())
-                    .unwrap_or("127.0.0.1")
-            );
             let rebase = |s: &str| match x.base.as_deref() {
                 Some(b) if !b.is_empty() => s.replace(b, &here),
                 _ => s.to_string(),

@@ -760,9 +760,59 @@ impl Recognizer<'_> {
         out
     }
 
+    /// Okta's request at `i` is about an app user the last import showed and Okta has not
+    /// linked: the admin confirmed the import's match first (`confirm-import`, which sends
+    /// nothing). The user's fixture is the imported one.
+    fn confirm_imported(&mut self, i: usize) {
+        let r = &self.tape[i].request;
+        if r.traffic() != Traffic::Okta {
+            return;
+        }
+        let Some(id) = resource_id(r.bare_path(), "/Users") else {
+            return;
+        };
+        if self.user_by_id(&id).is_some() {
+            return;
+        }
+        let Some(imported) = self
+            .engine
+            .org
+            .imported
+            .iter()
+            .find(|u| u.get("id").and_then(Value::as_str) == Some(id.as_str()))
+            .cloned()
+        else {
+            return;
+        };
+        let Some(fixture) = user_fixture(&imported, false) else {
+            return;
+        };
+        let alias = alias_for(fixture.user_name.as_str(), "user", &self.taken());
+        let mut engine = self.engine.clone();
+        let Ok(user) = okta_user(&alias, &fixture, "") else {
+            return;
+        };
+        engine.org.users.push(user);
+        let linked = engine.confirm_import(&alias).is_ok()
+            && engine
+                .org
+                .user(&alias)
+                .is_some_and(|u| u.scim_id.as_deref() == Some(id.as_str()));
+        if linked {
+            self.engine = engine;
+            self.users.insert(alias.clone(), fixture);
+            self.steps.push(WrittenStep {
+                step: json!({ "okta": { "confirm-import": alias } }),
+                comment: None,
+                exchanges: 0,
+            });
+        }
+    }
+
     /// Tries each candidate at `i`; takes the first that sends exactly the recorded requests.
     /// Returns how many exchanges it stands for.
     async fn okta_action(&mut self, i: usize) -> Option<usize> {
+        self.confirm_imported(i);
         for c in self.candidates(i) {
             let mut engine = self.engine.clone();
             let mut ok = true;
@@ -874,6 +924,11 @@ impl Recognizer<'_> {
     /// The ids Okta knows, as the variables that hold them.
     fn known_ids(&self) -> HashMap<String, String> {
         let mut out = HashMap::new();
+        for (name, id) in &self.engine.org.learned_ids {
+            if name.ends_with(".id") {
+                out.insert(id.clone(), name.clone());
+            }
+        }
         for u in &self.engine.org.users {
             if let Some(id) = &u.scim_id {
                 out.insert(id.clone(), format!("{}.id", u.alias));

@@ -36,9 +36,18 @@ impl Vars for RunVars<'_> {
             });
         }
         let (alias, field) = name.split_once('.')?;
+        // The id Okta holds; after an unlink, the id the resource had.
+        let learned = || {
+            self.org
+                .learned_ids
+                .iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| Cow::Borrowed(v.as_str()))
+        };
         if let Some(u) = self.org.user(alias) {
             return match field {
-                "id" => u.scim_id.as_deref().map(Cow::Borrowed),
+                "id" => u.scim_id.as_deref().map(Cow::Borrowed).or_else(learned),
                 "userName" => Some(Cow::Borrowed(u.user_name.as_str())),
                 "email" => Some(Cow::Borrowed(u.email.as_str())),
                 "oktaId" => Some(Cow::Borrowed(u.okta_id.as_str())),
@@ -47,7 +56,7 @@ impl Vars for RunVars<'_> {
         }
         if let Some(g) = self.org.group(alias) {
             return match field {
-                "id" => g.scim_id.as_deref().map(Cow::Borrowed),
+                "id" => g.scim_id.as_deref().map(Cow::Borrowed).or_else(learned),
                 "name" => Some(Cow::Borrowed(g.name.as_str())),
                 _ => None,
             };
