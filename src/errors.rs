@@ -500,7 +500,9 @@ pub enum RecordError {
     #[error("{}: {source}", path.display())]
     #[diagnostic(
         code(okscim::record::io),
-        help("check that the folder exists and is writable (and, with --finish, that it holds a recording)")
+        help(
+            "check that the folder exists and is writable (and, with --finish, that it holds a recording)"
+        )
     )]
     Io {
         /// The file or folder.
@@ -512,7 +514,9 @@ pub enum RecordError {
     #[error("{}:{line}: not a recorded exchange: {message}", path.display())]
     #[diagnostic(
         code(okscim::record::bad_line),
-        help("the file was changed by hand; restore the line or delete it (a recording's lines are independent)")
+        help(
+            "the file was changed by hand; restore the line or delete it (a recording's lines are independent)"
+        )
     )]
     BadLine {
         /// The file.
@@ -538,14 +542,18 @@ pub enum RecordError {
     #[error("--upstream `{0}` is not an http:// or https:// URL")]
     #[diagnostic(
         code(okscim::record::upstream),
-        help("give the SCIM base URL of the server, e.g. --upstream https://app.example.com/scim/v2")
+        help(
+            "give the SCIM base URL of the server, e.g. --upstream https://app.example.com/scim/v2"
+        )
     )]
     Upstream(String),
     /// A HAR file does not parse.
     #[error("{}: not a HAR file: {message}", path.display())]
     #[diagnostic(
         code(okscim::record::har),
-        help("export the HAR again from the browser's network panel (\"Save all as HAR\") or the proxy")
+        help(
+            "export the HAR again from the browser's network panel (\"Save all as HAR\") or the proxy"
+        )
     )]
     Har {
         /// The file.
@@ -561,7 +569,9 @@ pub enum RecordError {
     #[error("the written scenario {} does not load: {message}", path.display())]
     #[diagnostic(
         code(okscim::record::written),
-        help("this is a bug in okscim; the raw exchanges are kept in exchanges.jsonl: `okscim record --finish DIR --raw` writes raw requests only")
+        help(
+            "this is a bug in okscim; the raw exchanges are kept in exchanges.jsonl: `okscim record --finish DIR --raw` writes raw requests only"
+        )
     )]
     Written {
         /// The scenario file.

@@ -16,7 +16,12 @@ use crate::record::{
 #[derive(Debug, Clone, clap::Args)]
 pub struct RecordArgs {
     /// Where the proxy listens; point Okta's (or any client's) SCIM base URL at it.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8089", conflicts_with = "finish")]
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8089",
+        conflicts_with = "finish"
+    )]
     pub listen: String,
     /// The SCIM base URL of the server behind the proxy; a request for `/Users?…` goes to
     /// `URL/Users?…`.
@@ -169,7 +174,12 @@ async fn stop_signal() -> &'static str {
 /// Runs `okscim record`.
 pub async fn run(args: &RecordArgs) -> u8 {
     if let Some(dir) = &args.finish {
-        return finish(dir, args.raw, "a recording finished with okscim record --finish").await;
+        return finish(
+            dir,
+            args.raw,
+            "a recording finished with okscim record --finish",
+        )
+        .await;
     }
     let Some(upstream) = args.upstream.clone() else {
         eprintln!("error: --upstream URL is required (or --finish DIR)");
@@ -246,7 +256,15 @@ pub async fn import_har(args: &ImportHarArgs) -> u8 {
             .file_name()
             .map_or_else(|| "(unnamed)".into(), |n| n.to_string_lossy().into_owned())
     );
-    match write_recording(&args.out, imported.exchanges, args.raw, "recording", &source).await {
+    match write_recording(
+        &args.out,
+        imported.exchanges,
+        args.raw,
+        "recording",
+        &source,
+    )
+    .await
+    {
         Ok(w) => {
             report(&w, &args.out);
             exit::OK

@@ -169,9 +169,12 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let outcome = match shared.tape.get(position.next) {
         _ if position.mismatch.is_some() => Err("after a mismatch".to_string()),
         None => Err(format!("{sent}: nothing more was recorded")),
-        Some(x) if x.request.method != parts.method.as_str() || x.request.path != path => Err(
-            format!("{sent}: the recording has {} {}", x.request.method, x.request.path),
-        ),
+        Some(x) if x.request.method != parts.method.as_str() || x.request.path != path => {
+            Err(format!(
+                "{sent}: the recording has {} {}",
+                x.request.method, x.request.path
+            ))
+        }
         Some(x) if x.request.traffic() != traffic => Err(format!(
             "{sent}: sent as {}, recorded from {}",
             traffic.describe(),

@@ -138,17 +138,18 @@ impl Proxy {
             .no_deflate()
             .build()
             .map_err(|e| RecordError::Upstream(format!("{upstream} ({e})")))?;
-        let listener =
-            tokio::net::TcpListener::bind(listen)
-                .await
-                .map_err(|source| RecordError::Listen {
-                    addr: listen.to_string(),
-                    source,
-                })?;
-        let addr = listener.local_addr().map_err(|source| RecordError::Listen {
-            addr: listen.to_string(),
-            source,
-        })?;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|source| RecordError::Listen {
+                addr: listen.to_string(),
+                source,
+            })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| RecordError::Listen {
+                addr: listen.to_string(),
+                source,
+            })?;
         let (stop, mut stopped) = watch::channel(false);
         let shared = Arc::new(Shared {
             settings: ProxySettings {
@@ -225,7 +226,8 @@ impl Copy {
         if chunk.len() > room {
             self.cut = true;
         }
-        self.bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        self.bytes
+            .extend_from_slice(&chunk[..chunk.len().min(room)]);
     }
 
     /// The copy as text; a gzip or deflate answer (the client asked for it) is decoded.
@@ -361,8 +363,8 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         Ok(answer) => {
             let status = answer.status();
             let mut response = Response::new(Body::empty());
-            *response.status_mut() = StatusCode::from_u16(status.as_u16())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            *response.status_mut() =
+                StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             for (name, value) in answer.headers() {
                 if !is_hop_by_hop(name.as_str())
                     && let (Ok(n), Ok(v)) = (
@@ -374,7 +376,10 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
                 }
             }
             let response_headers = header_pairs(response.headers(), true);
+            let length = answer.content_length();
             let tee = Tee {
+                length,
+                sent: 0,
                 inner: Box::pin(answer.bytes_stream()),
                 copy: Copy::default(),
                 finish: Some(Finish {
@@ -483,6 +488,9 @@ struct Tee {
     inner: Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>,
     copy: Copy,
     finish: Option<Finish>,
+    /// The answer's Content-Length: the HTTP library stops reading once it has sent that many.
+    length: Option<u64>,
+    sent: u64,
 }
 
 impl Tee {
@@ -506,6 +514,7 @@ impl Stream for Tee {
         match self.inner.as_mut().poll_next(cx) {
             Poll::Ready(Some(Ok(bytes))) => {
                 self.copy.push(&bytes);
+                self.sent += bytes.len() as u64;
                 Poll::Ready(Some(Ok(bytes)))
             }
             Poll::Ready(Some(Err(e))) => {
@@ -528,9 +537,13 @@ impl Stream for Tee {
 impl Drop for Tee {
     fn drop(&mut self) {
         if self.finish.is_some() {
-            self.end(Some(
-                "the client went away before the whole answer was sent".into(),
-            ));
+            if self.length.is_some_and(|n| n == self.sent) {
+                self.end(None);
+            } else {
+                self.end(Some(
+                    "the client went away before the whole answer was sent".into(),
+                ));
+            }
         }
     }
 }

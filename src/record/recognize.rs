@@ -343,7 +343,8 @@ fn update_set(read: &Value, put: &Value) -> Map<String, Value> {
                     set.insert("email".into(), Value::String(e));
                 }
             }
-            "active" | "meta" | "id" | "schemas" | "groups" => {}
+            // A password is `sync-password`'s, and never recorded.
+            "active" | "meta" | "id" | "schemas" | "groups" | "password" => {}
             _ => {
                 set.insert(k.clone(), v.clone());
             }
@@ -449,10 +450,10 @@ impl Recognizer<'_> {
         ids.iter().map(|id| self.user_by_id(id)).collect()
     }
 
-    /// The membership requests right after `i` to the group at `path` (up to three).
-    fn memberships_after(&self, from: usize, path: &str) -> Membership {
+    /// The first `n` membership requests from `from` on to the group at `path`.
+    fn memberships_after(&self, from: usize, path: &str, n: usize) -> Membership {
         let mut all = Membership::default();
-        for x in self.tape.iter().skip(from).take(3) {
+        for x in self.tape.iter().skip(from).take(n) {
             if x.request.path != path
                 || !matches!(x.request.method.as_str(), "PATCH" | "PUT")
                 || x.request.traffic() != Traffic::Okta
@@ -472,12 +473,23 @@ impl Recognizer<'_> {
         all
     }
 
-    /// The members a new group gets: those the following membership requests push.
-    fn pushed_members(&self, from: usize, group_id: Option<&str>) -> Vec<String> {
-        let Some(id) = group_id else { return vec![] };
-        let m = self.memberships_after(from, &format!("/Groups/{id}"));
-        let ids = m.replaced.unwrap_or(m.added);
-        self.aliases_of(&ids).unwrap_or_default()
+    /// The members a new group may get: those the next one or two membership requests push
+    /// (how many belong to the push, and not to the next action, the trial decides).
+    fn pushed_members(&self, from: usize, group_id: Option<&str>) -> Vec<Vec<String>> {
+        let Some(id) = group_id else {
+            return vec![vec![]];
+        };
+        let mut out: Vec<Vec<String>> = Vec::new();
+        for n in [2, 1, 0] {
+            let m = self.memberships_after(from, &format!("/Groups/{id}"), n);
+            let ids = m.replaced.unwrap_or(m.added);
+            if let Some(aliases) = self.aliases_of(&ids)
+                && !out.contains(&aliases)
+            {
+                out.push(aliases);
+            }
+        }
+        out
     }
 
     fn candidates(&self, i: usize) -> Vec<Candidate> {
@@ -509,14 +521,19 @@ impl Recognizer<'_> {
             ("GET", "/Groups") if !filtered && start.is_some() => {
                 out.push(Candidate::plain(OktaAction::ImportGroups));
             }
-            ("GET", "/ResourceTypes") => out.push(Candidate::plain(OktaAction::ImportSchema)),
+            ("GET", "/ResourceTypes") => {
+                out.push(Candidate::plain(OktaAction::ImportSchema));
+                out.push(Candidate::plain(OktaAction::EntitlementsTest));
+            }
             ("GET", "/Users") => {
                 let Some(name) = eq_filter(path, "userName") else {
                     return out;
                 };
                 if let Some(u) = self.engine.org.users.iter().find(|u| u.user_name == name) {
                     let user = u.alias.clone();
-                    out.push(Candidate::plain(OktaAction::Reactivate { user: user.clone() }));
+                    out.push(Candidate::plain(OktaAction::Reactivate {
+                        user: user.clone(),
+                    }));
                     out.push(Candidate::plain(OktaAction::Assign { user }));
                     return out;
                 }
@@ -601,10 +618,11 @@ impl Recognizer<'_> {
                 }
             }
             ("POST", "/Groups") => {
-                let Some(name) = r
-                    .json()
-                    .and_then(|b| b.get("displayName").and_then(Value::as_str).map(str::to_string))
-                else {
+                let Some(name) = r.json().and_then(|b| {
+                    b.get("displayName")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                }) else {
                     return out;
                 };
                 let id = x
@@ -635,16 +653,18 @@ impl Recognizer<'_> {
                         )
                     }
                 };
-                out.push(Candidate {
-                    action: OktaAction::Push {
-                        group,
-                        members: Some(members),
-                    },
-                    new_users: vec![],
-                    new_groups,
-                    to: None,
-                    set: None,
-                });
+                for members in members {
+                    out.push(Candidate {
+                        action: OktaAction::Push {
+                            group: group.clone(),
+                            members: Some(members),
+                        },
+                        new_users: vec![],
+                        new_groups: new_groups.clone(),
+                        to: None,
+                        set: None,
+                    });
+                }
             }
             ("GET", "/Groups") => {
                 let Some(name) = eq_filter(path, "displayName") else {
@@ -667,81 +687,84 @@ impl Recognizer<'_> {
                     Some(g) => out.push(Candidate::plain(OktaAction::Link { group: g })),
                     None => {
                         let alias = alias_for(&name, "group", &self.taken());
-                        out.push(Candidate {
-                            action: OktaAction::Link {
-                                group: alias.clone(),
-                            },
-                            new_users: vec![],
-                            new_groups: vec![(
-                                alias,
-                                GroupFixture {
-                                    name: lit(&name),
-                                    members,
+                        for members in members {
+                            out.push(Candidate {
+                                action: OktaAction::Link {
+                                    group: alias.clone(),
                                 },
-                            )],
-                            to: None,
-                            set: None,
-                        });
+                                new_users: vec![],
+                                new_groups: vec![(
+                                    alias.clone(),
+                                    GroupFixture {
+                                        name: lit(&name),
+                                        members,
+                                    },
+                                )],
+                                to: None,
+                                set: None,
+                            });
+                        }
                     }
                 }
             }
             ("PATCH" | "PUT", _) if resource_id(bare, "/Groups").is_some() => {
-                let Some(group) =
-                    resource_id(bare, "/Groups").and_then(|id| self.group_by_id(&id))
+                let Some(group) = resource_id(bare, "/Groups").and_then(|id| self.group_by_id(&id))
                 else {
                     return out;
                 };
-                let m = self.memberships_after(i, &r.path);
-                let current_name = self
-                    .engine
-                    .org
-                    .app_group_names
-                    .get(&group)
-                    .cloned()
-                    .or_else(|| self.engine.org.group(&group).map(|g| g.name.clone()));
-                if let Some(to) = &m.renamed_to
-                    && Some(to) != current_name.as_ref()
-                {
-                    out.push(Candidate {
-                        action: OktaAction::Rename {
-                            group: group.clone(),
-                            to: lit(to),
-                        },
-                        new_users: vec![],
-                        new_groups: vec![],
-                        to: Some(to.clone()),
-                        set: None,
-                    });
-                }
-                let (mut added, mut removed) = (m.added.clone(), m.removed.clone());
-                if let (Some(set), Some(g)) = (&m.replaced, self.engine.org.group(&group)) {
-                    // A PUT (AIW) or a replace: compare with what Okta pushed last.
-                    let before: Vec<String> = self
+                for n in 1..=3 {
+                    let m = self.memberships_after(i, &r.path, n);
+                    let current_name = self
                         .engine
                         .org
-                        .pushed_members(g)
-                        .into_iter()
-                        .map(|m| m.value)
-                        .collect();
-                    added.extend(set.iter().filter(|v| !before.contains(v)).cloned());
-                    removed.extend(before.iter().filter(|v| !set.contains(v)).cloned());
-                }
-                if !added.is_empty()
-                    && let Some(users) = self.aliases_of(&added)
-                {
-                    out.push(Candidate::plain(OktaAction::AddMembers {
-                        group: group.clone(),
-                        users,
-                        concurrently: false,
-                    }));
-                }
-                if !removed.is_empty()
-                    && let Some(users) = self.aliases_of(&removed)
-                {
-                    out.push(Candidate::plain(OktaAction::RemoveMembers {
-                        group: group.clone(),
-                        users,
-                    }));
+                        .app_group_names
+                        .get(&group)
+                        .cloned()
+                        .or_else(|| self.engine.org.group(&group).map(|g| g.name.clone()));
+                    if let Some(to) = &m.renamed_to
+                        && Some(to) != current_name.as_ref()
+                    {
+                        out.push(Candidate {
+                            action: OktaAction::Rename {
+                                group: group.clone(),
+                                to: lit(to),
+                            },
+                            new_users: vec![],
+                            new_groups: vec![],
+                            to: Some(to.clone()),
+                            set: None,
+                        });
+                    }
+                    let (mut added, mut removed) = (m.added.clone(), m.removed.clone());
+                    if let (Some(set), Some(g)) = (&m.replaced, self.engine.org.group(&group)) {
+                        // A PUT (AIW) or a replace: compare with what Okta pushed last.
+                        let before: Vec<String> = self
+                            .engine
+                            .org
+                            .pushed_members(g)
+                            .into_iter()
+                            .map(|m| m.value)
+                            .collect();
+                        added.extend(set.iter().filter(|v| !before.contains(v)).cloned());
+                        removed.extend(before.iter().filter(|v| !set.contains(v)).cloned());
+                    }
+                    if !added.is_empty()
+                        && let Some(users) = self.aliases_of(&added)
+                    {
+                        out.push(Candidate::plain(OktaAction::AddMembers {
+                            group: group.clone(),
+                            users,
+                            concurrently: false,
+                        }));
+                    }
+                    if !removed.is_empty()
+                        && let Some(users) = self.aliases_of(&removed)
+                    {
+                        out.push(Candidate::plain(OktaAction::RemoveMembers {
+                            group: group.clone(),
+                            users,
+                        }));
+                    }
                 }
                 out.push(Candidate::plain(OktaAction::PushNow { group }));
             }
@@ -757,6 +780,8 @@ impl Recognizer<'_> {
             }
             _ => {}
         }
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|c| seen.insert(format!("{:?}{:?}", c.action, c.new_groups)));
         out
     }
 
@@ -832,9 +857,14 @@ impl Recognizer<'_> {
                 continue;
             }
             self.playback.seek(i);
-            let Ok(record) =
-                run_action(&c.action, &mut engine, &self.client, c.to.clone(), c.set.clone())
-                    .await
+            let Ok(record) = run_action(
+                &c.action,
+                &mut engine,
+                &self.client,
+                c.to.clone(),
+                c.set.clone(),
+            )
+            .await
             else {
                 continue;
             };
@@ -845,7 +875,8 @@ impl Recognizer<'_> {
             self.engine = engine;
             self.users.extend(c.new_users);
             self.groups.extend(c.new_groups);
-            let mut step = json!({ "okta": serde_json::to_value(&c.action).unwrap_or(Value::Null) });
+            let mut step =
+                json!({ "okta": serde_json::to_value(&c.action).unwrap_or(Value::Null) });
             let comment = record.failure.map(|why| {
                 step["expect"] = json!({ "outcome": "failure" });
                 format!(
@@ -1023,7 +1054,8 @@ impl RawWriter<'_> {
         request.insert("method".into(), json!(r.method));
         request.insert("path".into(), json!(path));
         let has_body = r.body.as_deref().is_some_and(|b| !b.is_empty());
-        let method = reqwest::Method::from_bytes(r.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+        let method =
+            reqwest::Method::from_bytes(r.method.as_bytes()).unwrap_or(reqwest::Method::GET);
         let defaults = own_headers(RequestHeaders::Okscim, &method, has_body);
         let mut headers = Map::new();
         for (name, value) in &r.headers {
@@ -1067,10 +1099,7 @@ impl RawWriter<'_> {
         }
         let mut step = Map::new();
         step.insert("request".into(), Value::Object(request));
-        step.insert(
-            "expect".into(),
-            json!({ "status": x.response.status }),
-        );
+        step.insert("expect".into(), json!({ "status": x.response.status }));
         // Ids the answer gave that later requests use.
         let mut capture = Map::new();
         if let Some(body) = x.response.json() {
@@ -1170,7 +1199,10 @@ mod tests {
             .as_deref(),
             Some("a@b.c")
         );
-        assert_eq!(resource_id("/Users/abc%2F1", "/Users").as_deref(), Some("abc/1"));
+        assert_eq!(
+            resource_id("/Users/abc%2F1", "/Users").as_deref(),
+            Some("abc/1")
+        );
         assert_eq!(resource_id("/Users/abc/x", "/Users"), None);
     }
 
@@ -1180,7 +1212,10 @@ mod tests {
         assert_eq!(alias_for("Alice@example.com", "user", &taken), "alice-2");
         assert_eq!(alias_for("7up@example.com", "user", &taken), "user-7up");
         assert_eq!(alias_for("run@x", "user", &taken), "user-run");
-        assert_eq!(alias_for("Platform Engineering", "group", &taken), "platform-engineering");
+        assert_eq!(
+            alias_for("Platform Engineering", "group", &taken),
+            "platform-engineering"
+        );
     }
 
     #[test]

@@ -133,7 +133,9 @@ impl TapeRequest {
 
     /// The body parsed as JSON, when it is JSON.
     pub fn json(&self) -> Option<Value> {
-        self.body.as_deref().and_then(|b| serde_json::from_str(b).ok())
+        self.body
+            .as_deref()
+            .and_then(|b| serde_json::from_str(b).ok())
     }
 
     /// The path without its query.
@@ -155,9 +157,11 @@ fn is_credential_header(name: &str) -> bool {
     matches!(
         n.as_str(),
         "authorization" | "proxy-authorization" | "cookie" | "set-cookie"
-    ) || ["token", "secret", "api-key", "apikey", "password", "session"]
-        .iter()
-        .any(|word| n.contains(word))
+    ) || [
+        "token", "secret", "api-key", "apikey", "password", "session",
+    ]
+    .iter()
+    .any(|word| n.contains(word))
 }
 
 /// The secrets an Authorization value carries: the whole value, the credential after its

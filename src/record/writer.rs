@@ -14,9 +14,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::playback::Playback;
-use super::recognize::{
-    Recognition, app_kind_of, playback_client, playback_options, recognize,
-};
+use super::recognize::{Recognition, app_kind_of, playback_client, playback_options, recognize};
 use super::tape::{TapeExchange, Traffic};
 use crate::errors::RecordError;
 use crate::runner::run_scenario;
@@ -170,13 +168,7 @@ pub fn render(rec: &Recognition, tape: &[TapeExchange], name: &str, source: &str
     let seen = traffic_seen(tape);
     let seen_text: Vec<String> = seen
         .iter()
-        .map(|(t, (n, uas))| {
-            format!(
-                "{n} from {} (User-Agent: {})",
-                t.describe(),
-                uas.join(", ")
-            )
-        })
+        .map(|(t, (n, uas))| format!("{n} from {} (User-Agent: {})", t.describe(), uas.join(", ")))
         .collect();
     let raw = rec
         .steps
@@ -300,14 +292,9 @@ pub async fn write_recording(
         let doc = crate::snapshot::transcript(&result, &[]);
         let snapshots = dir.join("snapshots");
         let file = crate::snapshot::snapshot_file_name(&scenario.path, app);
-        let verdict = crate::snapshot::compare(
-            &snapshots,
-            &file,
-            &result.title(),
-            &doc,
-            UpdateMode::Always,
-        )
-        .map_err(io(&snapshots))?;
+        let verdict =
+            crate::snapshot::compare(&snapshots, &file, &result.title(), &doc, UpdateMode::Always)
+                .map_err(io(&snapshots))?;
         let _ = verdict;
         let traffic = traffic_seen(&tape)
             .into_iter()

@@ -12,8 +12,8 @@ mod traffic;
 mod vars;
 
 pub use events::{Reporter, RunEvent};
-pub use execute::{run_scenario, run_scenario_gated, run_token};
 pub(crate) use execute::{okta_group, okta_user, run_action};
+pub use execute::{run_scenario, run_scenario_gated, run_token};
 pub use gate::{GateGuard, StepGate};
 pub use interrupt::{StopFlag, StopSignal, Stopper, stop_channel, stop_on_signals};
 pub use plan::{Job, Selection, parse_partition, plan};

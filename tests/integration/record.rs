@@ -49,7 +49,8 @@ fn files(dir: &Path) -> Vec<(std::path::PathBuf, String)> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                let text = String::from_utf8_lossy(&std::fs::read(&p).expect("readable")).into_owned();
+                let text =
+                    String::from_utf8_lossy(&std::fs::read(&p).expect("readable")).into_owned();
                 out.push((p, text));
             }
         }
@@ -62,11 +63,7 @@ fn assert_no_secret(dir: &Path, secrets: &[&str]) {
     assert!(all.len() >= 3, "exchanges, scenario and snapshot: {all:?}");
     for (path, text) in all {
         for s in secrets {
-            assert!(
-                !text.contains(s),
-                "{} holds the secret {s}",
-                path.display()
-            );
+            assert!(!text.contains(s), "{} holds the secret {s}", path.display());
         }
     }
 }
@@ -91,7 +88,11 @@ async fn record(scenario: &Scenario, app: AppKind) -> (ScenarioResult, tempfile:
     let via = client(&format!("http://{}", proxy.addr()), &upstream.token);
     let original = run_scenario(scenario, app, &via, OktaOptions::default()).await;
     let stopped = proxy.stop().await;
-    assert!(stopped.write_errors.is_empty(), "{:?}", stopped.write_errors);
+    assert!(
+        stopped.write_errors.is_empty(),
+        "{:?}",
+        stopped.write_errors
+    );
     (original, dir, upstream.token.clone())
 }
 
@@ -101,14 +102,17 @@ async fn the_bundled_suite_recorded_through_the_proxy_replays_with_the_recorded_
     let mut problems = Vec::new();
     let mut runs = 0;
     let mut okta_steps = 0;
+    let mut original_actions = std::collections::BTreeSet::new();
+    let mut written_actions = std::collections::BTreeSet::new();
     let mut beside_scim = 0;
     let mut concurrent = 0;
     for s in &scenarios {
         // The tailnet admin API is beside the SCIM base URL, not below it: a proxy in front of
         // the SCIM base URL does not see it.
-        if s.steps.iter().any(|st| {
-            matches!(&st.kind, scenario::StepKind::Request(r) if r.from_root)
-        }) {
+        if s.steps
+            .iter()
+            .any(|st| matches!(&st.kind, scenario::StepKind::Request(r) if r.from_root))
+        {
             beside_scim += 1;
             continue;
         }
@@ -147,6 +151,13 @@ async fn the_bundled_suite_recorded_through_the_proxy_replays_with_the_recorded_
                 .await
                 .unwrap_or_else(|e| panic!("{label}: {e}"));
             okta_steps += written.okta_steps;
+            for st in &s.steps {
+                if let scenario::StepKind::Okta(a) = &st.kind
+                    && st.apps.contains(&app)
+                {
+                    original_actions.insert((app.as_str(), a.key()));
+                }
+            }
             if let Some(m) = &written.mismatch {
                 problems.push(format!("{label}: playback mismatch: {m}"));
                 continue;
@@ -157,6 +168,11 @@ async fn the_bundled_suite_recorded_through_the_proxy_replays_with_the_recorded_
             assert_no_secret(dir.path(), &[&token]);
             // Replay against a fresh server: it passes, and its transcript is the recorded one.
             let loaded = scenario::load(&written.scenario).expect("the written scenario loads");
+            for st in &loaded.steps {
+                if let scenario::StepKind::Okta(a) = &st.kind {
+                    written_actions.insert((app.as_str(), a.key()));
+                }
+            }
             let fresh = server(profile_of(s)).await;
             let replay = run_scenario(
                 &loaded,
@@ -172,8 +188,9 @@ async fn the_bundled_suite_recorded_through_the_proxy_replays_with_the_recorded_
                 ));
                 continue;
             }
-            let replayed = serde_json::to_string_pretty(&okscim::snapshot::transcript(&replay, &[]))
-                .expect("JSON");
+            let replayed =
+                serde_json::to_string_pretty(&okscim::snapshot::transcript(&replay, &[]))
+                    .expect("JSON");
             let recorded = okscim::snapshot::read_contents(&written.snapshot)
                 .expect("the snapshot reads")
                 .expect("the snapshot exists");
@@ -185,9 +202,232 @@ async fn the_bundled_suite_recorded_through_the_proxy_replays_with_the_recorded_
             }
         }
     }
-    assert!(concurrent <= 2, "only the concurrent-membership scenarios are left out: {concurrent}");
-    assert!(beside_scim <= 3, "only the tailnet admin API scenarios are left out: {beside_scim}");
-    assert!(runs > 60, "every bundled scenario under each app kind: {runs}");
-    assert!(okta_steps > 100, "Okta actions are recognised: {okta_steps}");
+    assert!(
+        concurrent <= 2,
+        "only the concurrent-membership scenarios are left out: {concurrent}"
+    );
+    assert!(
+        beside_scim <= 3,
+        "only the tailnet admin API scenarios are left out: {beside_scim}"
+    );
+    assert!(
+        runs > 60,
+        "every bundled scenario under each app kind: {runs}"
+    );
+    assert!(
+        okta_steps > 100,
+        "Okta actions are recognised: {okta_steps}"
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+    // Recognition round-trips: each action the suite sends, under each app kind, is written
+    // back as itself, or as the action that sends the same requests (docs/record.md).
+    let mut missing = Vec::new();
+    for (app, key) in &original_actions {
+        let Some(written_as) = written_as(key) else {
+            continue;
+        };
+        if !written_as
+            .iter()
+            .any(|k| written_actions.contains(&(*app, *k)))
+        {
+            missing.push(format!("{key} [{app}] (written as one of {written_as:?})"));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "recorded and not recognised: {missing:?}; written: {written_actions:?}"
+    );
+    assert!(
+        written_actions.len() >= 30,
+        "most actions under both app kinds: {written_actions:?}"
+    );
+}
+
+/// What a recorded action is written as: itself, or the action that sends the same requests;
+/// `None` for actions that send nothing (nothing to recognise).
+fn written_as(key: &str) -> Option<&'static [&'static str]> {
+    Some(match key {
+        "suspend"
+        | "unsuspend"
+        | "disable-provisioning"
+        | "enable-provisioning"
+        | "deactivate-push"
+        | "deactivate-push-rule" => return None,
+        "unassign" | "deactivate" | "unassign-group" => &["deactivate", "unassign"],
+        "reactivate" => &["reactivate", "assign"],
+        "assign-group" | "assign" => &["assign"],
+        "activate-push" | "push-now" => &["push-now"],
+        "push-rule" | "push" => &["push"],
+        "delete-push-rule" | "unlink" => &["unlink"],
+        "test-connection" => &["test-connection"],
+        "import-users" => &["import-users"],
+        "import-groups" => &["import-groups"],
+        "import-schema" => &["import-schema"],
+        "entitlements-test" => &["entitlements-test"],
+        "confirm-import" => &["confirm-import"],
+        "update" => &["update"],
+        "sync-password" => &["sync-password"],
+        "add-members" => &["add-members"],
+        "remove-members" => &["remove-members"],
+        "rename" => &["rename"],
+        "link" => &["link"],
+        other => panic!("an action this test does not know: {other}"),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upstream_that_fails_gets_a_scim_502_and_a_killed_recording_still_finishes() {
+    // A port nothing listens on: bind, learn the port, close.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let dead = format!(
+        "http://{}/scim/v2",
+        closed.local_addr().expect("an address")
+    );
+    drop(closed);
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let proxy = Proxy::start(
+        "127.0.0.1:0",
+        dir.path(),
+        ProxySettings {
+            upstream: dead,
+            max_requests: None,
+            timeout: Duration::from_secs(5),
+            insecure: false,
+        },
+    )
+    .await
+    .expect("the proxy starts");
+    let http = reqwest::Client::new();
+    for _ in 0..2 {
+        let answer = http
+            .get(format!("http://{}/Users?count=1", proxy.addr()))
+            .header("Authorization", "Bearer a-secret-bearer-token")
+            .header("User-Agent", "Okta SCIM Client 1.0.0")
+            .send()
+            .await
+            .expect("the proxy answers");
+        assert_eq!(answer.status(), 502);
+        assert!(answer.headers().get("content-type").is_some_and(|v| {
+            v.to_str()
+                .unwrap_or("")
+                .starts_with("application/scim+json")
+        }));
+        let body: serde_json::Value =
+            serde_json::from_slice(&answer.bytes().await.expect("a body")).expect("a JSON body");
+        assert_eq!(body["status"], "502");
+        assert!(body["detail"].as_str().unwrap_or("").contains("upstream"));
+    }
+    // Killed: the proxy is dropped without being stopped; what it appended is there.
+    drop(proxy);
+    let tape = read_tape(dir.path()).expect("the tape reads").exchanges;
+    assert_eq!(tape.len(), 2, "recording went on after the first 502");
+    assert!(
+        tape.iter()
+            .all(|x| x.response.status == 502 && x.error.is_some())
+    );
+    let written = write_recording(dir.path(), tape, false, "recording", "a test")
+        .await
+        .expect("a partial recording is finished");
+    assert_eq!(written.exchanges, 2);
+    assert!(written.mismatch.is_none(), "{:?}", written.mismatch);
+    let text = std::fs::read_to_string(&written.scenario).expect("the scenario");
+    assert!(
+        text.contains("when recorded: okscim record: the upstream did not answer"),
+        "{text}"
+    );
+    assert_no_secret(dir.path(), &["a-secret-bearer-token"]);
+}
+
+/// A HAR file of the exchanges of a recording of the `users/update.yaml` scenario, as a browser
+/// would export them: full URLs, the bearer token in the Authorization header and a cookie; and
+/// a request with the token in an `access_token` query parameter, echoed in its answer.
+fn har_of(tape: &[okscim::record::TapeExchange], base: &str, token: &str) -> serde_json::Value {
+    let entries: Vec<serde_json::Value> = tape
+        .iter()
+        .map(|x| {
+            let mut headers: Vec<serde_json::Value> = x
+                .request
+                .headers
+                .iter()
+                .filter(|(k, _)| !k.eq_ignore_ascii_case("authorization"))
+                .map(|(k, v)| serde_json::json!({ "name": k, "value": v }))
+                .collect();
+            headers.push(serde_json::json!({ "name": "Authorization", "value": format!("Bearer {token}") }));
+            headers.push(serde_json::json!({ "name": "Cookie", "value": format!("session={token}") }));
+            let mut request = serde_json::json!({
+                "method": x.request.method,
+                "url": format!("{base}{}", x.request.path),
+                "headers": headers,
+            });
+            if let Some(b) = &x.request.body {
+                request["postData"] = serde_json::json!({ "mimeType": "application/scim+json", "text": b });
+            }
+            serde_json::json!({
+                "time": x.duration_ms,
+                "request": request,
+                "response": {
+                    "status": x.response.status,
+                    "headers": x.response.headers.iter().map(|(k, v)| serde_json::json!({"name": k, "value": v})).collect::<Vec<_>>(),
+                    "content": { "text": x.response.body },
+                },
+            })
+        })
+        .collect();
+    let mut all = entries;
+    // A request of a browser session with the token in its query (kept, as a raw request).
+    all.push(serde_json::json!({
+        "request": { "method": "GET", "url": format!("{base}/ServiceProviderConfig?access_token={token}"), "headers": [] },
+        "response": { "status": 200, "headers": [], "content": { "text": format!("{{\"echo\": \"{token}\"}}") } },
+    }));
+    // Something else the page loaded: left out.
+    all.push(serde_json::json!({
+        "request": { "method": "GET", "url": "https://cdn.example.com/app.js", "headers": [] },
+        "response": { "status": 200, "headers": [], "content": { "text": "" } },
+    }));
+    serde_json::json!({ "log": { "version": "1.2", "entries": all } })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_har_file_becomes_a_scenario_of_okta_actions_and_its_secrets_reach_no_written_file() {
+    let scenarios = scenario::load_bundled().expect("the bundled scenarios load");
+    let update = scenarios
+        .iter()
+        .find(|s| s.path.ends_with("users/update.yaml"))
+        .expect("the bundled update scenario");
+    let (_, recorded, _) = record(update, AppKind::Oin).await;
+    let tape = read_tape(recorded.path()).expect("the tape").exchanges;
+    let token = "har-secret-token-0123456789";
+    let har = har_of(&tape, "https://app.example.com/scim/v2", token);
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let file = dir.path().join("okta.har");
+    std::fs::write(&file, har.to_string()).expect("the HAR is written");
+    let imported = okscim::record::read_har(&file, None).expect("the HAR reads");
+    assert_eq!(imported.base, "https://app.example.com/scim/v2");
+    assert_eq!(imported.skipped, 1);
+    assert_eq!(imported.exchanges.len(), tape.len() + 1);
+    let out = dir.path().join("out");
+    let writer = okscim::record::TapeWriter::open(&out).expect("the folder");
+    for x in &imported.exchanges {
+        writer.append(x).expect("appended");
+    }
+    let written = write_recording(&out, imported.exchanges, false, "recording", "a HAR")
+        .await
+        .expect("written");
+    assert!(written.mismatch.is_none(), "{:?}", written.mismatch);
+    let loaded = scenario::load(&written.scenario).expect("the written scenario loads");
+    let keys: Vec<&str> = loaded
+        .steps
+        .iter()
+        .filter_map(|s| match &s.kind {
+            scenario::StepKind::Okta(a) => Some(a.key()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        keys.contains(&"assign") && keys.contains(&"update"),
+        "{keys:?}"
+    );
+    // The HAR itself holds the token; nothing written from it does.
+    std::fs::remove_file(&file).expect("removed");
+    assert_no_secret(&out, &[token]);
 }
