@@ -202,7 +202,7 @@ fn eq_filter(path: &str, attribute: &str) -> Option<String> {
 }
 
 /// `/Users/{id}` → the id, decoded.
-fn resource_id<'p>(path: &'p str, endpoint: &str) -> Option<String> {
+fn resource_id(path: &str, endpoint: &str) -> Option<String> {
     let rest = path.strip_prefix(endpoint)?.strip_prefix('/')?;
     if rest.contains('/') || rest.contains('?') || rest.is_empty() {
         return None;
