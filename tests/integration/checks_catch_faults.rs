@@ -39,7 +39,9 @@ const BOTH: &[AppKind] = &[AppKind::Oin, AppKind::Aiw];
 
 // ---- the embedded reference server ----
 
-async fn reference(faults: &[Fault], auth: AuthForm) -> (RunningServer, ScimClient) {
+/// The embedded reference server with `faults` on, and a client authenticating as `auth` says
+/// (also used by `regression_scenarios`).
+pub(crate) async fn reference(faults: &[Fault], auth: AuthForm) -> (RunningServer, ScimClient) {
     reference_with(faults, &[], auth).await
 }
 
@@ -84,7 +86,7 @@ fn outcomes(result: &ScenarioResult) -> impl Iterator<Item = &CheckOutcome> {
 }
 
 /// What a run did, for assertion messages.
-fn describe(result: &ScenarioResult) -> String {
+pub(crate) fn describe(result: &ScenarioResult) -> String {
     let mut out = format!("{} -> {:?}\n", result.title(), result.status);
     for step in &result.steps {
         out.push_str(&format!(
@@ -151,8 +153,8 @@ fn assert_all_pass(result: &ScenarioResult) {
 // ---- one case per fault ----
 
 /// How the client authenticates.
-#[derive(Debug, Clone, Copy)]
-enum AuthForm {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AuthForm {
     /// `Authorization: Bearer <token>`.
     Bearer,
     /// `Authorization: <token>` (Okta's Header auth).

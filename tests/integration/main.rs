@@ -11,6 +11,8 @@ mod load;
 mod never_panics;
 mod okta_requests;
 mod rate_limits;
+mod record;
+mod regression_scenarios;
 mod regressions;
 mod scenario_load;
 mod shared_server;
