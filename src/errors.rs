@@ -565,8 +565,20 @@ pub enum RecordError {
     #[error("{0}")]
     #[diagnostic(code(okscim::record::empty))]
     Empty(String),
+    /// An exchange could not be written as JSON.
+    #[error("cannot write an exchange as JSON: {0}")]
+    #[diagnostic(code(okscim::record::encode))]
+    Encode(#[source] serde_json::Error),
+    /// Playback of the recording could not start (it listens on 127.0.0.1).
+    #[error("cannot start playback of the recording on 127.0.0.1: {0}")]
+    #[diagnostic(code(okscim::record::playback))]
+    Playback(#[source] std::io::Error),
+    /// A client for playback could not be made.
+    #[error(transparent)]
+    #[diagnostic(code(okscim::record::client))]
+    Client(#[from] HarnessError),
     /// The written scenario does not load (a bug in okscim's writer).
-    #[error("the written scenario {} does not load: {message}", path.display())]
+    #[error("the written scenario {} does not load: {source}", path.display())]
     #[diagnostic(
         code(okscim::record::written),
         help(
@@ -576,7 +588,31 @@ pub enum RecordError {
     Written {
         /// The scenario file.
         path: std::path::PathBuf,
-        /// The loader's message.
-        message: String,
+        /// What the loader found.
+        #[source]
+        source: LoadError,
     },
+}
+
+/// What went wrong with a recorded exchange on its way through the recording proxy. Kept in the
+/// recording (`exchanges.jsonl`) and shown as a comment on the step it becomes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum TapeError {
+    /// The upstream could not be reached, timed out or closed the connection before answering:
+    /// the client got the proxy's 502.
+    #[error("okscim record: the upstream did not answer ({detail})")]
+    Unreachable {
+        /// The cause, without the URL.
+        detail: String,
+    },
+    /// The upstream failed while sending its answer: the client got it cut short.
+    #[error("the upstream failed while sending its answer ({detail}); the client got it cut short")]
+    CutShort {
+        /// The cause, without the URL.
+        detail: String,
+    },
+    /// The client went away before the whole answer was sent.
+    #[error("the client went away before the whole answer was sent")]
+    ClientGone,
 }

@@ -214,6 +214,12 @@ pub async fn run(args: &RecordArgs) -> u8 {
     };
     let stopped = proxy.stop().await;
     eprintln!("stopped ({why}): {} exchanges recorded", stopped.exchanges);
+    if stopped.unfinished > 0 {
+        eprintln!(
+            "warning: {} exchanges were still in flight when the proxy stopped waiting for them: they are not recorded",
+            stopped.unfinished
+        );
+    }
     for e in &stopped.write_errors {
         eprintln!("warning: {e}");
     }

@@ -69,6 +69,9 @@ impl Auth {
     }
 }
 
+/// The token of `auth: invalid` requests (a server must answer 401).
+pub const INVALID_TOKEN: &str = "invalid-okscim-token";
+
 /// Which credentials one request carries.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum RequestAuth {
@@ -309,8 +312,8 @@ impl ScimClient {
             RequestAuth::Default => (self.auth.header_value(), self.auth.redacted_value()),
             RequestAuth::Omit => (None, None),
             RequestAuth::Invalid => (
-                Some("Bearer invalid-okscim-token".to_string()),
-                Some("Bearer invalid-okscim-token".to_string()),
+                Some(format!("Bearer {INVALID_TOKEN}")),
+                Some(format!("Bearer {INVALID_TOKEN}")),
             ),
         };
         let mut recorded_headers: Vec<(String, String)> = Vec::new();

@@ -6,7 +6,9 @@ mod curl;
 mod exchange;
 mod redact;
 
-pub use client::{Auth, ClientOptions, DEFAULT_MAX_BODY, OutgoingRequest, RequestAuth, ScimClient};
+pub use client::{
+    Auth, ClientOptions, DEFAULT_MAX_BODY, INVALID_TOKEN, OutgoingRequest, RequestAuth, ScimClient,
+};
 pub use curl::curl_command;
 pub use exchange::{Exchange, RecordedRequest, RecordedResponse};
 pub use redact::{REDACTED, Redactor, Secret};

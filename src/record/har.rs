@@ -245,8 +245,13 @@ pub fn read_har(path: &Path, base: Option<&str>) -> Result<HarImport, RecordErro
             base: Some(super::tape::shown_url(&base)),
         };
         at_ms += duration_ms;
-        exchanges.push(scrubber.scrub(x));
+        exchanges.push(x);
     }
+    // The whole file is learned first: a secret first seen late is gone from earlier entries too.
+    for x in &exchanges {
+        scrubber.learn(x);
+    }
+    let exchanges = exchanges.into_iter().map(|x| scrubber.scrub(x)).collect();
     Ok(HarImport {
         exchanges,
         base,

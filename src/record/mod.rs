@@ -13,11 +13,11 @@ mod tape;
 mod writer;
 
 pub use har::{HarImport, read_har};
-pub use playback::{Playback, same_body};
+pub use playback::{Mismatch, MismatchKind, Playback, main_credential, same_body};
 pub use proxy::{MAX_RECORDED_BODY, Proxy, ProxySettings, ProxyStopped};
 pub use recognize::{Recognition, WrittenStep, app_kind_of, recognize};
 pub use tape::{
     EXCHANGES_FILE, Scrubber, TapeExchange, TapeRead, TapeRequest, TapeResponse, TapeWriter,
     Traffic, read_tape, shown_url,
 };
-pub use writer::{SCENARIO_FILE, Written, render, write_recording};
+pub use writer::{FellBack, SCENARIO_FILE, Written, render, write_recording};

@@ -17,18 +17,98 @@ use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
 
-use super::tape::{TapeExchange, Traffic};
-use crate::http::REDACTED;
+use super::tape::{TapeExchange, Traffic, redact_passwords};
+
+/// The first request playback was sent that was not the next recorded one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{sent}: {why}")]
+pub struct Mismatch {
+    /// The request sent: `METHOD path`.
+    pub sent: String,
+    /// How it differs.
+    pub why: MismatchKind,
+}
+
+/// How a request differs from the next recorded one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MismatchKind {
+    /// The recording has no more exchanges.
+    #[error("nothing more was recorded")]
+    NothingMore,
+    /// Another method or path and query.
+    #[error("the recording has {0}")]
+    Other(String),
+    /// Sent as another kind of traffic than recorded.
+    #[error("sent as {sent}, recorded from {recorded}")]
+    Traffic {
+        /// Whose traffic the request was.
+        sent: &'static str,
+        /// Whose the recorded one was.
+        recorded: &'static str,
+    },
+    /// Other credentials: the right ones where a wrong one (or none) was recorded, or the reverse.
+    #[error("sent with {sent}, recorded with {recorded}")]
+    Credentials {
+        /// What the request carried.
+        sent: &'static str,
+        /// What the recorded one carried.
+        recorded: &'static str,
+    },
+    /// The body differs.
+    #[error("the body differs from the recorded one")]
+    Body,
+    /// A request after the first mismatch.
+    #[error("after a mismatch")]
+    AfterMismatch,
+}
 
 #[derive(Debug, Default)]
 struct Position {
     next: usize,
-    mismatch: Option<String>,
+    mismatch: Option<Mismatch>,
 }
 
 struct Shared {
     tape: Vec<TapeExchange>,
+    /// The credential most recorded requests carried: what the target's auth stands for.
+    main_credential: Option<u32>,
     position: Mutex<Position>,
+}
+
+/// The credential most requests of `tape` carried (the lowest number on a tie).
+pub fn main_credential(tape: &[TapeExchange]) -> Option<u32> {
+    let mut counts: std::collections::BTreeMap<u32, usize> = std::collections::BTreeMap::new();
+    for x in tape {
+        if let Some(c) = x.request.credential {
+            *counts.entry(c).or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(c, n)| (*n, std::cmp::Reverse(*c)))
+        .map(|(c, _)| c)
+}
+
+/// How a request's credentials stand to the recording's main ones.
+fn credentials_word(credential: Option<u32>, main: Option<u32>) -> &'static str {
+    match credential {
+        None => "no credentials",
+        Some(c) if Some(c) == main => "the main credentials",
+        Some(_) => "other credentials",
+    }
+}
+
+/// What a request sent to playback carried: the client's token (the main credentials), the
+/// wrong token of `auth: invalid`, or none.
+fn sent_credentials(headers: &axum::http::HeaderMap) -> &'static str {
+    match headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        None => "no credentials",
+        Some(v) if v.contains(crate::http::INVALID_TOKEN) => "other credentials",
+        Some(_) => "the main credentials",
+    }
 }
 
 /// A running playback server.
@@ -44,21 +124,11 @@ impl Drop for Playback {
     }
 }
 
-/// Every JSON `password` value replaced, as the tape has it.
-fn without_passwords(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            for (k, v) in map.iter_mut() {
-                if k.eq_ignore_ascii_case("password") {
-                    *v = Value::String(REDACTED.into());
-                } else {
-                    without_passwords(v);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(without_passwords),
-        _ => {}
-    }
+/// `text` with the URL `from` (a scheme, host and port) replaced by `to` where it is a whole URL
+/// or the start of one: `http://127.0.0.1:3456` is not the start of `http://127.0.0.1:34567`.
+fn rebased(text: &str, from: &str, to: &str) -> String {
+    text.replace(&format!("{from}/"), &format!("{to}/"))
+        .replace(&format!("{from}\""), &format!("{to}\""))
 }
 
 /// Whether two bodies say the same: equal JSON values (passwords aside), or equal text.
@@ -73,8 +143,9 @@ pub fn same_body(recorded: Option<&str>, sent: Option<&str>) -> bool {
                 serde_json::from_str::<Value>(b),
             ) {
                 (Ok(mut a), Ok(mut b)) => {
-                    without_passwords(&mut a);
-                    without_passwords(&mut b);
+                    // Passwords are never recorded.
+                    redact_passwords(&mut a, &mut Vec::new());
+                    redact_passwords(&mut b, &mut Vec::new());
                     a == b
                 }
                 _ => a == b,
@@ -90,6 +161,7 @@ impl Playback {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
+            main_credential: main_credential(&tape),
             tape,
             position: Mutex::new(Position::default()),
         });
@@ -131,8 +203,8 @@ impl Playback {
         self.position().next
     }
 
-    /// The first request that was not the recorded one, described.
-    pub fn mismatch(&self) -> Option<String> {
+    /// The first request that was not the recorded one.
+    pub fn mismatch(&self) -> Option<Mismatch> {
         self.position().mismatch.clone()
     }
 }
@@ -166,20 +238,25 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let sent = format!("{} {path}", parts.method);
+    let credentials = sent_credentials(&parts.headers);
     let outcome = match shared.tape.get(position.next) {
-        _ if position.mismatch.is_some() => Err("after a mismatch".to_string()),
-        None => Err(format!("{sent}: nothing more was recorded")),
-        Some(x) if x.request.method != parts.method.as_str() || x.request.path != path => {
-            Err(format!(
-                "{sent}: the recording has {} {}",
-                x.request.method, x.request.path
-            ))
+        _ if position.mismatch.is_some() => Err(MismatchKind::AfterMismatch),
+        None => Err(MismatchKind::NothingMore),
+        Some(x) if x.request.method != parts.method.as_str() || x.request.path != path => Err(
+            MismatchKind::Other(format!("{} {}", x.request.method, x.request.path)),
+        ),
+        Some(x) if x.request.traffic() != traffic => Err(MismatchKind::Traffic {
+            sent: traffic.describe(),
+            recorded: x.request.traffic().describe(),
+        }),
+        Some(x)
+            if credentials_word(x.request.credential, shared.main_credential) != credentials =>
+        {
+            Err(MismatchKind::Credentials {
+                sent: credentials,
+                recorded: credentials_word(x.request.credential, shared.main_credential),
+            })
         }
-        Some(x) if x.request.traffic() != traffic => Err(format!(
-            "{sent}: sent as {}, recorded from {}",
-            traffic.describe(),
-            x.request.traffic().describe()
-        )),
         // A body that carries playback's own URL (a PUT of a resource read from it) is compared
         // as it was sent to the recorded server.
         Some(x)
@@ -188,13 +265,13 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
                 sent_body
                     .as_deref()
                     .map(|b| match x.base.as_deref() {
-                        Some(base) if !base.is_empty() => b.replace(&here, base),
+                        Some(base) if !base.is_empty() => rebased(b, &here, base),
                         _ => b.to_string(),
                     })
                     .as_deref(),
             ) =>
         {
-            Err(format!("{sent}: the body differs from the recorded one"))
+            Err(MismatchKind::Body)
         }
         Some(x) => Ok(x.clone()),
     };
@@ -204,7 +281,7 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
             drop(position);
             // The recorded server's base URL, in its answers, becomes playback's own.
             let rebase = |s: &str| match x.base.as_deref() {
-                Some(b) if !b.is_empty() => s.replace(b, &here),
+                Some(b) if !b.is_empty() => rebased(s, b, &here),
                 _ => s.to_string(),
             };
             let mut response = Response::new(Body::from(rebase(&x.response.body)));
@@ -229,6 +306,7 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
             response
         }
         Err(why) => {
+            let why = Mismatch { sent, why };
             if position.mismatch.is_none() {
                 position.mismatch = Some(why.clone());
             }
@@ -250,6 +328,18 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_url_is_rebased_only_where_it_is_whole() {
+        assert_eq!(
+            rebased(
+                r#"{"a":"http://127.0.0.1:3456/Users/1","b":"http://127.0.0.1:34567/x","c":"http://127.0.0.1:3456"}"#,
+                "http://127.0.0.1:3456",
+                "https://app/scim"
+            ),
+            r#"{"a":"https://app/scim/Users/1","b":"http://127.0.0.1:34567/x","c":"https://app/scim"}"#
+        );
+    }
 
     #[test]
     fn bodies_compare_as_json_without_passwords() {

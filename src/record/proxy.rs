@@ -19,14 +19,14 @@ use futures_util::{Stream, StreamExt};
 use tokio::sync::watch;
 
 use super::tape::{Scrubber, TapeExchange, TapeRequest, TapeResponse, TapeWriter};
-use crate::errors::RecordError;
+use crate::errors::{RecordError, TapeError};
 
 /// The most of one body a recording keeps; the rest is forwarded but not recorded.
 pub const MAX_RECORDED_BODY: usize = 16 * 1024 * 1024;
 
 /// Headers that belong to one connection (RFC 9110 §7.6.1), never forwarded; and the ones the
 /// HTTP client sets itself.
-fn is_hop_by_hop(name: &str) -> bool {
+pub(crate) fn is_hop_by_hop(name: &str) -> bool {
     matches!(
         name.to_ascii_lowercase().as_str(),
         "connection"
@@ -40,6 +40,18 @@ fn is_hop_by_hop(name: &str) -> bool {
             | "upgrade"
             | "host"
     )
+}
+
+/// The headers a `Connection` header names: they belong to that connection too.
+fn connection_named(headers: &HeaderMap) -> Vec<String> {
+    headers
+        .get_all(axum::http::header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|n| n.trim().to_ascii_lowercase())
+        .filter(|n| !n.is_empty())
+        .collect()
 }
 
 /// How the proxy is set up.
@@ -110,6 +122,8 @@ pub struct Proxy {
 pub struct ProxyStopped {
     /// Exchanges recorded.
     pub exchanges: u64,
+    /// Exchanges still in flight when the proxy gave up waiting for them: not recorded.
+    pub unfinished: u64,
     /// Errors writing the tape (each exchange that hit one is missing from it).
     pub write_errors: Vec<RecordError>,
 }
@@ -122,22 +136,28 @@ impl Proxy {
         settings: ProxySettings,
     ) -> Result<Proxy, RecordError> {
         let upstream = settings.upstream.trim_end_matches('/').to_string();
-        if !(upstream.starts_with("http://") || upstream.starts_with("https://"))
-            || url::Url::parse(&upstream).is_err()
-        {
-            return Err(RecordError::Upstream(settings.upstream.clone()));
+        let parsed = url::Url::parse(&upstream).ok().filter(|u| {
+            matches!(u.scheme(), "http" | "https")
+                // Credentials come from the client, never from the command line.
+                && u.username().is_empty()
+                && u.password().is_none()
+        });
+        if parsed.is_none() {
+            return Err(RecordError::Upstream(super::tape::shown_url(
+                &settings.upstream,
+            )));
         }
         let tape = TapeWriter::open(dir)?;
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
-            .read_timeout(settings.timeout)
+            .timeout(settings.timeout)
             .danger_accept_invalid_certs(settings.insecure)
             .redirect(reqwest::redirect::Policy::none())
             // Forwarded unchanged: no Accept-Encoding of the client's own, no decoding.
             .no_gzip()
             .no_deflate()
             .build()
-            .map_err(|e| RecordError::Upstream(format!("{upstream} ({e})")))?;
+            .map_err(|_| RecordError::Upstream(super::tape::shown_url(&upstream)))?;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|source| RecordError::Listen {
@@ -199,9 +219,15 @@ impl Proxy {
     pub async fn stop(self) -> ProxyStopped {
         let _ = self.stop.send(true);
         let grace = self.shared.settings.timeout + Duration::from_secs(5);
-        let _ = tokio::time::timeout(grace, self.server).await;
+        let mut server = self.server;
+        if tokio::time::timeout(grace, &mut server).await.is_err() {
+            server.abort();
+        }
+        let done = self.shared.done.load(Ordering::SeqCst);
+        let started = self.shared.next_seq.load(Ordering::SeqCst) - 1;
         ProxyStopped {
-            exchanges: self.shared.done.load(Ordering::SeqCst),
+            exchanges: done,
+            unfinished: started.saturating_sub(done),
             write_errors: std::mem::take(
                 &mut *self
                     .shared
@@ -234,10 +260,14 @@ impl Copy {
     fn text(&self, encoding: Option<&str>) -> String {
         use std::io::Read as _;
         let mut decoded = Vec::new();
+        // Decoded up to the recorded size, whatever the encoded body claims to hold.
+        let limit = MAX_RECORDED_BODY as u64;
         let bytes = match encoding.map(str::to_ascii_lowercase).as_deref() {
+            None | Some("identity") => &self.bytes,
             Some("gzip" | "x-gzip")
                 if !self.cut
                     && flate2::read::GzDecoder::new(&self.bytes[..])
+                        .take(limit)
                         .read_to_end(&mut decoded)
                         .is_ok() =>
             {
@@ -246,12 +276,17 @@ impl Copy {
             Some("deflate")
                 if !self.cut
                     && flate2::read::ZlibDecoder::new(&self.bytes[..])
+                        .take(limit)
                         .read_to_end(&mut decoded)
                         .is_ok() =>
             {
                 &decoded
             }
-            _ => &self.bytes,
+            Some(other) => {
+                return format!(
+                    "[okscim: the answer was {other}-encoded, which okscim does not decode; its body is not recorded]"
+                );
+            }
         };
         let mut s = String::from_utf8_lossy(bytes).into_owned();
         if self.cut {
@@ -292,13 +327,18 @@ fn okta_case(name: &str) -> String {
         .join("-")
 }
 
-fn scim_error(status: StatusCode, detail: &str) -> Response {
-    let body = serde_json::json!({
+/// A SCIM Error body (RFC 7644 §3.12).
+fn scim_error_body(status: StatusCode, detail: &str) -> String {
+    serde_json::json!({
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
         "status": status.as_u16().to_string(),
         "detail": detail,
-    });
-    let mut r = Response::new(Body::from(body.to_string()));
+    })
+    .to_string()
+}
+
+fn scim_response(status: StatusCode, body: String) -> Response {
+    let mut r = Response::new(Body::from(body));
     *r.status_mut() = status;
     r.headers_mut().insert(
         axum::http::header::CONTENT_TYPE,
@@ -342,8 +382,9 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
     });
     let url = format!("{}{}", shared.settings.upstream, path);
     let mut builder = shared.client.request(parts.method.clone(), &url);
+    let named = connection_named(&parts.headers);
     for (name, value) in &parts.headers {
-        if !is_hop_by_hop(name.as_str()) {
+        if !is_hop_by_hop(name.as_str()) && !named.contains(&name.as_str().to_ascii_lowercase()) {
             builder = builder.header(name, value);
         }
     }
@@ -365,8 +406,10 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
             let mut response = Response::new(Body::empty());
             *response.status_mut() =
                 StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let named = connection_named(answer.headers());
             for (name, value) in answer.headers() {
                 if !is_hop_by_hop(name.as_str())
+                    && !named.contains(&name.as_str().to_ascii_lowercase())
                     && let (Ok(n), Ok(v)) = (
                         HeaderName::from_bytes(name.as_str().as_bytes()),
                         HeaderValue::from_bytes(value.as_bytes()),
@@ -392,24 +435,17 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
             response
         }
         Err(e) => {
-            let detail = format!(
-                "okscim record: the upstream did not answer ({}); the request was recorded",
-                describe(&e)
-            );
-            let response = scim_error(StatusCode::BAD_GATEWAY, &detail);
-            let body = serde_json::json!({
-                "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
-                "status": "502",
-                "detail": detail,
-            })
-            .to_string();
+            let error = TapeError::Unreachable {
+                detail: describe(&e),
+            };
+            let body = scim_error_body(StatusCode::BAD_GATEWAY, &error.to_string());
             pending.finish(
                 502,
                 vec![("content-type".into(), "application/scim+json".into())],
-                body,
-                Some(detail),
+                body.clone(),
+                Some(error),
             );
-            response
+            scim_response(StatusCode::BAD_GATEWAY, body)
         }
     }
 }
@@ -448,7 +484,7 @@ impl Pending {
         status: u16,
         headers: Vec<(String, String)>,
         body: String,
-        error: Option<String>,
+        error: Option<TapeError>,
     ) {
         let mut request = self.request;
         if self.had_body {
@@ -494,7 +530,7 @@ struct Tee {
 }
 
 impl Tee {
-    fn end(&mut self, error: Option<String>) {
+    fn end(&mut self, error: Option<TapeError>) {
         if let Some(f) = self.finish.take() {
             let encoding = f
                 .headers
@@ -518,12 +554,12 @@ impl Stream for Tee {
                 Poll::Ready(Some(Ok(bytes)))
             }
             Poll::Ready(Some(Err(e))) => {
-                let why = format!(
-                    "the upstream failed while sending its answer ({}); the client got it cut short",
-                    describe(&e)
-                );
-                self.end(Some(why.clone()));
-                Poll::Ready(Some(Err(std::io::Error::other(why))))
+                let error = TapeError::CutShort {
+                    detail: describe(&e),
+                };
+                let text = error.to_string();
+                self.end(Some(error));
+                Poll::Ready(Some(Err(std::io::Error::other(text))))
             }
             Poll::Ready(None) => {
                 self.end(None);
@@ -540,9 +576,7 @@ impl Drop for Tee {
             if self.length.is_some_and(|n| n == self.sent) {
                 self.end(None);
             } else {
-                self.end(Some(
-                    "the client went away before the whole answer was sent".into(),
-                ));
+                self.end(Some(TapeError::ClientGone));
             }
         }
     }

@@ -62,14 +62,13 @@ pub fn playback_options() -> OktaOptions {
 }
 
 /// A client for a playback server.
-pub fn playback_client(playback: &Playback) -> Option<ScimClient> {
+pub fn playback_client(playback: &Playback) -> Result<ScimClient, crate::errors::HarnessError> {
     ScimClient::new(
         &playback.url(),
         crate::http::Auth::Bearer(Secret::new("okscim-playback")),
         &crate::http::ClientOptions::default(),
         crate::http::Redactor::default(),
     )
-    .ok()
 }
 
 /// A candidate: the action and the fixtures it brings.
@@ -115,19 +114,10 @@ pub async fn recognize(
     app: AppKind,
     raw: bool,
 ) -> Recognition {
-    let Some(client) = playback_client(playback) else {
+    let Ok(client) = playback_client(playback) else {
         return raw_only(tape, app);
     };
-    let mut counts: HashMap<u32, usize> = HashMap::new();
-    for x in tape {
-        if let Some(c) = x.request.credential {
-            *counts.entry(c).or_default() += 1;
-        }
-    }
-    let main_credential = counts
-        .into_iter()
-        .max_by_key(|(c, n)| (*n, std::cmp::Reverse(*c)))
-        .map(|(c, _)| c);
+    let main_credential = super::playback::main_credential(tape);
     let mut r = Recognizer {
         tape,
         playback,
@@ -170,7 +160,7 @@ fn raw_only(tape: &[TapeExchange], app: AppKind) -> Recognition {
         tape,
         captured: HashMap::new(),
         next_capture: 1,
-        main_credential: tape.iter().find_map(|x| x.request.credential),
+        main_credential: super::playback::main_credential(tape),
         steps: vec![],
     };
     for i in 0..tape.len() {
@@ -287,7 +277,9 @@ fn user_fixture(body: &Value, with_extras: bool) -> Option<UserFixture> {
     if with_extras && let Some(obj) = body.as_object() {
         for (k, v) in obj {
             if !CREATE_KEYS.contains(&k.as_str()) {
-                attributes.insert(k.clone(), v.clone());
+                let mut v = v.clone();
+                templatize(&mut v, &HashMap::new(), None);
+                attributes.insert(k.clone(), v);
             }
         }
     }
@@ -597,10 +589,16 @@ impl Recognizer<'_> {
                 ) {
                     let set = update_set(&read, &put);
                     if !set.is_empty() {
+                        // Written with any `${` escaped; the trial sends it as it is.
+                        let mut written = Value::Object(set.clone());
+                        templatize(&mut written, &HashMap::new(), None);
                         out.push(Candidate {
                             action: OktaAction::Update {
                                 user: user.clone(),
-                                set: set.clone(),
+                                set: match written {
+                                    Value::Object(m) => m,
+                                    _ => set.clone(),
+                                },
                             },
                             new_users: vec![],
                             new_groups: vec![],
@@ -986,20 +984,12 @@ struct RawWriter<'a> {
 /// Headers a raw step never writes: the connection's, the credentials (from the target's auth)
 /// and those the HTTP client sets.
 fn written_header(name: &str) -> bool {
-    !matches!(
-        name.to_ascii_lowercase().as_str(),
-        "host"
-            | "content-length"
-            | "authorization"
-            | "proxy-authorization"
-            | "cookie"
-            | "connection"
-            | "keep-alive"
-            | "transfer-encoding"
-            | "te"
-            | "upgrade"
-            | "accept-encoding"
-    )
+    !super::tape::is_credential_header(name)
+        && !super::proxy::is_hop_by_hop(name)
+        && !matches!(
+            name.to_ascii_lowercase().as_str(),
+            "content-length" | "accept-encoding"
+        )
 }
 
 /// `${` would start a variable: written so that it is sent as it was.
@@ -1075,7 +1065,7 @@ impl RawWriter<'_> {
         if let Some(body) = r.body.as_deref().filter(|b| !b.is_empty()) {
             match serde_json::from_str::<Value>(body) {
                 Ok(mut v) => {
-                    templatize(&mut v, &vars);
+                    templatize(&mut v, &vars, None);
                     request.insert("body".into(), v);
                 }
                 Err(_) => notes.push(
@@ -1156,17 +1146,22 @@ impl RawWriter<'_> {
     }
 }
 
-/// String values that are known ids become their variables; any other `${` is escaped.
-fn templatize(v: &mut Value, vars: &HashMap<&str, &str>) {
+/// String values that are known ids become their variables; any other `${` is escaped. An id
+/// shorter than 8 characters (an integer id) is taken for one only as the value of an `id` or
+/// `value` key, where ids go: elsewhere `"1"` may be anything.
+fn templatize(v: &mut Value, vars: &HashMap<&str, &str>, key: Option<&str>) {
     match v {
         Value::String(s) => {
+            let id_key = matches!(key, Some("id" | "value"));
             *s = match vars.get(s.as_str()) {
-                Some(var) => format!("${{{var}}}"),
-                None => escape_template(s),
+                Some(var) if s.len() >= 8 || id_key => format!("${{{var}}}"),
+                _ => escape_template(s),
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(|i| templatize(i, vars)),
-        Value::Object(map) => map.values_mut().for_each(|i| templatize(i, vars)),
+        Value::Array(items) => items.iter_mut().for_each(|i| templatize(i, vars, key)),
+        Value::Object(map) => map
+            .iter_mut()
+            .for_each(|(k, i)| templatize(i, vars, Some(k.as_str()))),
         _ => {}
     }
 }

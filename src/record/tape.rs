@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::errors::RecordError;
+use crate::errors::{RecordError, TapeError};
 use crate::http::{REDACTED, Redactor, Secret};
 
 /// The file a recording appends its exchanges to, inside the recording folder.
@@ -62,7 +62,7 @@ pub struct TapeExchange {
     /// What went wrong on the way, when something did: the upstream failed or closed the
     /// connection, or the client went away.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<TapeError>,
     /// The SCIM base URL the request went to (without credentials): where the server's answers
     /// point (`meta.location`, `Location`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -151,25 +151,31 @@ impl TapeResponse {
     }
 }
 
-/// Headers whose value is a credential: written as `[REDACTED]` (a Bearer or Basic scheme kept).
-fn is_credential_header(name: &str) -> bool {
+/// Headers whose value is a credential: written as `[REDACTED]` (a Bearer or Basic scheme kept),
+/// never copied into a scenario.
+pub fn is_credential_header(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    matches!(
-        n.as_str(),
-        "authorization" | "proxy-authorization" | "cookie" | "set-cookie"
-    ) || [
-        "token", "secret", "api-key", "apikey", "password", "session",
-    ]
-    .iter()
-    .any(|word| n.contains(word))
+    matches!(n.as_str(), "cookie" | "set-cookie")
+        || ["auth", "token", "secret", "key", "password", "session"]
+            .iter()
+            .any(|word| n.contains(word))
 }
 
-/// The secrets an Authorization value carries: the whole value, the credential after its
-/// scheme, and a Basic password.
-pub fn credential_secrets(value: &str) -> Vec<Secret> {
+/// The secrets a credential header's value carries: the whole value, the credential after its
+/// scheme, a Basic password, and each cookie's value.
+pub fn credential_secrets(name: &str, value: &str) -> Vec<Secret> {
     use base64::Engine as _;
-    let mut out = vec![Secret::new(value.trim())];
-    if let Some((scheme, credential)) = value.trim().split_once(' ') {
+    let value = value.trim();
+    let mut out = vec![Secret::new(value)];
+    if name.eq_ignore_ascii_case("cookie") || name.eq_ignore_ascii_case("set-cookie") {
+        for pair in value.split(';') {
+            if let Some((_, v)) = pair.split_once('=') {
+                out.push(Secret::new(v.trim().trim_matches('"')));
+            }
+        }
+        return out;
+    }
+    if let Some((scheme, credential)) = value.split_once(' ') {
         let credential = credential.trim();
         out.push(Secret::new(credential));
         if scheme.eq_ignore_ascii_case("basic")
@@ -193,41 +199,76 @@ fn redacted_credential(value: &str) -> String {
     }
 }
 
-/// Every JSON `password` value in `value`, replaced; the values replaced are returned, so that
-/// they are redacted wherever else they appear.
-fn redact_passwords(value: &mut Value, found: &mut Vec<Secret>) {
+fn is_password_path(path: &str) -> bool {
+    let p = path.trim().to_ascii_lowercase();
+    p == "password" || p.ends_with(":password")
+}
+
+/// Every password in a JSON value, replaced by `[REDACTED]`: the value of any `password` key, and
+/// the `value` of a PATCH operation whose `path` is `password` (Okta's other password sync
+/// form). The values replaced are pushed to `found`, so that they are redacted wherever else they
+/// appear. Returns whether anything was replaced.
+pub fn redact_passwords(value: &mut Value, found: &mut Vec<Secret>) -> bool {
+    let mut changed = false;
     match value {
         Value::Object(map) => {
+            let password_op = map
+                .get("path")
+                .and_then(Value::as_str)
+                .is_some_and(is_password_path);
             for (key, v) in map.iter_mut() {
-                if key.eq_ignore_ascii_case("password") {
+                if key.eq_ignore_ascii_case("password") || (password_op && key == "value") {
                     if let Value::String(s) = v {
                         found.push(Secret::new(s.clone()));
                     }
                     *v = Value::String(REDACTED.to_string());
+                    changed = true;
                 } else {
-                    redact_passwords(v, found);
+                    changed |= redact_passwords(v, found);
                 }
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(|v| redact_passwords(v, found)),
+        Value::Array(items) => {
+            for v in items {
+                changed |= redact_passwords(v, found);
+            }
+        }
         _ => {}
+    }
+    changed
+}
+
+/// A body with its passwords redacted (a body that is not JSON is kept as text).
+fn redact_body(body: &str, found: &mut Vec<Secret>) -> String {
+    let Ok(mut v) = serde_json::from_str::<Value>(body) else {
+        return body.to_string();
+    };
+    if redact_passwords(&mut v, found) {
+        v.to_string()
+    } else {
+        body.to_string()
     }
 }
 
-/// A body with its JSON `password` values redacted (a body that is not JSON is kept as text).
-fn redact_body(body: &str, found: &mut Vec<Secret>) -> String {
-    match serde_json::from_str::<Value>(body) {
-        Ok(mut v) => {
-            let before = found.len();
-            redact_passwords(&mut v, found);
-            if found.len() == before {
-                body.to_string()
-            } else {
-                v.to_string()
-            }
+/// The secrets an exchange carries: its credential headers' values and its passwords.
+fn secrets_of(x: &TapeExchange) -> Vec<Secret> {
+    let mut found = Vec::new();
+    for (name, value) in x.request.headers.iter().chain(x.response.headers.iter()) {
+        if is_credential_header(name) {
+            found.extend(credential_secrets(name, value));
         }
-        Err(_) => body.to_string(),
     }
+    for body in x
+        .request
+        .body
+        .iter()
+        .chain(std::iter::once(&x.response.body))
+    {
+        if let Ok(mut v) = serde_json::from_str::<Value>(body) {
+            redact_passwords(&mut v, &mut found);
+        }
+    }
+    found
 }
 
 /// Takes every secret out of exchanges before they are written, remembering the secrets it has
@@ -242,6 +283,12 @@ impl Scrubber {
     /// Secrets to take out wherever they appear from now on.
     pub fn add_secrets(&mut self, secrets: impl IntoIterator<Item = Secret>) {
         self.redactor.add_all(secrets);
+    }
+
+    /// Learns the secrets of an exchange without scrubbing it: a file read whole (a HAR) is
+    /// learned first, so that a secret first seen late is gone from earlier exchanges too.
+    pub fn learn(&mut self, x: &TapeExchange) {
+        self.redactor.add_all(secrets_of(x));
     }
 
     /// The exchange with every secret gone: credential headers, every secret seen so far, the
@@ -266,7 +313,7 @@ impl TapeExchange {
     /// The exchange with every secret gone: credential headers, the secrets of `redactor`, the
     /// credentials its own headers carry, and JSON `password` values (added to `redactor`).
     fn redacted(mut self, redactor: &mut Redactor) -> TapeExchange {
-        let mut found = Vec::new();
+        let mut found = secrets_of(&self);
         for (name, value) in self
             .request
             .headers
@@ -274,7 +321,6 @@ impl TapeExchange {
             .chain(self.response.headers.iter_mut())
         {
             if is_credential_header(name) {
-                found.extend(credential_secrets(value));
                 *value = redacted_credential(value);
             }
         }
@@ -297,8 +343,11 @@ impl TapeExchange {
             scrub(b);
         }
         scrub(&mut self.response.body);
-        if let Some(e) = &mut self.error {
-            scrub(e);
+        match &mut self.error {
+            Some(TapeError::Unreachable { detail } | TapeError::CutShort { detail }) => {
+                scrub(detail);
+            }
+            Some(TapeError::ClientGone) | None => {}
         }
         self
     }
@@ -335,10 +384,7 @@ impl TapeWriter {
 
     /// Appends one exchange (already redacted) as one line.
     pub fn append(&self, exchange: &TapeExchange) -> Result<(), RecordError> {
-        let mut line = serde_json::to_vec(exchange).map_err(|e| RecordError::Io {
-            path: self.path.clone(),
-            source: std::io::Error::other(e),
-        })?;
+        let mut line = serde_json::to_vec(exchange).map_err(RecordError::Encode)?;
         line.push(b'\n');
         let mut file = self
             .file
@@ -435,13 +481,40 @@ mod tests {
     }
 
     #[test]
+    fn path_form_password_syncs_api_keys_and_cookie_values_are_gone() {
+        let mut scrubber = Scrubber::default();
+        let mut x = exchange(
+            r#"{"Operations":[{"op":"replace","path":"password","value":"pathform-secret-1"}]}"#,
+            "Bearer t-0123456789",
+        );
+        x.request.headers.push((
+            "Ocp-Apim-Subscription-Key".into(),
+            "apim-key-value-9".into(),
+        ));
+        x.request
+            .headers
+            .push(("Cookie".into(), "a=1; sid=session-cookie-value".into()));
+        x.response.body =
+            r#"{"echo":"session-cookie-value apim-key-value-9 pathform-secret-1"}"#.into();
+        let x = scrubber.scrub(x);
+        let text = serde_json::to_string(&x).unwrap();
+        for secret in [
+            "pathform-secret-1",
+            "apim-key-value-9",
+            "session-cookie-value",
+        ] {
+            assert!(!text.contains(secret), "{secret}: {text}");
+        }
+    }
+
+    #[test]
     fn basic_passwords_are_found_inside_the_header() {
         use base64::Engine as _;
         let value = format!(
             "Basic {}",
             base64::engine::general_purpose::STANDARD.encode("admin:open-sesame-1")
         );
-        let secrets = credential_secrets(&value);
+        let secrets = credential_secrets("Authorization", &value);
         assert!(secrets.iter().any(|s| s.expose() == "open-sesame-1"));
     }
 

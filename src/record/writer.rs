@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::playback::Playback;
+use super::playback::{Mismatch, Playback};
 use super::recognize::{Recognition, app_kind_of, playback_client, playback_options, recognize};
 use super::tape::{TapeExchange, Traffic};
 use crate::errors::RecordError;
@@ -22,6 +22,17 @@ use crate::snapshot::UpdateMode;
 
 /// The scenario file's name inside a recording folder.
 pub const SCENARIO_FILE: &str = "recording.yaml";
+
+/// Why recognition was given up for raw requests only (a bug in okscim, said when it happens).
+#[derive(Debug, thiserror::Error)]
+pub enum FellBack {
+    /// The recognised scenario did not load.
+    #[error("the recognised scenario did not load: {0}")]
+    DidNotLoad(#[source] crate::errors::LoadError),
+    /// The recognised scenario did not send exactly the recording.
+    #[error("the recognised scenario did not replay the recording: {0}")]
+    DidNotReplay(#[source] Mismatch),
+}
 
 /// What was written.
 #[derive(Debug)]
@@ -40,9 +51,9 @@ pub struct Written {
     /// unless a step failed as it did when recorded).
     pub replayed: usize,
     /// Where the written scenario sent something else than the recording, if it did.
-    pub mismatch: Option<String>,
+    pub mismatch: Option<Mismatch>,
     /// Recognition was given up for raw requests only, and why.
-    pub fell_back: Option<String>,
+    pub fell_back: Option<FellBack>,
     /// Requests by whose traffic they are.
     pub traffic: BTreeMap<Traffic, usize>,
 }
@@ -250,10 +261,10 @@ pub async fn write_recording(
             dir.display()
         )));
     }
-    let playback = Playback::start(tape.clone()).await.map_err(io(dir))?;
-    let client = playback_client(&playback).ok_or_else(|| {
-        RecordError::Empty("cannot make a client for playback on 127.0.0.1".into())
-    })?;
+    let playback = Playback::start(tape.clone())
+        .await
+        .map_err(RecordError::Playback)?;
+    let client = playback_client(&playback)?;
     let app = app_kind_of(&tape);
     let scenarios = dir.join("scenarios");
     std::fs::create_dir_all(&scenarios).map_err(io(&scenarios))?;
@@ -267,25 +278,19 @@ pub async fn write_recording(
         let scenario = match crate::scenario::load(&path) {
             Ok(s) => s,
             Err(e) if !raw => {
-                fell_back = Some(format!("the recognised scenario did not load: {e}"));
+                fell_back = Some(FellBack::DidNotLoad(e));
                 raw = true;
                 continue;
             }
-            Err(e) => {
-                return Err(RecordError::Written {
-                    path,
-                    message: e.to_string(),
-                });
-            }
+            Err(source) => return Err(RecordError::Written { path, source }),
         };
         playback.seek(0);
         let result = run_scenario(&scenario, app, &client, playback_options()).await;
         let mismatch = playback.mismatch();
-        if mismatch.is_some() && !raw {
-            fell_back = Some(format!(
-                "the recognised scenario did not replay the recording: {}",
-                mismatch.unwrap_or_default()
-            ));
+        if let Some(m) = mismatch.clone()
+            && !raw
+        {
+            fell_back = Some(FellBack::DidNotReplay(m));
             raw = true;
             continue;
         }

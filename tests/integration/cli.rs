@@ -880,3 +880,181 @@ fn diff_names_what_a_fault_changes_and_finds_nothing_between_clean_servers() {
         assert_eq!(s["b_passed"], true);
     }
 }
+
+/// A free port on 127.0.0.1.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// `okscim record` in front of `upstream`, writing to `out`; waits until it listens.
+fn start_recording(
+    upstream: &str,
+    out: &std::path::Path,
+    extra: &[&str],
+) -> (std::process::Child, u16) {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_okscim"))
+        .args([
+            "record",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--upstream",
+            upstream,
+        ])
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("okscim record starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "the proxy listens");
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    (child, port)
+}
+
+/// Waits at most 20 s for `child` to end; its exit code and everything it printed.
+fn ended(mut child: std::process::Child) -> (Option<i32>, String) {
+    use std::io::Read;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("poll") {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("okscim record did not stop");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut text = String::new();
+    for pipe in [
+        child.stdout.take().map(|p| Box::new(p) as Box<dyn Read>),
+        child.stderr.take().map(|p| Box::new(p) as Box<dyn Read>),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let mut p = pipe;
+        let _ = p.read_to_string(&mut text);
+    }
+    (status.code(), text)
+}
+
+fn all_text(dir: &std::path::Path) -> String {
+    let mut out = String::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("a folder").flatten() {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                out.push_str(&String::from_utf8_lossy(
+                    &std::fs::read(e.path()).expect("a file"),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// `okscim record` through the binary: it stops after `--max-requests`, at SIGTERM, and a
+/// recording killed with SIGKILL is finished with `--finish`; each written scenario replays
+/// against a fresh `okscim serve` with its snapshot; the token is in no output and no file.
+#[test]
+fn record_stops_on_max_requests_and_sigterm_and_finishes_a_killed_recording() {
+    let token = "record-token-7a6b5c4d3e";
+    let upstream = Served::start(token, &[]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run_through = |port: u16, scenario: &str| {
+        let o = okscim(
+            &[
+                "run",
+                scenario,
+                "--okta-app",
+                "oin",
+                "--target",
+                &format!("http://127.0.0.1:{port}"),
+                "--token-env",
+                "RECORD_TOKEN",
+            ],
+            &[("RECORD_TOKEN", token)],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    };
+    // 1. --max-requests: the rename scenario sends 7 requests.
+    let first = dir.path().join("max");
+    let (child, port) = start_recording(&upstream.url(), &first, &["--max-requests", "7"]);
+    run_through(port, "scenarios/groups/rename.yaml");
+    let (code, text) = ended(child);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("stopped (--max-requests reached): 7 exchanges"),
+        "{text}"
+    );
+    assert!(text.contains("(3 Okta actions)"), "{text}");
+    // 2. SIGTERM.
+    let second = dir.path().join("term");
+    let (child, port) = start_recording(&upstream.url(), &second, &[]);
+    run_through(port, "scenarios/users/create.yaml");
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    let (code, text2) = ended(child);
+    assert_eq!(code, Some(0), "{text2}");
+    assert!(text2.contains("stopped (SIGTERM)"), "{text2}");
+    // 3. SIGKILL, then --finish.
+    let third = dir.path().join("killed");
+    let (mut child, port) = start_recording(&upstream.url(), &third, &[]);
+    run_through(port, "scenarios/users/deactivate.yaml");
+    child.kill().expect("killed");
+    let _ = child.wait();
+    assert!(!third.join("scenarios").exists(), "nothing written yet");
+    let finished = okscim(
+        &["record", "--finish", third.to_str().expect("a UTF-8 path")],
+        &[],
+    );
+    assert_eq!(finished.status.code(), Some(0), "{}", stderr(&finished));
+    // Each replays against a fresh server with the recorded transcript.
+    let fresh_token = "fresh-token-1f2e3d4c5b";
+    for rec in [&first, &second, &third] {
+        let fresh = Served::start(fresh_token, &[]);
+        let o = okscim(
+            &[
+                "run",
+                rec.join("scenarios").to_str().expect("UTF-8"),
+                "--snapshots",
+                rec.join("snapshots").to_str().expect("UTF-8"),
+                "--update-snapshots",
+                "no",
+                "--target",
+                &fresh.url(),
+                "--token-env",
+                "FRESH_TOKEN",
+            ],
+            &[("FRESH_TOKEN", fresh_token)],
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}: {}",
+            rec.display(),
+            stdout(&o)
+        );
+        assert!(
+            last_line(&o).starts_with("1 passed, 0 failed"),
+            "{}",
+            stdout(&o)
+        );
+    }
+    for text in [&text, &text2, &stderr(&finished), &all_text(dir.path())] {
+        assert!(!text.contains(token), "the token leaked: {text}");
+    }
+}

@@ -339,8 +339,9 @@ async fn an_upstream_that_fails_gets_a_scim_502_and_a_killed_recording_still_fin
 }
 
 /// A HAR file of the exchanges of a recording of the `users/update.yaml` scenario, as a browser
-/// would export them: full URLs, the bearer token in the Authorization header and a cookie; and
-/// a request with the token in an `access_token` query parameter, echoed in its answer.
+/// would export them: full URLs, the bearer token in the Authorization header and a session
+/// cookie; and, last, a request with the token in an `access_token` query parameter, whose answer
+/// echoes the token and the cookie's value (learned only from later entries and other headers).
 fn har_of(tape: &[okscim::record::TapeExchange], base: &str, token: &str) -> serde_json::Value {
     let entries: Vec<serde_json::Value> = tape
         .iter()
@@ -353,7 +354,7 @@ fn har_of(tape: &[okscim::record::TapeExchange], base: &str, token: &str) -> ser
                 .map(|(k, v)| serde_json::json!({ "name": k, "value": v }))
                 .collect();
             headers.push(serde_json::json!({ "name": "Authorization", "value": format!("Bearer {token}") }));
-            headers.push(serde_json::json!({ "name": "Cookie", "value": format!("session={token}") }));
+            headers.push(serde_json::json!({ "name": "Cookie", "value": "theme=dark; sid=sess-cookie-value-77" }));
             let mut request = serde_json::json!({
                 "method": x.request.method,
                 "url": format!("{base}{}", x.request.path),
@@ -374,10 +375,17 @@ fn har_of(tape: &[okscim::record::TapeExchange], base: &str, token: &str) -> ser
         })
         .collect();
     let mut all = entries;
+    // A secret seen only in the last entry's query, echoed by the first answer.
+    if let Some(first) = all.first_mut() {
+        first["response"]["headers"]
+            .as_array_mut()
+            .expect("headers")
+            .push(serde_json::json!({ "name": "x-debug", "value": "qsecret-late-55" }));
+    }
     // A request of a browser session with the token in its query (kept, as a raw request).
     all.push(serde_json::json!({
-        "request": { "method": "GET", "url": format!("{base}/ServiceProviderConfig?access_token={token}"), "headers": [] },
-        "response": { "status": 200, "headers": [], "content": { "text": format!("{{\"echo\": \"{token}\"}}") } },
+        "request": { "method": "GET", "url": format!("{base}/ServiceProviderConfig?access_token=qsecret-late-55&x={token}"), "headers": [] },
+        "response": { "status": 200, "headers": [], "content": { "text": format!("{{\"echo\": \"{token} sess-cookie-value-77\"}}") } },
     }));
     // Something else the page loaded: left out.
     all.push(serde_json::json!({
@@ -413,7 +421,12 @@ async fn a_har_file_becomes_a_scenario_of_okta_actions_and_its_secrets_reach_no_
     let written = write_recording(&out, imported.exchanges, false, "recording", "a HAR")
         .await
         .expect("written");
-    assert!(written.mismatch.is_none(), "{:?}", written.mismatch);
+    assert!(
+        written.mismatch.is_none() && written.fell_back.is_none(),
+        "{:?} {:?}",
+        written.mismatch,
+        written.fell_back
+    );
     let loaded = scenario::load(&written.scenario).expect("the written scenario loads");
     let keys: Vec<&str> = loaded
         .steps
@@ -429,5 +442,29 @@ async fn a_har_file_becomes_a_scenario_of_okta_actions_and_its_secrets_reach_no_
     );
     // The HAR itself holds the token; nothing written from it does.
     std::fs::remove_file(&file).expect("removed");
-    assert_no_secret(&out, &[token]);
+    assert_no_secret(&out, &[token, "sess-cookie-value-77", "qsecret-late-55"]);
+}
+
+#[tokio::test]
+async fn credentials_in_the_upstream_url_are_refused_and_not_shown() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let refused = Proxy::start(
+        "127.0.0.1:0",
+        dir.path(),
+        ProxySettings {
+            upstream: "http://admin:url-password-42@127.0.0.1:9/scim/v2?key=url-key-43".into(),
+            max_requests: None,
+            timeout: Duration::from_secs(5),
+            insecure: false,
+        },
+    )
+    .await;
+    let Err(e) = refused else {
+        panic!("an upstream URL with credentials is refused");
+    };
+    let text = format!("{e} {e:?}");
+    assert!(text.contains("http://127.0.0.1:9/scim/v2"), "{text}");
+    for secret in ["url-password-42", "url-key-43", "admin"] {
+        assert!(!text.contains(secret), "{secret}: {text}");
+    }
 }
