@@ -468,3 +468,43 @@ async fn credentials_in_the_upstream_url_are_refused_and_not_shown() {
         assert!(!text.contains(secret), "{secret}: {text}");
     }
 }
+
+/// The actions the bundled suite sends under one app kind only (the discovery reads), recorded
+/// under each: written back as themselves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discovery_actions_are_recognised_under_both_app_kinds() {
+    let yaml = r#"
+name: discovery
+about: Okta's discovery reads.
+steps:
+  - okta: import-schema
+  - okta: entitlements-test
+  - okta: test-connection
+"#;
+    let s = scenario::load_str(Path::new("discovery.yaml"), yaml).expect("the scenario loads");
+    for app in [AppKind::Oin, AppKind::Aiw] {
+        let (original, dir, token) = record(&s, app).await;
+        assert_eq!(original.status, Status::Passed);
+        let tape = read_tape(dir.path()).expect("the tape").exchanges;
+        let written = write_recording(dir.path(), tape, false, "recording", "a test")
+            .await
+            .expect("written");
+        assert!(written.mismatch.is_none() && written.fell_back.is_none());
+        let loaded = scenario::load(&written.scenario).expect("loads");
+        let keys: Vec<&str> = loaded
+            .steps
+            .iter()
+            .filter_map(|st| match &st.kind {
+                scenario::StepKind::Okta(a) => Some(a.key()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            keys,
+            ["import-schema", "entitlements-test", "test-connection"],
+            "{}",
+            app.as_str()
+        );
+        assert_no_secret(dir.path(), &[&token]);
+    }
+}
