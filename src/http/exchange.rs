@@ -36,13 +36,18 @@ pub struct RecordedResponse {
     pub json: Option<Value>,
 }
 
+/// A header's value in a list of headers, by name, case-insensitively.
+pub fn header_value<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
 impl RecordedResponse {
     /// A header value by name, case-insensitively.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        header_value(&self.headers, name)
     }
 
     /// The media type of the body, lowercase, without parameters.

@@ -10,5 +10,5 @@ pub use client::{
     Auth, ClientOptions, DEFAULT_MAX_BODY, INVALID_TOKEN, OutgoingRequest, RequestAuth, ScimClient,
 };
 pub use curl::curl_command;
-pub use exchange::{Exchange, RecordedRequest, RecordedResponse};
+pub use exchange::{Exchange, RecordedRequest, RecordedResponse, header_value};
 pub use redact::{REDACTED, Redactor, Secret};

@@ -434,6 +434,16 @@ impl Recognizer<'_> {
             .map(|g| g.alias.clone())
     }
 
+    /// The Okta group of this name that is not pushed yet.
+    fn unpushed_group(&self, name: &str) -> Option<String> {
+        self.engine
+            .org
+            .groups
+            .iter()
+            .find(|g| g.name == name && !g.pushed)
+            .map(|g| g.alias.clone())
+    }
+
     fn taken(&self) -> impl Fn(&str) -> bool + '_ {
         |a: &str| self.users.contains_key(a) || self.groups.contains_key(a)
     }
@@ -628,13 +638,7 @@ impl Recognizer<'_> {
                     .json()
                     .and_then(|b| b.get("id").and_then(Value::as_str).map(str::to_string));
                 let members = self.pushed_members(i + 1, id.as_deref());
-                let existing = self
-                    .engine
-                    .org
-                    .groups
-                    .iter()
-                    .find(|g| g.name == name && !g.pushed)
-                    .map(|g| g.alias.clone());
+                let existing = self.unpushed_group(&name);
                 let (group, new_groups) = match existing {
                     Some(g) => (g, vec![]),
                     None => {
@@ -674,13 +678,7 @@ impl Recognizer<'_> {
                         .map(str::to_string)
                 });
                 let members = self.pushed_members(i + 1, found.as_deref());
-                let existing = self
-                    .engine
-                    .org
-                    .groups
-                    .iter()
-                    .find(|g| g.name == name && !g.pushed)
-                    .map(|g| g.alias.clone());
+                let existing = self.unpushed_group(&name);
                 match existing {
                     Some(g) => out.push(Candidate::plain(OktaAction::Link { group: g })),
                     None => {

@@ -120,10 +120,7 @@ impl Traffic {
 impl TapeRequest {
     /// A header value by name, case-insensitively.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        crate::http::header_value(&self.headers, name)
     }
 
     /// Whose traffic this is.

@@ -60,14 +60,26 @@ pub(crate) fn okta_user(
     f: &scenario::UserFixture,
     token: &str,
 ) -> Result<OktaUser, TemplateError> {
+    with_fixture_vars(token, |vars| okta_user_with(alias, f, vars))
+}
+
+/// Runs `f` with the variables a fixture may use: `${run}` only (no resource exists yet).
+fn with_fixture_vars<T>(token: &str, f: impl FnOnce(&RunVars<'_>) -> T) -> T {
     let empty = BTreeMap::new();
     let bare = OktaOrg::default();
-    let vars = RunVars {
+    f(&RunVars {
         run: token,
         org: &bare,
         captures: &empty,
-    };
-    let render = |t: &scenario::Template| t.render(&vars);
+    })
+}
+
+fn okta_user_with(
+    alias: &str,
+    f: &scenario::UserFixture,
+    vars: &RunVars<'_>,
+) -> Result<OktaUser, TemplateError> {
+    let render = |t: &scenario::Template| t.render(vars);
     let given = match &f.given_name {
         Some(t) => render(t)?,
         None => capitalized(alias),
@@ -85,7 +97,7 @@ pub(crate) fn okta_user(
         extra.insert("title".into(), Value::String(render(t)?));
     }
     for (k, v) in &f.attributes {
-        extra.insert(k.clone(), render_value(v, &vars)?);
+        extra.insert(k.clone(), render_value(v, vars)?);
     }
     Ok(OktaUser {
         alias: alias.to_string(),
@@ -124,17 +136,11 @@ pub(crate) fn okta_group(
     f: &scenario::GroupFixture,
     token: &str,
 ) -> Result<OktaGroup, TemplateError> {
-    let empty = BTreeMap::new();
-    let bare = OktaOrg::default();
-    let vars = RunVars {
-        run: token,
-        org: &bare,
-        captures: &empty,
-    };
+    let name = with_fixture_vars(token, |vars| f.name.render(vars))?;
     Ok(OktaGroup {
         alias: alias.to_string(),
         okta_id: okta_id("00g"),
-        name: f.name.render(&vars)?,
+        name,
         members: f.members.clone(),
         pushed: false,
         assigned: false,

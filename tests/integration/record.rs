@@ -31,6 +31,17 @@ fn client(base: &str, token: &str) -> ScimClient {
     .expect("a client")
 }
 
+/// The keys of a scenario's Okta actions, in order.
+fn okta_keys(s: &Scenario) -> Vec<&'static str> {
+    s.steps
+        .iter()
+        .filter_map(|st| match &st.kind {
+            scenario::StepKind::Okta(a) => Some(a.key()),
+            _ => None,
+        })
+        .collect()
+}
+
 fn profile_of(s: &Scenario) -> Profile {
     if s.requires_tailnet() {
         Profile::Tailnet
@@ -428,14 +439,7 @@ async fn a_har_file_becomes_a_scenario_of_okta_actions_and_its_secrets_reach_no_
         written.fell_back
     );
     let loaded = scenario::load(&written.scenario).expect("the written scenario loads");
-    let keys: Vec<&str> = loaded
-        .steps
-        .iter()
-        .filter_map(|s| match &s.kind {
-            scenario::StepKind::Okta(a) => Some(a.key()),
-            _ => None,
-        })
-        .collect();
+    let keys = okta_keys(&loaded);
     assert!(
         keys.contains(&"assign") && keys.contains(&"update"),
         "{keys:?}"
@@ -491,14 +495,7 @@ steps:
             .expect("written");
         assert!(written.mismatch.is_none() && written.fell_back.is_none());
         let loaded = scenario::load(&written.scenario).expect("loads");
-        let keys: Vec<&str> = loaded
-            .steps
-            .iter()
-            .filter_map(|st| match &st.kind {
-                scenario::StepKind::Okta(a) => Some(a.key()),
-                _ => None,
-            })
-            .collect();
+        let keys = okta_keys(&loaded);
         assert_eq!(
             keys,
             ["import-schema", "entitlements-test", "test-connection"],
