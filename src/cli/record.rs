@@ -23,8 +23,10 @@ pub struct RecordArgs {
         conflicts_with = "finish"
     )]
     pub listen: String,
-    /// The SCIM base URL of the server behind the proxy; a request for `/Users?…` goes to
-    /// `URL/Users?…`.
+    /// The SCIM base URL of the server behind the proxy. The proxy mirrors its paths: point the
+    /// client at the proxy's address with the same path (`http://127.0.0.1:8089/scim/v2` for
+    /// `https://app.example.com/scim/v2`); requests beside the SCIM base URL are forwarded and
+    /// recorded too.
     #[arg(long, value_name = "URL", required_unless_present = "finish")]
     pub upstream: Option<String>,
     /// The recording folder: `exchanges.jsonl` is appended to as exchanges end, and the
@@ -199,8 +201,8 @@ pub async fn run(args: &RecordArgs) -> u8 {
         Err(e) => return fail(e),
     };
     eprintln!(
-        "recording: http://{} -> {} (Authorization passed through, never written); exchanges go to {} as they happen; stop with Ctrl-C{}",
-        proxy.addr(),
+        "recording: {} -> {} (Authorization passed through, never written); exchanges go to {} as they happen; stop with Ctrl-C{}",
+        proxy.base_url(),
         shown(&upstream),
         args.out.join(EXCHANGES_FILE).display(),
         match args.max_requests {

@@ -229,6 +229,7 @@ pub fn read_har(path: &Path, base: Option<&str>) -> Result<HarImport, RecordErro
                     .and_then(|p| p.text)
                     .filter(|t| !t.is_empty()),
                 credential: None,
+                from_root: false,
             },
             response: TapeResponse {
                 status: u16::try_from(e.response.status).unwrap_or(0),

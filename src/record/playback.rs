@@ -70,6 +70,8 @@ struct Position {
 
 struct Shared {
     tape: Vec<TapeExchange>,
+    /// The recorded server's SCIM base path, which playback's own base URL has too.
+    scim_path: String,
     /// The credential most recorded requests carried: what the target's auth stands for.
     main_credential: Option<u32>,
     position: Mutex<Position>,
@@ -160,7 +162,13 @@ impl Playback {
     pub async fn start(tape: Vec<TapeExchange>) -> std::io::Result<Playback> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
+        let scim_path = tape
+            .iter()
+            .find_map(|x| x.base.as_deref())
+            .map(super::tape::base_path)
+            .unwrap_or_default();
         let shared = Arc::new(Shared {
+            scim_path,
             main_credential: main_credential(&tape),
             tape,
             position: Mutex::new(Position::default()),
@@ -178,9 +186,9 @@ impl Playback {
         })
     }
 
-    /// The base URL to send to.
+    /// The SCIM base URL to send to: the recorded server's base path, on 127.0.0.1.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}{}", self.addr, self.shared.scim_path)
     }
 
     fn position(&self) -> std::sync::MutexGuard<'_, Position> {
@@ -226,13 +234,15 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
             .and_then(|v| v.to_str().ok()),
     );
     let here = format!(
-        "http://{}",
+        "http://{}{}",
         parts
             .headers
             .get(axum::http::header::HOST)
             .and_then(|h| h.to_str().ok())
-            .unwrap_or("127.0.0.1")
+            .unwrap_or("127.0.0.1"),
+        shared.scim_path
     );
+    let (path, from_root) = super::tape::split_path(&path, &shared.scim_path);
     let mut position = shared
         .position
         .lock()
@@ -242,9 +252,16 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let outcome = match shared.tape.get(position.next) {
         _ if position.mismatch.is_some() => Err(MismatchKind::AfterMismatch),
         None => Err(MismatchKind::NothingMore),
-        Some(x) if x.request.method != parts.method.as_str() || x.request.path != path => Err(
-            MismatchKind::Other(format!("{} {}", x.request.method, x.request.path)),
-        ),
+        Some(x)
+            if x.request.method != parts.method.as_str()
+                || x.request.path != path
+                || x.request.from_root != from_root =>
+        {
+            Err(MismatchKind::Other(format!(
+                "{} {}",
+                x.request.method, x.request.path
+            )))
+        }
         Some(x) if x.request.traffic() != traffic => Err(MismatchKind::Traffic {
             sent: traffic.describe(),
             recorded: x.request.traffic().describe(),

@@ -57,7 +57,10 @@ fn connection_named(headers: &HeaderMap) -> Vec<String> {
 /// How the proxy is set up.
 #[derive(Debug, Clone)]
 pub struct ProxySettings {
-    /// The SCIM base URL requests are forwarded below (no trailing `/`).
+    /// The upstream's SCIM base URL (no trailing `/`). The proxy mirrors the upstream's paths:
+    /// its own SCIM base URL has the same path (`http://proxy/scim/v2` for
+    /// `https://app/scim/v2`); a request beside it (an admin API) is forwarded too, and recorded
+    /// as beside the SCIM base URL.
     pub upstream: String,
     /// Stop after this many exchanges.
     pub max_requests: Option<u64>,
@@ -69,6 +72,10 @@ pub struct ProxySettings {
 
 struct Shared {
     settings: ProxySettings,
+    /// `scheme://host[:port]` of the upstream: requests are forwarded to it with their path.
+    origin: String,
+    /// The path of the upstream's SCIM base URL (`/scim/v2`; `""` at the root).
+    scim_path: String,
     client: reqwest::Client,
     tape: TapeWriter,
     scrubber: Mutex<Scrubber>,
@@ -142,11 +149,13 @@ impl Proxy {
                 && u.username().is_empty()
                 && u.password().is_none()
         });
-        if parsed.is_none() {
+        let Some(parsed) = parsed else {
             return Err(RecordError::Upstream(super::tape::shown_url(
                 &settings.upstream,
             )));
-        }
+        };
+        let origin = parsed.origin().ascii_serialization();
+        let scim_path = super::tape::base_path(&upstream);
         let tape = TapeWriter::open(dir)?;
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
@@ -176,6 +185,8 @@ impl Proxy {
                 upstream,
                 ..settings
             },
+            origin,
+            scim_path,
             client,
             tape,
             scrubber: Mutex::new(Scrubber::default()),
@@ -206,6 +217,11 @@ impl Proxy {
     /// Where the proxy listens.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The proxy's SCIM base URL: its address and the upstream's SCIM base path.
+    pub fn base_url(&self) -> String {
+        format!("http://{}{}", self.addr, self.shared.scim_path)
     }
 
     /// Resolves when the proxy was asked to stop (`--max-requests` reached, or [`Proxy::stop`]).
@@ -356,12 +372,14 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         .uri
         .path_and_query()
         .map_or_else(|| parts.uri.path().to_string(), |p| p.as_str().to_string());
+    let (recorded_path, from_root) = super::tape::split_path(&path, &shared.scim_path);
     let tape_request = TapeRequest {
         method: parts.method.as_str().to_string(),
-        path: path.clone(),
+        path: recorded_path,
         headers: header_pairs(&parts.headers, false),
         body: None,
         credential: None,
+        from_root,
     };
     let request_copy = Arc::new(Mutex::new(Copy::default()));
     let copy = request_copy.clone();
@@ -380,7 +398,7 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         }
         chunk
     });
-    let url = format!("{}{}", shared.settings.upstream, path);
+    let url = format!("{}{}", shared.origin, path);
     let mut builder = shared.client.request(parts.method.clone(), &url);
     let named = connection_named(&parts.headers);
     for (name, value) in &parts.headers {

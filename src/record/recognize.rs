@@ -497,6 +497,9 @@ impl Recognizer<'_> {
     fn candidates(&self, i: usize) -> Vec<Candidate> {
         let x = &self.tape[i];
         let r = &x.request;
+        if r.from_root {
+            return vec![];
+        }
         let path = r.path.as_str();
         let bare = r.bare_path();
         let next = self.tape.get(i + 1);
@@ -893,6 +896,7 @@ impl Recognizer<'_> {
     fn read(&mut self, i: usize) -> bool {
         let r = &self.tape[i].request;
         if r.method != "GET"
+            || r.from_root
             || r.header("user-agent") != Some(OKSCIM_USER_AGENT)
             || r.body.is_some()
             || r.credential != self.main_credential
@@ -1041,6 +1045,9 @@ impl RawWriter<'_> {
         let mut request = Map::new();
         request.insert("method".into(), json!(r.method));
         request.insert("path".into(), json!(path));
+        if r.from_root {
+            request.insert("from_root".into(), json!(true));
+        }
         let has_body = r.body.as_deref().is_some_and(|b| !b.is_empty());
         let method =
             reqwest::Method::from_bytes(r.method.as_bytes()).unwrap_or(reqwest::Method::GET);

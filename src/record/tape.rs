@@ -33,6 +33,10 @@ pub struct TapeRequest {
     /// Authorization header.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential: Option<u32>,
+    /// The path is below the server's root, beside the SCIM base URL (an admin API), not below
+    /// the SCIM base URL.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub from_root: bool,
 }
 
 /// One recorded answer.
@@ -67,6 +71,27 @@ pub struct TapeExchange {
     /// point (`meta.location`, `Location`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base: Option<String>,
+}
+
+/// The path of a SCIM base URL (`/scim/v2`), or `""` at the root.
+pub fn base_path(base: &str) -> String {
+    url::Url::parse(base)
+        .map(|u| u.path().trim_end_matches('/').to_string())
+        .unwrap_or_default()
+}
+
+/// A request path split by where it is: below the SCIM base path (`/scim/v2/Users` →
+/// `(/Users, false)`) or beside it (`/admin/policy` → `(/admin/policy, true)`).
+pub fn split_path(path: &str, scim_path: &str) -> (String, bool) {
+    if scim_path.is_empty() {
+        return (path.to_string(), false);
+    }
+    match path.strip_prefix(scim_path) {
+        Some("") => ("/".to_string(), false),
+        Some(rest) if rest.starts_with('/') => (rest.to_string(), false),
+        Some(rest) if rest.starts_with('?') => (format!("/{rest}"), false),
+        _ => (path.to_string(), true),
+    }
 }
 
 /// A URL as it may be shown and written: without user, password, query or fragment, and
@@ -449,6 +474,7 @@ mod tests {
                 headers: vec![("Authorization".into(), auth.into())],
                 body: Some(body.into()),
                 credential: None,
+                from_root: false,
             },
             response: TapeResponse {
                 status: 201,
@@ -534,6 +560,27 @@ mod tests {
         .unwrap();
         let err = read_tape(dir.path()).unwrap_err();
         assert!(err.to_string().contains(":1"), "{err}");
+    }
+
+    #[test]
+    fn paths_are_split_by_the_scim_base_path() {
+        assert_eq!(
+            split_path("/scim/v2/Users?x=1", "/scim/v2"),
+            ("/Users?x=1".into(), false)
+        );
+        assert_eq!(split_path("/scim/v2", "/scim/v2"), ("/".into(), false));
+        assert_eq!(split_path("/scim/v2?a", "/scim/v2"), ("/?a".into(), false));
+        assert_eq!(
+            split_path("/scim/v2x/Users", "/scim/v2"),
+            ("/scim/v2x/Users".into(), true)
+        );
+        assert_eq!(
+            split_path("/admin/policy", "/scim/v2"),
+            ("/admin/policy".into(), true)
+        );
+        assert_eq!(split_path("/Users", ""), ("/Users".into(), false));
+        assert_eq!(base_path("http://h:1/scim/v2/"), "/scim/v2");
+        assert_eq!(base_path("http://h:1"), "");
     }
 
     #[test]

@@ -116,7 +116,15 @@ fn step_yaml(step: &Value) -> String {
 /// An action's map with its subject first (`push: eng`, then `members`), or a request's with
 /// `method` and `path` first.
 fn ordered(kind: &str, inner: &serde_json::Map<String, Value>) -> String {
-    const REQUEST: [&str; 6] = ["method", "path", "query", "headers", "body", "auth"];
+    const REQUEST: [&str; 7] = [
+        "method",
+        "path",
+        "from_root",
+        "query",
+        "headers",
+        "body",
+        "auth",
+    ];
     const PARAMS: [&str; 8] = [
         "members",
         "users",

@@ -980,7 +980,7 @@ fn record_stops_on_max_requests_and_sigterm_and_finishes_a_killed_recording() {
                 "--okta-app",
                 "oin",
                 "--target",
-                &format!("http://127.0.0.1:{port}"),
+                &format!("http://127.0.0.1:{port}/scim/v2"),
                 "--token-env",
                 "RECORD_TOKEN",
             ],

@@ -96,7 +96,7 @@ async fn record(scenario: &Scenario, app: AppKind) -> (ScenarioResult, tempfile:
     )
     .await
     .expect("the proxy starts");
-    let via = client(&format!("http://{}", proxy.addr()), &upstream.token);
+    let via = client(&proxy.base_url(), &upstream.token);
     let original = run_scenario(scenario, app, &via, OktaOptions::default()).await;
     let stopped = proxy.stop().await;
     assert!(
@@ -311,7 +311,7 @@ async fn an_upstream_that_fails_gets_a_scim_502_and_a_killed_recording_still_fin
     let http = reqwest::Client::new();
     for _ in 0..2 {
         let answer = http
-            .get(format!("http://{}/Users?count=1", proxy.addr()))
+            .get(format!("{}/Users?count=1", proxy.base_url()))
             .header("Authorization", "Bearer a-secret-bearer-token")
             .header("User-Agent", "Okta SCIM Client 1.0.0")
             .send()
