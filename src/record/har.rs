@@ -173,7 +173,7 @@ pub fn read_har(path: &Path, base: Option<&str>) -> Result<HarImport, RecordErro
     let mut scrubber = Scrubber::default();
     let mut exchanges = Vec::new();
     let mut skipped = 0;
-    let mut at_ms = 0u64;
+    let mut at_ms = 0.0f64;
     for (i, e) in har.log.entries.into_iter().enumerate() {
         let Some(rest) = e.request.url.strip_prefix(&base) else {
             skipped += 1;
@@ -207,7 +207,7 @@ pub fn read_har(path: &Path, base: Option<&str>) -> Result<HarImport, RecordErro
                 }
             })
             .unwrap_or_default();
-        let duration_ms = e.time.max(0.0) as u64;
+        let duration_ms = e.time.max(0.0);
         let x = TapeExchange {
             seq: i as u64 + 1,
             at_ms,

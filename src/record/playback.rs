@@ -64,8 +64,62 @@ pub enum MismatchKind {
 
 #[derive(Debug, Default)]
 struct Position {
+    /// The first exchange not played yet.
     next: usize,
+    /// Exchanges after `next` played already: requests that were sent at once arrive in any
+    /// order.
+    ahead: std::collections::BTreeSet<usize>,
+    /// Runs of exchanges sent at once, which may be played in any order.
+    reorder: Vec<std::ops::Range<usize>>,
     mismatch: Option<Mismatch>,
+}
+
+/// A request sent to playback.
+struct Sent<'a> {
+    method: &'a str,
+    path: &'a str,
+    from_root: bool,
+    traffic: Traffic,
+    credentials: &'static str,
+    body: Option<&'a str>,
+    /// Playback's own SCIM base URL, as the request named it.
+    here: &'a str,
+}
+
+/// How `sent` differs from the recorded exchange `x`, if it does.
+fn differs(x: &TapeExchange, sent: &Sent<'_>, main: Option<u32>) -> Option<MismatchKind> {
+    if x.request.method != sent.method
+        || x.request.path != sent.path
+        || x.request.from_root != sent.from_root
+    {
+        return Some(MismatchKind::Other(format!(
+            "{} {}",
+            x.request.method, x.request.path
+        )));
+    }
+    if x.request.traffic() != sent.traffic {
+        return Some(MismatchKind::Traffic {
+            sent: sent.traffic.describe(),
+            recorded: x.request.traffic().describe(),
+        });
+    }
+    let recorded = credentials_word(x.request.credential, main);
+    if recorded != sent.credentials {
+        return Some(MismatchKind::Credentials {
+            sent: sent.credentials,
+            recorded,
+        });
+    }
+    // A body that carries playback's own URL (a PUT of a resource read from it) is compared as
+    // it was sent to the recorded server.
+    let body = sent.body.map(|b| match x.base.as_deref() {
+        Some(base) if !base.is_empty() => rebased(b, sent.here, base),
+        _ => b.to_string(),
+    });
+    if !same_body(x.request.body.as_deref(), body.as_deref()) {
+        return Some(MismatchKind::Body);
+    }
+    None
 }
 
 struct Shared {
@@ -198,11 +252,13 @@ impl Playback {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Plays from exchange `index` on, forgetting any mismatch.
-    pub fn seek(&self, index: usize) {
+    /// Plays from exchange `index` on, forgetting any mismatch. Within each of `reorder` (runs
+    /// of exchanges Okta sent at once), requests may come in any order.
+    pub fn seek(&self, index: usize, reorder: &[std::ops::Range<usize>]) {
         *self.position() = Position {
             next: index,
-            mismatch: None,
+            reorder: reorder.to_vec(),
+            ..Position::default()
         };
     }
 
@@ -247,54 +303,55 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
         .position
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let sent = format!("{} {path}", parts.method);
-    let credentials = sent_credentials(&parts.headers);
-    let outcome = match shared.tape.get(position.next) {
-        _ if position.mismatch.is_some() => Err(MismatchKind::AfterMismatch),
-        None => Err(MismatchKind::NothingMore),
-        Some(x)
-            if x.request.method != parts.method.as_str()
-                || x.request.path != path
-                || x.request.from_root != from_root =>
-        {
-            Err(MismatchKind::Other(format!(
-                "{} {}",
-                x.request.method, x.request.path
-            )))
-        }
-        Some(x) if x.request.traffic() != traffic => Err(MismatchKind::Traffic {
-            sent: traffic.describe(),
-            recorded: x.request.traffic().describe(),
-        }),
-        Some(x)
-            if credentials_word(x.request.credential, shared.main_credential) != credentials =>
-        {
-            Err(MismatchKind::Credentials {
-                sent: credentials,
-                recorded: credentials_word(x.request.credential, shared.main_credential),
-            })
-        }
-        // A body that carries playback's own URL (a PUT of a resource read from it) is compared
-        // as it was sent to the recorded server.
-        Some(x)
-            if !same_body(
-                x.request.body.as_deref(),
-                sent_body
-                    .as_deref()
-                    .map(|b| match x.base.as_deref() {
-                        Some(base) if !base.is_empty() => rebased(b, &here, base),
-                        _ => b.to_string(),
-                    })
-                    .as_deref(),
-            ) =>
-        {
-            Err(MismatchKind::Body)
-        }
-        Some(x) => Ok(x.clone()),
+    let sent = Sent {
+        method: parts.method.as_str(),
+        path: &path,
+        from_root,
+        traffic,
+        credentials: sent_credentials(&parts.headers),
+        body: sent_body.as_deref(),
+        here: &here,
     };
+    let next = position.next;
+    let outcome = if position.mismatch.is_some() {
+        Err(MismatchKind::AfterMismatch)
+    } else {
+        match shared.tape.get(next) {
+            None => Err(MismatchKind::NothingMore),
+            Some(x) => match differs(x, &sent, shared.main_credential) {
+                None => Ok(next),
+                // Requests sent at once: one recorded at the same time as the next may come first.
+                // Requests Okta sent at once (a step recognised as such): they may come in
+                // another order than recorded.
+                Some(kind) => position
+                    .reorder
+                    .iter()
+                    .find(|r| r.contains(&next))
+                    .map_or(next + 1..next + 1, |r| next + 1..r.end)
+                    .filter(|j| !position.ahead.contains(j))
+                    .find(|&j| differs(&shared.tape[j], &sent, shared.main_credential).is_none())
+                    .ok_or(kind),
+            },
+        }
+    };
+    let sent = format!("{} {path}", parts.method);
+    let outcome = outcome.map(|j| {
+        if j == position.next {
+            position.next += 1;
+            loop {
+                let n = position.next;
+                if !position.ahead.remove(&n) {
+                    break;
+                }
+                position.next += 1;
+            }
+        } else {
+            position.ahead.insert(j);
+        }
+        shared.tape[j].clone()
+    });
     match outcome {
         Ok(x) => {
-            position.next += 1;
             drop(position);
             // The recorded server's base URL, in its answers, becomes playback's own.
             let rebase = |s: &str| match x.base.as_deref() {

@@ -366,7 +366,7 @@ fn scim_response(status: StatusCode, body: String) -> Response {
 async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let seq = shared.next_seq.fetch_add(1, Ordering::SeqCst);
     let arrived = Instant::now();
-    let at_ms = arrived.duration_since(shared.started).as_millis() as u64;
+    let at_ms = arrived.duration_since(shared.started).as_secs_f64() * 1000.0;
     let (parts, body) = request.into_parts();
     let path = parts
         .uri
@@ -489,7 +489,7 @@ fn describe(e: &reqwest::Error) -> String {
 struct Pending {
     shared: Arc<Shared>,
     seq: u64,
-    at_ms: u64,
+    at_ms: f64,
     arrived: Instant,
     request: TapeRequest,
     request_copy: Arc<Mutex<Copy>>,
@@ -518,7 +518,7 @@ impl Pending {
             base,
             seq: self.seq,
             at_ms: self.at_ms,
-            duration_ms: self.arrived.elapsed().as_millis() as u64,
+            duration_ms: self.arrived.elapsed().as_secs_f64() * 1000.0,
             request,
             response: TapeResponse {
                 status,

@@ -38,6 +38,9 @@ pub struct Recognition {
     pub groups: BTreeMap<String, GroupFixture>,
     /// The steps.
     pub steps: Vec<WrittenStep>,
+    /// Runs of exchanges Okta sent at once (each a step's), which a replay may send in another
+    /// order.
+    pub reorder: Vec<std::ops::Range<usize>>,
 }
 
 impl Recognition {
@@ -74,6 +77,8 @@ pub fn playback_client(playback: &Playback) -> Result<ScimClient, crate::errors:
 /// A candidate: the action and the fixtures it brings.
 struct Candidate {
     action: OktaAction,
+    /// The exchanges it sends at once, from the one it starts at.
+    at_once: Option<usize>,
     new_users: Vec<(String, UserFixture)>,
     new_groups: Vec<(String, GroupFixture)>,
     to: Option<String>,
@@ -84,6 +89,7 @@ impl Candidate {
     fn plain(action: OktaAction) -> Candidate {
         Candidate {
             action,
+            at_once: None,
             new_users: vec![],
             new_groups: vec![],
             to: None,
@@ -105,7 +111,14 @@ struct Recognizer<'a> {
     next_capture: usize,
     /// The credential most requests carried (`auth: default`); others are replayed wrong.
     main_credential: Option<u32>,
+    /// Groups that updates sent at once changed: what a read of them shows depends on the order
+    /// the server applied those updates in.
+    concurrent: std::collections::HashSet<String>,
+    reorder: Vec<std::ops::Range<usize>>,
 }
+
+/// Why a step is left out of the snapshot after updates sent at once.
+const CONCURRENT_NOTE: &str = "Okta sent these updates at once: the server's answers, and what a read of the group shows, depend on the order it applied them in, which a replay does not repeat. `snapshot: false` keeps them out of the snapshot.";
 
 /// Recognises the Okta actions on `tape` for `app` (raw requests only with `raw`).
 pub async fn recognize(
@@ -129,6 +142,8 @@ pub async fn recognize(
         captured: HashMap::new(),
         next_capture: 1,
         main_credential,
+        concurrent: std::collections::HashSet::new(),
+        reorder: vec![],
     };
     let mut i = 0;
     while i < tape.len() {
@@ -151,6 +166,7 @@ pub async fn recognize(
         users: r.users,
         groups: r.groups,
         steps: r.steps,
+        reorder: r.reorder,
     }
 }
 
@@ -171,6 +187,7 @@ fn raw_only(tape: &[TapeExchange], app: AppKind) -> Recognition {
         users: BTreeMap::new(),
         groups: BTreeMap::new(),
         steps: r.steps,
+        reorder: vec![],
     }
 }
 
@@ -571,6 +588,7 @@ impl Recognizer<'_> {
                     action: OktaAction::Assign {
                         user: alias.clone(),
                     },
+                    at_once: None,
                     new_users: vec![(alias, fixture)],
                     new_groups: vec![],
                     to: None,
@@ -613,6 +631,7 @@ impl Recognizer<'_> {
                                     _ => set.clone(),
                                 },
                             },
+                            at_once: None,
                             new_users: vec![],
                             new_groups: vec![],
                             to: None,
@@ -664,6 +683,7 @@ impl Recognizer<'_> {
                             group: group.clone(),
                             members: Some(members),
                         },
+                        at_once: None,
                         new_users: vec![],
                         new_groups: new_groups.clone(),
                         to: None,
@@ -691,6 +711,7 @@ impl Recognizer<'_> {
                                 action: OktaAction::Link {
                                     group: alias.clone(),
                                 },
+                                at_once: None,
                                 new_users: vec![],
                                 new_groups: vec![(
                                     alias.clone(),
@@ -728,6 +749,7 @@ impl Recognizer<'_> {
                                 group: group.clone(),
                                 to: lit(to),
                             },
+                            at_once: None,
                             new_users: vec![],
                             new_groups: vec![],
                             to: Some(to.clone()),
@@ -765,7 +787,41 @@ impl Recognizer<'_> {
                         }));
                     }
                 }
-                out.push(Candidate::plain(OktaAction::PushNow { group }));
+                out.push(Candidate::plain(OktaAction::PushNow {
+                    group: group.clone(),
+                }));
+                // One membership update per user, sent at once (several admins or rules at the
+                // same moment): every user the run of PATCHes to this group adds.
+                if r.method == "PATCH" {
+                    let mut added = Vec::new();
+                    let mut run = 0;
+                    for y in self.tape.iter().skip(i).take(256) {
+                        if y.request.path != r.path
+                            || y.request.method != "PATCH"
+                            || y.request.traffic() != Traffic::Okta
+                        {
+                            break;
+                        }
+                        run += 1;
+                        for id in membership(&y.request.json().unwrap_or(Value::Null)).added {
+                            if !added.contains(&id) {
+                                added.push(id);
+                            }
+                        }
+                    }
+                    if added.len() > 1
+                        && let Some(users) = self.aliases_of(&added)
+                    {
+                        out.push(Candidate {
+                            at_once: Some(run),
+                            ..Candidate::plain(OktaAction::AddMembers {
+                                group,
+                                users,
+                                concurrently: true,
+                            })
+                        });
+                    }
+                }
             }
             ("DELETE", _) if resource_id(bare, "/Groups").is_some() => {
                 if let Some(group) =
@@ -855,7 +911,9 @@ impl Recognizer<'_> {
             if !ok {
                 continue;
             }
-            self.playback.seek(i);
+            let reorder: Vec<std::ops::Range<usize>> =
+                c.at_once.map(|n| i..i + n).into_iter().collect();
+            self.playback.seek(i, &reorder);
             let Ok(record) = run_action(
                 &c.action,
                 &mut engine,
@@ -872,16 +930,33 @@ impl Recognizer<'_> {
                 continue;
             }
             self.engine = engine;
+            self.reorder.extend(reorder);
             self.users.extend(c.new_users);
             self.groups.extend(c.new_groups);
             let mut step =
                 json!({ "okta": serde_json::to_value(&c.action).unwrap_or(Value::Null) });
-            let comment = record.failure.map(|why| {
+            let concurrent = matches!(
+                &c.action,
+                OktaAction::AddMembers {
+                    concurrently: true,
+                    ..
+                }
+            );
+            if let (true, Some(g)) = (concurrent, c.action.group()) {
+                self.concurrent.insert(g.to_string());
+                step["snapshot"] = json!(false);
+            }
+            let failure = record.failure.map(|why| {
                 step["expect"] = json!({ "outcome": "failure" });
                 format!(
                     "Okta failed this task when it was recorded: {why}. `outcome: failure` replays it as recorded; delete it to make this a regression test that fails while the bug is there."
                 )
             });
+            let comment = match (concurrent, failure) {
+                (true, Some(f)) => Some(format!("{CONCURRENT_NOTE} {f}")),
+                (true, None) => Some(CONCURRENT_NOTE.to_string()),
+                (false, f) => f,
+            };
             self.steps.push(WrittenStep {
                 step,
                 comment,
@@ -913,9 +988,14 @@ impl Recognizer<'_> {
         } else {
             return false;
         };
+        let after_concurrent = kind == "group" && self.concurrent.contains(&alias);
+        let mut step = json!({ "read": { kind: alias } });
+        if after_concurrent {
+            step["snapshot"] = json!(false);
+        }
         self.steps.push(WrittenStep {
-            step: json!({ "read": { kind: alias } }),
-            comment: None,
+            step,
+            comment: after_concurrent.then(|| CONCURRENT_NOTE.to_string()),
             exchanges: 1,
         });
         true

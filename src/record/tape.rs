@@ -56,9 +56,9 @@ pub struct TapeExchange {
     /// The order the request arrived in, from 1.
     pub seq: u64,
     /// When the request arrived, in milliseconds since the recording started.
-    pub at_ms: u64,
+    pub at_ms: f64,
     /// How long the exchange took, in milliseconds.
-    pub duration_ms: u64,
+    pub duration_ms: f64,
     /// What the client sent.
     pub request: TapeRequest,
     /// What the client got back (from the upstream, or the proxy's own 502).
@@ -466,8 +466,8 @@ mod tests {
     fn exchange(body: &str, auth: &str) -> TapeExchange {
         TapeExchange {
             seq: 1,
-            at_ms: 0,
-            duration_ms: 1,
+            at_ms: 0.0,
+            duration_ms: 1.0,
             request: TapeRequest {
                 method: "POST".into(),
                 path: "/Users".into(),

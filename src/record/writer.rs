@@ -92,7 +92,8 @@ fn step_yaml(step: &Value) -> String {
         "okta" | "read" | "request" => 0,
         "expect" => 1,
         "capture" => 2,
-        _ => 3,
+        "snapshot" => 3,
+        _ => 4,
     };
     keys.sort_by_key(|k| rank(k));
     keys.iter()
@@ -128,10 +129,10 @@ fn ordered(kind: &str, inner: &serde_json::Map<String, Value>) -> String {
     const PARAMS: [&str; 8] = [
         "members",
         "users",
+        "concurrently",
         "set",
         "to",
         "delete",
-        "concurrently",
         "groups",
         "delete_groups",
     ];
@@ -140,7 +141,7 @@ fn ordered(kind: &str, inner: &serde_json::Map<String, Value>) -> String {
         if kind == "request" {
             REQUEST.iter().position(|r| r == k).unwrap_or(REQUEST.len())
         } else {
-            usize::from(PARAMS.contains(&k.as_str()))
+            PARAMS.iter().position(|p| p == k).map_or(0, |p| p + 1)
         }
     });
     keys.iter()
@@ -292,7 +293,7 @@ pub async fn write_recording(
             }
             Err(source) => return Err(RecordError::Written { path, source }),
         };
-        playback.seek(0);
+        playback.seek(0, &rec.reorder);
         let result = run_scenario(&scenario, app, &client, playback_options()).await;
         let mismatch = playback.mismatch();
         if let Some(m) = mismatch.clone()

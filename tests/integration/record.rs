@@ -127,8 +127,6 @@ async fn the_bundled_suite_recorded_through_the_proxy_replays_with_the_recorded_
             beside_scim += 1;
             continue;
         }
-        // Requests sent at once are recorded in the order they arrived, and replayed one after
-        // the other: the answers differ (docs/record.md says so).
         if s.steps.iter().any(|st| {
             matches!(
                 &st.kind,
@@ -139,7 +137,6 @@ async fn the_bundled_suite_recorded_through_the_proxy_replays_with_the_recorded_
             )
         }) {
             concurrent += 1;
-            continue;
         }
         for &app in &s.apps {
             runs += 1;
