@@ -320,7 +320,6 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
             None => Err(MismatchKind::NothingMore),
             Some(x) => match differs(x, &sent, shared.main_credential) {
                 None => Ok(next),
-                // Requests sent at once: one recorded at the same time as the next may come first.
                 // Requests Okta sent at once (a step recognised as such): they may come in
                 // another order than recorded.
                 Some(kind) => position

@@ -83,6 +83,9 @@ struct Shared {
     next_seq: AtomicU64,
     done: AtomicU64,
     stop: watch::Sender<bool>,
+    /// The proxy stopped waiting: an exchange that ends later is not recorded (it is counted as
+    /// unfinished), so that nothing is appended while the scenario is being written.
+    closed: std::sync::atomic::AtomicBool,
     /// Problems writing the tape, reported when the proxy stops.
     write_errors: Mutex<Vec<RecordError>>,
 }
@@ -90,6 +93,9 @@ struct Shared {
 impl Shared {
     /// Redacts and appends one exchange; counts it toward `--max-requests`.
     fn finish(&self, exchange: TapeExchange) {
+        if self.closed.load(Ordering::SeqCst) {
+            return;
+        }
         let exchange = {
             self.scrubber
                 .lock()
@@ -145,9 +151,12 @@ impl Proxy {
         let upstream = settings.upstream.trim_end_matches('/').to_string();
         let parsed = url::Url::parse(&upstream).ok().filter(|u| {
             matches!(u.scheme(), "http" | "https")
-                // Credentials come from the client, never from the command line.
+                // Credentials come from the client, never from the command line; a query or
+                // fragment would not be forwarded.
                 && u.username().is_empty()
                 && u.password().is_none()
+                && u.query().is_none()
+                && u.fragment().is_none()
         });
         let Some(parsed) = parsed else {
             return Err(RecordError::Upstream(super::tape::shown_url(
@@ -194,6 +203,7 @@ impl Proxy {
             next_seq: AtomicU64::new(1),
             done: AtomicU64::new(0),
             stop: stop.clone(),
+            closed: std::sync::atomic::AtomicBool::new(false),
             write_errors: Mutex::new(Vec::new()),
         });
         let app = axum::Router::new()
@@ -239,6 +249,7 @@ impl Proxy {
         if tokio::time::timeout(grace, &mut server).await.is_err() {
             server.abort();
         }
+        self.shared.closed.store(true, Ordering::SeqCst);
         let done = self.shared.done.load(Ordering::SeqCst);
         let started = self.shared.next_seq.load(Ordering::SeqCst) - 1;
         ProxyStopped {
@@ -383,13 +394,9 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
     };
     let request_copy = Arc::new(Mutex::new(Copy::default()));
     let copy = request_copy.clone();
-    let had_body = parts
-        .headers
-        .get(axum::http::header::CONTENT_LENGTH)
-        .is_some_and(|v| v.as_bytes() != b"0")
-        || parts
-            .headers
-            .contains_key(axum::http::header::TRANSFER_ENCODING);
+    // A body may come: HTTP/1 says so with Content-Length or Transfer-Encoding, HTTP/2 by not
+    // ending the stream with the head.
+    let had_body = !axum::body::HttpBody::is_end_stream(&body);
     let upstream_body = body.into_data_stream().map(move |chunk| {
         if let Ok(bytes) = &chunk {
             copy.lock()
@@ -409,16 +416,19 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
     if had_body {
         builder = builder.body(reqwest::Body::wrap_stream(upstream_body));
     }
-    let pending = Pending {
+    let mut pending = Pending {
         shared: shared.clone(),
         seq,
         at_ms,
+        head_ms: 0.0,
         arrived,
         request: tape_request,
         request_copy,
         had_body,
     };
-    match builder.send().await {
+    let sent = builder.send().await;
+    pending.head_ms = arrived.elapsed().as_secs_f64() * 1000.0;
+    match sent {
         Ok(answer) => {
             let status = answer.status();
             let mut response = Response::new(Body::empty());
@@ -490,6 +500,8 @@ struct Pending {
     shared: Arc<Shared>,
     seq: u64,
     at_ms: f64,
+    /// When the upstream's answer head came, in milliseconds from arrival.
+    head_ms: f64,
     arrived: Instant,
     request: TapeRequest,
     request_copy: Arc<Mutex<Copy>>,
@@ -519,6 +531,7 @@ impl Pending {
             seq: self.seq,
             at_ms: self.at_ms,
             duration_ms: self.arrived.elapsed().as_secs_f64() * 1000.0,
+            head_ms: self.head_ms,
             request,
             response: TapeResponse {
                 status,

@@ -796,30 +796,49 @@ impl Recognizer<'_> {
                     let mut added = Vec::new();
                     let mut run = 0;
                     for y in self.tape.iter().skip(i).take(256) {
+                        let m = membership(&y.request.json().unwrap_or(Value::Null));
+                        // Each concurrent update is the `{id, displayName}` replace or an `add`.
+                        let update_shape = m.removed.is_empty()
+                            && m.replaced.is_none()
+                            && (m.renamed_to.is_some() || !m.added.is_empty());
                         if y.request.path != r.path
                             || y.request.method != "PATCH"
                             || y.request.traffic() != Traffic::Okta
+                            || !update_shape
                         {
                             break;
                         }
                         run += 1;
-                        for id in membership(&y.request.json().unwrap_or(Value::Null)).added {
+                        for id in m.added {
                             if !added.contains(&id) {
                                 added.push(id);
                             }
                         }
                     }
+                    // The second request arrived before the server had even started to answer the
+                    // first: Okta sent them at once, and only the concurrent reading of them is
+                    // Okta's. (Measured to the answer's start, not its end: a client that waits
+                    // for an answer may send its next request before the proxy sees the end.)
+                    let sent_at_once = run > 1
+                        && self
+                            .tape
+                            .get(i + 1)
+                            .is_some_and(|n| n.at_ms < x.at_ms + x.head_ms);
                     if added.len() > 1
                         && let Some(users) = self.aliases_of(&added)
                     {
-                        out.push(Candidate {
+                        let concurrent = Candidate {
                             at_once: Some(run),
                             ..Candidate::plain(OktaAction::AddMembers {
                                 group,
                                 users,
                                 concurrently: true,
                             })
-                        });
+                        };
+                        if sent_at_once {
+                            out.clear();
+                        }
+                        out.push(concurrent);
                     }
                 }
             }
@@ -930,7 +949,9 @@ impl Recognizer<'_> {
                 continue;
             }
             self.engine = engine;
-            self.reorder.extend(reorder);
+            // The final replay lets only this step's own exchanges come in any order.
+            self.reorder
+                .extend(reorder.into_iter().map(|r| r.start..r.start + used));
             self.users.extend(c.new_users);
             self.groups.extend(c.new_groups);
             let mut step =

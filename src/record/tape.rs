@@ -21,7 +21,8 @@ pub const EXCHANGES_FILE: &str = "exchanges.jsonl";
 pub struct TapeRequest {
     /// The method, in capitals.
     pub method: String,
-    /// The path and query below the SCIM base URL, as sent (`/Users?filter=…`).
+    /// The path and query as sent: below the SCIM base URL (`/Users?filter=…`), or below the
+    /// server's root when `from_root`.
     pub path: String,
     /// The headers, in order, as sent; credentials redacted.
     pub headers: Vec<(String, String)>,
@@ -59,6 +60,11 @@ pub struct TapeExchange {
     pub at_ms: f64,
     /// How long the exchange took, in milliseconds.
     pub duration_ms: f64,
+    /// How long the upstream took to start its answer (its status and headers), in
+    /// milliseconds; `0` when not known (a HAR). A request that arrived before the one before it
+    /// was answered was sent at the same time.
+    #[serde(default)]
+    pub head_ms: f64,
     /// What the client sent.
     pub request: TapeRequest,
     /// What the client got back (from the upstream, or the proxy's own 502).
@@ -88,7 +94,10 @@ pub fn split_path(path: &str, scim_path: &str) -> (String, bool) {
     }
     match path.strip_prefix(scim_path) {
         Some("") => ("/".to_string(), false),
-        Some(rest) if rest.starts_with('/') => (rest.to_string(), false),
+        // A client base URL written with a trailing `/` sends `/scim/v2//Users`.
+        Some(rest) if rest.starts_with('/') => {
+            (format!("/{}", rest.trim_start_matches('/')), false)
+        }
         Some(rest) if rest.starts_with('?') => (format!("/{rest}"), false),
         _ => (path.to_string(), true),
     }
@@ -272,9 +281,40 @@ fn redact_body(body: &str, found: &mut Vec<Secret>) -> String {
     }
 }
 
-/// The secrets an exchange carries: its credential headers' values and its passwords.
+/// The values of query parameters named like a secret (`access_token`, `api_key`, `sig`, …):
+/// decoded, as written, and re-encoded.
+pub fn secret_params(path_and_query: &str) -> Vec<Secret> {
+    let Some((_, query)) = path_and_query.split_once('?') else {
+        return vec![];
+    };
+    let mut out = Vec::new();
+    for pair in query.split('&') {
+        let Some((name, raw)) = pair.split_once('=') else {
+            continue;
+        };
+        let name = percent_encoding::percent_decode_str(name)
+            .decode_utf8_lossy()
+            .to_ascii_lowercase();
+        if !["token", "key", "secret", "password", "sig", "code"]
+            .iter()
+            .any(|w| name.contains(w))
+        {
+            continue;
+        }
+        let decoded = url::form_urlencoded::parse(format!("v={raw}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        let encoded: String = url::form_urlencoded::byte_serialize(decoded.as_bytes()).collect();
+        out.extend([Secret::new(raw), Secret::new(decoded), Secret::new(encoded)]);
+    }
+    out
+}
+
+/// The secrets an exchange carries: its credential headers' values, its passwords, and the
+/// values of its query parameters named like a secret.
 fn secrets_of(x: &TapeExchange) -> Vec<Secret> {
-    let mut found = Vec::new();
+    let mut found = secret_params(&x.request.path);
     for (name, value) in x.request.headers.iter().chain(x.response.headers.iter()) {
         if is_credential_header(name) {
             found.extend(credential_secrets(name, value));
@@ -468,6 +508,7 @@ mod tests {
             seq: 1,
             at_ms: 0.0,
             duration_ms: 1.0,
+            head_ms: 1.0,
             request: TapeRequest {
                 method: "POST".into(),
                 path: "/Users".into(),
@@ -528,6 +569,32 @@ mod tests {
         ] {
             assert!(!text.contains(secret), "{secret}: {text}");
         }
+    }
+
+    #[test]
+    fn secret_query_parameters_are_found_as_written_decoded_and_encoded() {
+        let s = secret_params("/Users?access_token=abc%2fdef123&count=1&Sig=x%3D%3Dyz");
+        let values: Vec<&str> = s.iter().map(Secret::expose).collect();
+        for v in [
+            "abc%2fdef123",
+            "abc/def123",
+            "abc%2Fdef123",
+            "x%3D%3Dyz",
+            "x==yz",
+        ] {
+            assert!(values.contains(&v), "{v}: {values:?}");
+        }
+        assert!(!values.contains(&"1"));
+        let mut scrubber = Scrubber::default();
+        let mut x = exchange("{}", "Bearer t-0123456789");
+        x.request.path = "/admin/export?api_key=query-key-value-5".into();
+        x.response.body = "query-key-value-5".into();
+        let x = scrubber.scrub(x);
+        assert!(
+            !serde_json::to_string(&x)
+                .unwrap()
+                .contains("query-key-value-5")
+        );
     }
 
     #[test]

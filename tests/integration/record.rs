@@ -118,16 +118,14 @@ async fn the_bundled_suite_recorded_through_the_proxy_replays_with_the_recorded_
     let mut beside_scim = 0;
     let mut concurrent = 0;
     for s in &scenarios {
-        // The tailnet admin API is beside the SCIM base URL, not below it: a proxy in front of
-        // the SCIM base URL does not see it.
-        if s.steps
+        // The tailnet admin API, beside the SCIM base URL: recorded too, and written as such.
+        let from_root = s
+            .steps
             .iter()
-            .any(|st| matches!(&st.kind, scenario::StepKind::Request(r) if r.from_root))
-        {
-            beside_scim += 1;
-            continue;
-        }
-        if s.steps.iter().any(|st| {
+            .any(|st| matches!(&st.kind, scenario::StepKind::Request(r) if r.from_root));
+        beside_scim += usize::from(from_root);
+        // Updates Okta sends at once: written as such, out of the snapshot.
+        let at_once = s.steps.iter().any(|st| {
             matches!(
                 &st.kind,
                 scenario::StepKind::Okta(scenario::OktaAction::AddMembers {
@@ -135,9 +133,8 @@ async fn the_bundled_suite_recorded_through_the_proxy_replays_with_the_recorded_
                     ..
                 })
             )
-        }) {
-            concurrent += 1;
-        }
+        });
+        concurrent += usize::from(at_once);
         for &app in &s.apps {
             runs += 1;
             let label = format!("{} [{}]", s.path.display(), app.as_str());
@@ -176,6 +173,32 @@ async fn the_bundled_suite_recorded_through_the_proxy_replays_with_the_recorded_
             assert_no_secret(dir.path(), &[&token]);
             // Replay against a fresh server: it passes, and its transcript is the recorded one.
             let loaded = scenario::load(&written.scenario).expect("the written scenario loads");
+            if from_root
+                && !loaded
+                    .steps
+                    .iter()
+                    .any(|st| matches!(&st.kind, scenario::StepKind::Request(r) if r.from_root))
+            {
+                problems.push(format!(
+                    "{label}: no request beside the SCIM base URL was written"
+                ));
+            }
+            if at_once
+                && !loaded.steps.iter().any(|st| {
+                    !st.snapshot
+                        && matches!(
+                            &st.kind,
+                            scenario::StepKind::Okta(scenario::OktaAction::AddMembers {
+                                concurrently: true,
+                                ..
+                            })
+                        )
+                })
+            {
+                problems.push(format!(
+                    "{label}: the updates sent at once are not written as add-members with concurrently: true and snapshot: false"
+                ));
+            }
             for st in &loaded.steps {
                 if let scenario::StepKind::Okta(a) = &st.kind {
                     written_actions.insert((app.as_str(), a.key()));
@@ -211,12 +234,12 @@ async fn the_bundled_suite_recorded_through_the_proxy_replays_with_the_recorded_
         }
     }
     assert!(
-        concurrent <= 2,
-        "only the concurrent-membership scenarios are left out: {concurrent}"
+        concurrent >= 2,
+        "the scenarios with updates sent at once are recorded: {concurrent}"
     );
     assert!(
-        beside_scim <= 3,
-        "only the tailnet admin API scenarios are left out: {beside_scim}"
+        beside_scim >= 1,
+        "the scenarios with requests beside the SCIM base URL are recorded: {beside_scim}"
     );
     assert!(
         runs > 60,
