@@ -525,3 +525,104 @@ steps:
         assert_no_secret(dir.path(), &[&token]);
     }
 }
+
+/// The proxy forwards bodies and headers unchanged, both ways: a 1 MiB request body reaches the
+/// upstream byte for byte, hop-by-hop headers (and those `Connection` names) do not, and a gzip
+/// answer the client asked for reaches it still gzip-encoded, while the recording holds it
+/// decoded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_and_headers_are_forwarded_unchanged_and_a_gzip_answer_is_recorded_decoded() {
+    use std::io::Write as _;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let answer = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"Resources":[]}"#;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(answer.as_bytes()).expect("gzip");
+    let gzipped = gz.finish().expect("gzip");
+    let upstream = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-encoding", "gzip")
+                .insert_header("content-type", "application/scim+json")
+                .set_body_bytes(gzipped.clone()),
+        )
+        .mount(&upstream)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/scim/v2/Users"))
+        .respond_with(ResponseTemplate::new(201).set_body_string("{}"))
+        .mount(&upstream)
+        .await;
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let proxy = Proxy::start(
+        "127.0.0.1:0",
+        dir.path(),
+        ProxySettings {
+            upstream: format!("{}/scim/v2", upstream.uri()),
+            max_requests: None,
+            timeout: Duration::from_secs(10),
+            insecure: false,
+        },
+    )
+    .await
+    .expect("the proxy starts");
+    let raw = reqwest::Client::builder()
+        .no_gzip()
+        .build()
+        .expect("a client");
+    let got = raw
+        .get(format!("{}/Users?startIndex=1", proxy.base_url()))
+        .header("Accept-Encoding", "gzip")
+        .header("Connection", "keep-alive, X-Hop")
+        .header("X-Hop", "not forwarded")
+        .header("X-Kept", "forwarded")
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(
+        got.headers().get("content-encoding").map(|v| v.as_bytes()),
+        Some(&b"gzip"[..])
+    );
+    assert_eq!(got.bytes().await.expect("a body").to_vec(), gzipped);
+    let big: String = "x".repeat(1024 * 1024);
+    let body = format!(r#"{{"userName":"big","note":"{big}"}}"#);
+    let posted = raw
+        .post(format!("{}/Users", proxy.base_url()))
+        .header("Content-Type", "application/scim+json")
+        .body(body.clone())
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(posted.status(), 201);
+    let stopped = proxy.stop().await;
+    assert_eq!(stopped.exchanges, 2);
+    let received = upstream
+        .received_requests()
+        .await
+        .expect("recorded by the mock");
+    assert_eq!(received.len(), 2);
+    let get = &received[0];
+    assert_eq!(get.url.query(), Some("startIndex=1"));
+    assert!(
+        get.headers.get("x-hop").is_none(),
+        "a header Connection names is not forwarded"
+    );
+    assert_eq!(
+        get.headers.get("x-kept").map(|v| v.as_bytes()),
+        Some(&b"forwarded"[..])
+    );
+    assert_eq!(
+        get.headers.get("accept-encoding").map(|v| v.as_bytes()),
+        Some(&b"gzip"[..])
+    );
+    assert_eq!(
+        received[1].body,
+        body.as_bytes(),
+        "the request body arrives byte for byte"
+    );
+    let tape = read_tape(dir.path()).expect("the tape").exchanges;
+    assert_eq!(tape[0].response.body, answer, "recorded decoded");
+    assert_eq!(tape[1].request.body.as_deref(), Some(body.as_str()));
+}
