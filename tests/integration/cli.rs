@@ -746,10 +746,7 @@ fn certify_and_serve_stop_on_sigterm() {
             .is_some_and(|v| v.starts_with("interrupted by SIGTERM")),
         "{report:#}"
     );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port");
+    let port = free_port();
     let mut serve = Command::new(env!("CARGO_BIN_EXE_okscim"))
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
         .env("OKSCIM_SERVER_TOKEN", "t0k3n-for-the-test")
@@ -757,30 +754,12 @@ fn certify_and_serve_stop_on_sigterm() {
         .stderr(Stdio::null())
         .spawn()
         .expect("okscim serve starts");
-    let mut up = false;
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            up = true;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(25));
-    }
-    assert!(up, "serve listens");
+    listening(port, "serve listens");
     Command::new("kill")
         .args(["-TERM", &serve.id().to_string()])
         .status()
         .expect("kill runs");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    let status = loop {
-        if let Some(s) = serve.try_wait().expect("poll serve") {
-            break s;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = serve.kill();
-            panic!("serve ignored SIGTERM for 10 s");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    };
+    let status = exited(&mut serve, 10, "serve ignored SIGTERM for 10 s");
     assert_eq!(status.code(), Some(0));
 }
 
@@ -789,10 +768,7 @@ struct Served(std::process::Child, u16);
 
 impl Served {
     fn start(token: &str, extra: &[&str]) -> Served {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port");
+        let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_okscim"))
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
             .args(extra)
@@ -801,11 +777,7 @@ impl Served {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("okscim serve starts");
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(std::time::Instant::now() < deadline, "serve listens");
-            std::thread::sleep(std::time::Duration::from_millis(25));
-        }
+        listening(port, "serve listens");
         Served(child, port)
     }
 
@@ -881,6 +853,30 @@ fn diff_names_what_a_fault_changes_and_finds_nothing_between_clean_servers() {
     }
 }
 
+/// Waits until something listens on `port` of 127.0.0.1 (at most 10 s).
+fn listening(port: u16, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+}
+
+/// Waits at most `seconds` for `child` to end, killing it and failing with `why` after that.
+fn exited(child: &mut std::process::Child, seconds: u64, why: &str) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        if let Some(s) = child.try_wait().expect("poll") {
+            return s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{why}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 /// A free port on 127.0.0.1.
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -911,28 +907,14 @@ fn start_recording(
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("okscim record starts");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(std::time::Instant::now() < deadline, "the proxy listens");
-        std::thread::sleep(std::time::Duration::from_millis(25));
-    }
+    listening(port, "the proxy listens");
     (child, port)
 }
 
 /// Waits at most 20 s for `child` to end; its exit code and everything it printed.
 fn ended(mut child: std::process::Child) -> (Option<i32>, String) {
     use std::io::Read;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("poll") {
-            break s;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("okscim record did not stop");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    };
+    let status = exited(&mut child, 20, "okscim record did not stop");
     let mut text = String::new();
     for pipe in [
         child.stdout.take().map(|p| Box::new(p) as Box<dyn Read>),
