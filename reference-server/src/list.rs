@@ -3,7 +3,7 @@
 
 use std::cmp::Ordering;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::errors::ScimError;
 use crate::faults::Fault;
@@ -432,22 +432,23 @@ impl Cost {
 
 /// The ListResponse around a page of resources, written as it is rendered so that no answer
 /// grows past `max_bytes` (400 `tooMany`, naming the limit and a `count` that fits).
-pub fn list_response(
+pub fn list_response<R>(
     total: usize,
     start_index: usize,
-    resources: impl ExactSizeIterator<Item = Vec<u8>>,
+    resources: impl ExactSizeIterator<Item = R>,
+    mut write: impl FnMut(&mut Vec<u8>, R),
     faults: &crate::faults::Faults,
     max_bytes: usize,
 ) -> Result<Vec<u8>, ScimError> {
     // The keys in the order serde_json writes a map: sorted.
     let items = resources.len();
-    let mut out = Vec::with_capacity(256);
+    let mut out = Vec::with_capacity(256 + 700 * items.min(100));
     out.extend_from_slice(b"{\"Resources\":[");
     for (i, resource) in resources.enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        out.extend_from_slice(&resource);
+        write(&mut out, resource);
         if out.len() > max_bytes {
             return Err(ScimError::bad_request(
                 crate::errors::ScimType::TooMany,
@@ -457,22 +458,24 @@ pub fn list_response(
             ));
         }
     }
-    out.extend_from_slice(b"],");
-    let number = |n: usize| -> Value {
-        if faults.has(Fault::ListCountsAsStrings) {
-            json!(n.to_string())
-        } else {
-            json!(n)
-        }
+    // `list-counts-as-strings` writes the numbers as JSON strings.
+    let quote: &[u8] = if faults.has(Fault::ListCountsAsStrings) {
+        b"\""
+    } else {
+        b""
     };
-    let tail = json!({
-        "itemsPerPage": number(items),
-        "schemas": [LIST_RESPONSE_SCHEMA],
-        "startIndex": number(start_index),
-        "totalResults": number(total),
-    });
-    let tail = tail.to_string();
-    // `{"itemsPerPage":...}` without its opening brace continues the object.
-    out.extend_from_slice(&tail.as_bytes()[1..]);
+    let number = |out: &mut Vec<u8>, key: &[u8], n: usize| {
+        out.extend_from_slice(key);
+        out.extend_from_slice(quote);
+        let _ = std::io::Write::write_fmt(out, format_args!("{n}"));
+        out.extend_from_slice(quote);
+    };
+    number(&mut out, b"],\"itemsPerPage\":", items);
+    out.extend_from_slice(b",\"schemas\":[\"");
+    out.extend_from_slice(LIST_RESPONSE_SCHEMA.as_bytes());
+    out.extend_from_slice(b"\"]");
+    number(&mut out, b",\"startIndex\":", start_index);
+    number(&mut out, b",\"totalResults\":", total);
+    out.push(b'}');
     Ok(out)
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::body::ScimBody;
 use crate::errors::ScimError;
@@ -19,121 +19,9 @@ use crate::resources::validate::{Write, prepare};
 use crate::schema::ResourceKind;
 use crate::state::SharedState;
 use crate::store::{Record, Store, not_found};
-use crate::variants::{Variant, Variants};
+use crate::variants::Variant;
 
-/// A stored resource as it is answered: `meta` and, for users, `groups` derived. The `no-etags`
-/// variant leaves out `meta.version`, the `no-groups-attribute` variant a user's `groups`.
-pub fn render(store: &Store, kind: ResourceKind, record: &Record, variants: &Variants) -> Value {
-    let mut data = record.data();
-    data["meta"] = record.meta(kind, store.base_url(), !variants.has(Variant::NoEtags));
-    if kind == ResourceKind::User && !variants.has(Variant::NoGroupsAttribute) {
-        let groups = user_groups(store, &record.id);
-        if !groups.is_empty() {
-            data["groups"] = Value::Array(groups);
-        }
-    }
-    data
-}
-
-/// A stored resource as it is answered, written as JSON: with no projection, the stored text is
-/// spliced with `meta` and `groups` without being parsed (the keys stay in the sorted order a
-/// parsed resource is written in); with one, the resource is rendered and projected.
-pub fn rendered_bytes(
-    store: &Store,
-    kind: ResourceKind,
-    record: &Record,
-    projection: &Projection,
-    variants: &Variants,
-) -> Vec<u8> {
-    if !projection.is_identity() {
-        let value = projection.apply(render(store, kind, record, variants), kind);
-        return serde_json::to_vec(&value).unwrap_or_default();
-    }
-    let Ok(top) = serde_json::from_str::<
-        std::collections::BTreeMap<String, &serde_json::value::RawValue>,
-    >(record.json()) else {
-        let value = projection.apply(render(store, kind, record, variants), kind);
-        return serde_json::to_vec(&value).unwrap_or_default();
-    };
-    let meta = record.meta(kind, store.base_url(), !variants.has(Variant::NoEtags));
-    let groups = if kind == ResourceKind::User && !variants.has(Variant::NoGroupsAttribute) {
-        let groups = user_groups(store, &record.id);
-        (!groups.is_empty()).then_some(Value::Array(groups))
-    } else {
-        None
-    };
-    // In key order, as the stored keys are.
-    let mut derived: Vec<(&str, Value)> = Vec::with_capacity(4);
-    if let Some(g) = groups {
-        derived.push(("groups", g));
-    }
-    derived.push(("id", Value::String(record.id.clone())));
-    derived.push(("meta", meta));
-    if !top.contains_key("schemas") {
-        let map: serde_json::Map<String, Value> = top
-            .iter()
-            .filter(|(k, _)| k.starts_with("urn:"))
-            .map(|(k, raw)| {
-                (
-                    k.clone(),
-                    serde_json::from_str(raw.get()).unwrap_or(Value::Null),
-                )
-            })
-            .collect();
-        derived.push(("schemas", crate::store::schemas_of(kind, &map)));
-    }
-    let mut out = Vec::with_capacity(record.json().len() + 256);
-    out.push(b'{');
-    let mut first = true;
-    let mut pending = derived.into_iter().peekable();
-    let mut write_pair = |out: &mut Vec<u8>, key: &str, value: &dyn Fn(&mut Vec<u8>)| {
-        if !std::mem::take(&mut first) {
-            out.push(b',');
-        }
-        let _ = serde_json::to_writer(&mut *out, key);
-        out.push(b':');
-        value(out);
-    };
-    for (key, raw) in &top {
-        if key == "password" || key == "meta" || key == "groups" || key == "id" {
-            continue;
-        }
-        while let Some((name, _)) = pending.peek()
-            && *name < key.as_str()
-        {
-            let (name, value) = pending.next().expect("peeked");
-            write_pair(&mut out, name, &|o| {
-                let _ = serde_json::to_writer(o, &value);
-            });
-        }
-        write_pair(&mut out, key, &|o| {
-            o.extend_from_slice(raw.get().as_bytes())
-        });
-    }
-    for (name, value) in pending {
-        write_pair(&mut out, name, &|o| {
-            let _ = serde_json::to_writer(o, &value);
-        });
-    }
-    out.push(b'}');
-    out
-}
-
-/// A user's `groups`, derived from the membership index.
-fn user_groups(store: &Store, user_id: &str) -> Vec<Value> {
-    store
-        .groups_of(user_id)
-        .into_iter()
-        .map(|(gid, name)| {
-            json!({
-                "value": gid,
-                "display": name,
-                "$ref": format!("{}/Groups/{gid}", store.base_url()),
-                "type": "direct",
-            })
-        })
-        .collect()
-}
+pub use super::render::{render, rendered_bytes, write_rendered};
 
 fn answer(
     state: &SharedState,
@@ -308,13 +196,11 @@ fn list_answer(
             .collect();
         (query.start_index, page)
     };
-    let resources = page
-        .into_iter()
-        .map(|(kind, r)| rendered_bytes(store, kind, r, &query.projection, &state.variants));
     let body = list::list_response(
         total,
         start,
-        resources,
+        page.into_iter(),
+        |out, (kind, r)| write_rendered(out, store, kind, r, &query.projection, &state.variants),
         &state.faults,
         state.limits.max_answer_bytes,
     )?;

@@ -1,0 +1,366 @@
+//! A stored resource as it is answered: the stored attributes with `id`, `meta` and, for users,
+//! `groups` derived (and `schemas` when the store left it out as derivable). Every answer that
+//! carries a resource goes through here, so the common case, no projection, is written straight
+//! from the stored text: the top-level keys are found without parsing the values, and the
+//! derived attributes are written in between in the sorted key order a parsed resource is
+//! written in, without building a tree or a string for any of them.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::io::Write as _;
+
+use chrono::{DateTime, Datelike, Timelike, Utc};
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
+
+use crate::projection::Projection;
+use crate::schema::ResourceKind;
+use crate::store::{Record, Store};
+use crate::variants::{Variant, Variants};
+
+/// A stored resource as it is answered, as a tree: `meta` and, for users, `groups` derived. The
+/// `no-etags` variant leaves out `meta.version`, the `no-groups-attribute` variant a user's
+/// `groups`.
+pub fn render(store: &Store, kind: ResourceKind, record: &Record, variants: &Variants) -> Value {
+    let mut data = record.data();
+    data["meta"] = record.meta(kind, store.base_url(), !variants.has(Variant::NoEtags));
+    if kind == ResourceKind::User && !variants.has(Variant::NoGroupsAttribute) {
+        let groups = user_groups(store, &record.id);
+        if !groups.is_empty() {
+            data["groups"] = Value::Array(groups);
+        }
+    }
+    data
+}
+
+/// A user's `groups`, derived from the membership index.
+fn user_groups(store: &Store, user_id: &str) -> Vec<Value> {
+    store
+        .groups_of(user_id)
+        .into_iter()
+        .map(|(gid, name)| {
+            json!({
+                "value": gid,
+                "display": name,
+                "$ref": format!("{}/Groups/{gid}", store.base_url()),
+                "type": "direct",
+            })
+        })
+        .collect()
+}
+
+/// A stored resource as it is answered, written as JSON (the bytes [`render`] would be written
+/// as, projected by `projection`).
+pub fn rendered_bytes(
+    store: &Store,
+    kind: ResourceKind,
+    record: &Record,
+    projection: &Projection,
+    variants: &Variants,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(record.json().len() + 320);
+    write_rendered(&mut out, store, kind, record, projection, variants);
+    out
+}
+
+/// [`rendered_bytes`], appended to `out`.
+pub fn write_rendered(
+    out: &mut Vec<u8>,
+    store: &Store,
+    kind: ResourceKind,
+    record: &Record,
+    projection: &Projection,
+    variants: &Variants,
+) {
+    let top = if projection.is_identity() {
+        serde_json::from_str::<TopLevel>(record.json()).ok()
+    } else {
+        None
+    };
+    let Some(TopLevel(mut top)) = top else {
+        let value = projection.apply(render(store, kind, record, variants), kind);
+        let _ = serde_json::to_writer(out, &value);
+        return;
+    };
+    // The stored text is written from a sorted map, so this is only a check.
+    if !top.is_sorted_by(|a, b| a.0 <= b.0) {
+        top.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    let derived = Derived {
+        store,
+        kind,
+        record,
+        with_version: !variants.has(Variant::NoEtags),
+        groups: kind == ResourceKind::User && !variants.has(Variant::NoGroupsAttribute),
+        schemas: !top.iter().any(|(k, _)| k == "schemas"),
+    };
+    // In key order: "groups" < "id" < "meta" < "schemas".
+    let mut pending: [(&str, bool); 4] = [
+        (
+            "groups",
+            derived.groups && !store.groups_of(&record.id).is_empty(),
+        ),
+        ("id", true),
+        ("meta", true),
+        ("schemas", derived.schemas),
+    ];
+    let mut first = true;
+    let mut separate = |out: &mut Vec<u8>| {
+        if !std::mem::take(&mut first) {
+            out.push(b',');
+        }
+    };
+    out.push(b'{');
+    for (key, raw) in &top {
+        if matches!(key.as_ref(), "password" | "meta" | "groups" | "id") {
+            continue;
+        }
+        for (name, due) in pending.iter_mut() {
+            if *due && *name < key.as_ref() {
+                *due = false;
+                separate(out);
+                derived.write(out, name, &top);
+            }
+        }
+        separate(out);
+        write_str(out, key);
+        out.push(b':');
+        out.extend_from_slice(raw.get().as_bytes());
+    }
+    for (name, due) in pending {
+        if due {
+            separate(out);
+            derived.write(out, name, &top);
+        }
+    }
+    out.push(b'}');
+}
+
+/// The attributes a stored resource does not hold, written as `"name":value`.
+struct Derived<'a> {
+    store: &'a Store,
+    kind: ResourceKind,
+    record: &'a Record,
+    with_version: bool,
+    groups: bool,
+    schemas: bool,
+}
+
+impl Derived<'_> {
+    fn write(&self, out: &mut Vec<u8>, name: &str, top: &[(Cow<'_, str>, &RawValue)]) {
+        let base = self.store.base_url();
+        let record = self.record;
+        match name {
+            "groups" => {
+                out.extend_from_slice(b"\"groups\":[");
+                for (i, (gid, display)) in self.store.groups_of(&record.id).iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    // The keys in sorted order, as a parsed map is written.
+                    out.extend_from_slice(b"{\"$ref\":");
+                    write_str(out, &format!("{base}/Groups/{gid}"));
+                    out.extend_from_slice(b",\"display\":");
+                    write_str(out, display);
+                    out.extend_from_slice(b",\"type\":\"direct\",\"value\":");
+                    write_str(out, gid);
+                    out.push(b'}');
+                }
+                out.push(b']');
+            }
+            "id" => {
+                out.extend_from_slice(b"\"id\":");
+                write_str(out, &record.id);
+            }
+            "meta" => {
+                out.extend_from_slice(b"\"meta\":{\"created\":");
+                write_timestamp(out, record.created);
+                out.extend_from_slice(b",\"lastModified\":");
+                write_timestamp(out, record.last_modified);
+                out.extend_from_slice(b",\"location\":");
+                write_str(
+                    out,
+                    &format!("{base}{}/{}", self.kind.endpoint(), record.id),
+                );
+                out.extend_from_slice(b",\"resourceType\":");
+                write_str(out, self.kind.name());
+                if self.with_version {
+                    let _ = write!(out, ",\"version\":\"W/\\\"{}\\\"\"", record.version);
+                }
+                out.push(b'}');
+            }
+            "schemas" if self.schemas => {
+                // The rule of store::schemas_of: the core schema, then each extension the
+                // resource holds a non-empty object for.
+                out.extend_from_slice(b"\"schemas\":[");
+                write_str(out, self.kind.core_schema().id);
+                for ext in self.kind.extensions() {
+                    let held = top.iter().any(|(k, raw)| {
+                        k == ext.id && raw.get().starts_with('{') && raw.get() != "{}"
+                    });
+                    if held {
+                        out.push(b',');
+                        write_str(out, ext.id);
+                    }
+                }
+                out.push(b']');
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A JSON string, escaped as serde_json escapes it.
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    let _ = serde_json::to_writer(out, s);
+}
+
+/// `2026-01-02T03:04:05.678Z`, as `to_rfc3339_opts(Millis, true)` writes it.
+fn write_timestamp(out: &mut Vec<u8>, t: DateTime<Utc>) {
+    let nanos = t.nanosecond();
+    if (0..=9999).contains(&t.year()) && nanos < 1_000_000_000 {
+        let _ = write!(
+            out,
+            "\"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z\"",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            nanos / 1_000_000
+        );
+    } else {
+        write_str(out, &t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    }
+}
+
+/// The top-level members of a stored resource, their values left as text.
+struct TopLevel<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for TopLevel<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> Visitor<'de> for Members {
+            type Value = TopLevel<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut members = Vec::with_capacity(16);
+                while let Some(Key(key)) = map.next_key()? {
+                    members.push((key, map.next_value()?));
+                }
+                Ok(TopLevel(members))
+            }
+        }
+        d.deserialize_map(Members)
+    }
+}
+
+/// A member name, borrowed from the text unless it has escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Name;
+        impl<'de> Visitor<'de> for Name {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(s.to_string())))
+            }
+        }
+        d.deserialize_str(Name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn timestamps_are_written_as_rfc3339_with_milliseconds() {
+        for t in [
+            Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
+            Utc.timestamp_opt(1_765_000_000, 7_891_234).unwrap(),
+            Utc.timestamp_opt(0, 999_999_999).unwrap(),
+        ] {
+            let mut out = Vec::new();
+            write_timestamp(&mut out, t);
+            let expected =
+                serde_json::to_string(&t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                    .unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), expected);
+        }
+    }
+
+    /// The written bytes are exactly those of the rendered tree, for every shape a stored
+    /// resource takes.
+    #[test]
+    fn written_resources_equal_the_rendered_tree() {
+        use crate::store::StorePolicy;
+        let mut store = Store::new("http://127.0.0.1:1/scim/v2", StorePolicy::default());
+        let ext = crate::schema::ENTERPRISE_USER_SCHEMA;
+        let users = [
+            json!({"userName": "a@x.com", "active": true, "name": {"givenName": "A"}}),
+            json!({"userName": "b\"q\u{e9}\u{1}@x.com", "emails": [{"value": "b@x.com", "primary": true}]}),
+            json!({"userName": "c@x.com", ext: {"employeeNumber": "7"}, "zeta": 1, "Alpha": 2}),
+            json!({"userName": "d@x.com", ext: {}}),
+            json!({"userName": "e@x.com", "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:example:other"]}),
+        ];
+        let mut ids = Vec::new();
+        for u in users {
+            let map = u.as_object().cloned().unwrap();
+            ids.push(store.insert(ResourceKind::User, map).unwrap().id.clone());
+        }
+        for (name, members) in [
+            ("Team \"One\"", &ids[..2]),
+            ("Two", &ids[..1]),
+            ("Empty", &ids[..0]),
+        ] {
+            let members: Vec<Value> = members.iter().map(|id| json!({"value": id})).collect();
+            let map = json!({"displayName": name, "members": members})
+                .as_object()
+                .cloned()
+                .unwrap();
+            store.insert(ResourceKind::Group, map).unwrap();
+        }
+        let variant_sets: [Variants; 3] = [
+            Variants::default(),
+            [Variant::NoEtags].into_iter().collect(),
+            [Variant::NoGroupsAttribute].into_iter().collect(),
+        ];
+        let mut checked = 0;
+        for kind in [ResourceKind::User, ResourceKind::Group] {
+            for record in store.iter(kind) {
+                for variants in &variant_sets {
+                    let tree = serde_json::to_vec(&render(&store, kind, record, variants)).unwrap();
+                    let written =
+                        rendered_bytes(&store, kind, record, &Projection::default(), variants);
+                    assert_eq!(
+                        String::from_utf8(written).unwrap(),
+                        String::from_utf8(tree).unwrap()
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 8 * 3);
+    }
+
+    #[test]
+    fn member_names_with_escapes_are_read() {
+        let TopLevel(members) = serde_json::from_str(r#"{"a\"b":1,"plain":{"x":[1,2]}}"#).unwrap();
+        assert_eq!(members.len(), 2);
+        assert_eq!(members[0].0, "a\"b");
+        assert_eq!(members[1].1.get(), r#"{"x":[1,2]}"#);
+    }
+}
