@@ -7,6 +7,10 @@ fn main() -> std::process::ExitCode {
     // Lines are written by a thread of their own (`okscim serve` logs every request), and the
     // guard flushes them before the process ends.
     let (log, _flush_at_exit) = okscim_reference_server::log_writer(std::io::stderr());
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    if !terminal {
+        okscim_reference_server::log::install_request_log(log.clone());
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -14,7 +18,7 @@ fn main() -> std::process::ExitCode {
         )
         .with_target(false)
         // Colour only on a terminal: a redirected log stays plain text.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_ansi(terminal)
         .with_writer(log)
         .init();
     let cli = okscim::cli::Cli::parse();

@@ -161,17 +161,17 @@ pub async fn get_one(state: SharedState, kind: Kind, id: String) -> Result<ScimJ
 }
 
 /// The routes (answering 404 without the variant).
-pub fn routes() -> axum::Router<SharedState> {
+pub fn routes(base_path: &str) -> axum::Router<SharedState> {
     use axum::routing::get;
     let mut router = axum::Router::new();
     for kind in Kind::ALL {
         router = router
             .route(
-                kind.endpoint(),
+                &format!("{base_path}{}", kind.endpoint()),
                 get(move |State(s): State<SharedState>, RawQuery(q): RawQuery| list(s, kind, q)),
             )
             .route(
-                &format!("{}/{{id}}", kind.endpoint()),
+                &format!("{base_path}{}/{{id}}", kind.endpoint()),
                 get(
                     move |State(s): State<SharedState>, Path(id): Path<String>| {
                         get_one(s, kind, id)

@@ -18,6 +18,10 @@ async fn main() -> std::process::ExitCode {
     // The request log is written a batch of lines at a time (log.rs), so that no request waits on
     // the terminal or the pipe; the guard writes the last batch at exit.
     let (log, _flush_at_exit) = okscim_reference_server::log_writer(std::io::stdout());
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    if !terminal {
+        okscim_reference_server::log::install_request_log(log.clone());
+    }
     tracing_subscriber::fmt()
         .with_writer(log)
         .with_env_filter(
@@ -26,7 +30,7 @@ async fn main() -> std::process::ExitCode {
         )
         .with_target(false)
         // Colour only on a terminal: a redirected log stays plain text.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .with_ansi(terminal)
         .init();
     let cli = Cli::parse();
     match okscim_reference_server::cli::serve(&cli.serve).await {

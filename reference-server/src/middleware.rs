@@ -31,7 +31,13 @@ pub async fn log_and_shape(State(state): State<SharedState>, req: Request, next:
     let status = response.status().as_u16();
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     if state.log_requests {
-        tracing::info!(target: "okscim_reference_server::request", "{method} {uri} -> {status} ({ms:.1} ms)");
+        if !tracing::enabled!(target: "okscim_reference_server::request", tracing::Level::INFO) {
+            // Filtered out (RUST_LOG).
+        } else if !crate::log::write_request_line(format_args!(
+            "{method} {uri} -> {status} ({ms:.1} ms)"
+        )) {
+            tracing::info!(target: "okscim_reference_server::request", "{method} {uri} -> {status} ({ms:.1} ms)");
+        }
     } else {
         tracing::debug!(target: "okscim_reference_server::request", "{method} {uri} -> {status} ({ms:.1} ms)");
     }

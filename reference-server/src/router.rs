@@ -17,8 +17,8 @@ use crate::schema::ResourceKind;
 use crate::state::SharedState;
 use crate::variants::Variant;
 
-fn resource_routes(kind: ResourceKind) -> Router<SharedState> {
-    let collection = kind.endpoint().to_string();
+fn resource_routes(base_path: &str, kind: ResourceKind) -> Router<SharedState> {
+    let collection = format!("{base_path}{}", kind.endpoint());
     let search = format!("{collection}/.search");
     let item = format!("{collection}/{{id}}");
     Router::new()
@@ -37,37 +37,35 @@ fn resource_routes(kind: ResourceKind) -> Router<SharedState> {
         )
 }
 
-/// The whole application: SCIM under `base_path`, the tailnet admin API under `/admin`.
+/// The whole application: SCIM under `base_path`, the tailnet admin API under `/admin`. Every
+/// route is written with its whole path (not nested under the base path), so that a request is
+/// routed once, without its URI being rewritten.
 pub fn router(state: SharedState, base_path: &str) -> Router {
-    let protected = resource_routes(ResourceKind::User)
-        .merge(resource_routes(ResourceKind::Group))
-        .route("/.search", post(handlers::search_all))
+    let at = |path: &str| format!("{base_path}{path}");
+    let protected = resource_routes(base_path, ResourceKind::User)
+        .merge(resource_routes(base_path, ResourceKind::Group))
+        .route(&at("/.search"), post(handlers::search_all))
         .route_layer(from_fn_with_state(state.clone(), require_token));
     let discovery = Router::new()
         .route(
-            "/ServiceProviderConfig",
+            &at("/ServiceProviderConfig"),
             get(discovery::service_provider_config),
         )
-        .route("/ResourceTypes", get(discovery::resource_types))
-        .route("/ResourceTypes/{name}", get(discovery::resource_type))
-        .route("/Schemas", get(discovery::schemas))
-        .route("/Schemas/{id}", get(discovery::schema));
+        .route(&at("/ResourceTypes"), get(discovery::resource_types))
+        .route(&at("/ResourceTypes/{name}"), get(discovery::resource_type))
+        .route(&at("/Schemas"), get(discovery::schemas))
+        .route(&at("/Schemas/{id}"), get(discovery::schema));
     // Optional endpoints this server does not implement (RFC 7644 §3.7, §3.11): 501.
     let not_implemented = Router::new()
-        .route("/Me", any(|| async { ScimError::new(StatusCode::NOT_IMPLEMENTED, "/Me is not supported by this server") }))
-        .route("/Bulk", any(|| async { ScimError::new(StatusCode::NOT_IMPLEMENTED, "bulk operations are not supported (ServiceProviderConfig bulk.supported is false)") }))
+        .route(&at("/Me"), any(|| async { ScimError::new(StatusCode::NOT_IMPLEMENTED, "/Me is not supported by this server") }))
+        .route(&at("/Bulk"), any(|| async { ScimError::new(StatusCode::NOT_IMPLEMENTED, "bulk operations are not supported (ServiceProviderConfig bulk.supported is false)") }))
         .route_layer(from_fn_with_state(state.clone(), require_token));
-    let entitlements =
-        crate::entitlements::routes().route_layer(from_fn_with_state(state.clone(), require_token));
+    let entitlements = crate::entitlements::routes(base_path)
+        .route_layer(from_fn_with_state(state.clone(), require_token));
     let scim = protected
         .merge(discovery)
         .merge(not_implemented)
         .merge(entitlements);
-    let scim = if base_path.is_empty() {
-        scim
-    } else {
-        Router::new().nest(base_path, scim)
-    };
     let admin = Router::new()
         .route(
             "/admin/policy",

@@ -220,20 +220,36 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
 fn write_timestamp(out: &mut Vec<u8>, t: DateTime<Utc>) {
     let nanos = t.nanosecond();
     if (0..=9999).contains(&t.year()) && nanos < 1_000_000_000 {
-        let _ = write!(
-            out,
-            "\"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z\"",
-            t.year(),
-            t.month(),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second(),
-            nanos / 1_000_000
-        );
+        out.push(b'"');
+        write_rfc3339(out, t, 3);
+        out.push(b'"');
     } else {
         write_str(out, &t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
     }
+}
+
+/// `2026-01-02T03:04:05` then `.` and the first `digits` digits of the fraction, then `Z`, for
+/// a year of four digits and a time that is not a leap second (what `Utc::now()` gives).
+pub(crate) fn write_rfc3339(out: &mut Vec<u8>, t: DateTime<Utc>, digits: u32) {
+    fn pad(out: &mut Vec<u8>, n: u32, width: u32) {
+        for i in (0..width).rev() {
+            out.push(b'0' + (n / 10u32.pow(i) % 10) as u8);
+        }
+    }
+    pad(out, t.year().unsigned_abs(), 4);
+    out.push(b'-');
+    pad(out, t.month(), 2);
+    out.push(b'-');
+    pad(out, t.day(), 2);
+    out.push(b'T');
+    pad(out, t.hour(), 2);
+    out.push(b':');
+    pad(out, t.minute(), 2);
+    out.push(b':');
+    pad(out, t.second(), 2);
+    out.push(b'.');
+    pad(out, t.nanosecond() / 10u32.pow(9 - digits), digits);
+    out.push(b'Z');
 }
 
 /// The top-level members of a stored resource, their values left as text.
@@ -298,6 +314,10 @@ mod tests {
             let expected =
                 serde_json::to_string(&t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
                     .unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), expected);
+            let mut out = Vec::new();
+            write_rfc3339(&mut out, t, 6);
+            let expected = t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
             assert_eq!(String::from_utf8(out).unwrap(), expected);
         }
     }
