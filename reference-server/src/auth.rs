@@ -2,12 +2,12 @@
 //! the token verbatim; both are accepted. The token is case-sensitive and compared in constant
 //! time (SHA-256 of both sides first, so the length does not leak either).
 
-use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
-use axum::middleware::Next;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+use tower_http::validate_request::{ValidateRequest, ValidateRequestHeaderLayer};
 
 use crate::errors::ScimError;
 use crate::faults::Fault;
@@ -31,10 +31,34 @@ fn presented_token(value: &str, bearer_only: bool) -> Option<&str> {
     }
 }
 
-/// Middleware: 401 with a SCIM error body and `WWW-Authenticate` unless the token matches.
-pub async fn require_token(State(state): State<SharedState>, req: Request, next: Next) -> Response {
-    let header_value = req
-        .headers()
+/// The layer that lets a request through only with the server's token: 401 with a SCIM error
+/// body and `WWW-Authenticate` otherwise (429 under the `rate-limit` variant when the bucket is
+/// empty). A plain check before the route, with no future of its own: it runs on every
+/// authenticated request.
+pub fn require_token(state: SharedState) -> ValidateRequestHeaderLayer<TokenCheck> {
+    ValidateRequestHeaderLayer::custom(TokenCheck { state })
+}
+
+/// See [`require_token`].
+#[derive(Clone)]
+pub struct TokenCheck {
+    state: SharedState,
+}
+
+impl<B> ValidateRequest<B> for TokenCheck {
+    type ResponseBody = Body;
+
+    fn validate(&mut self, request: &mut Request<B>) -> Result<(), Response> {
+        match refusal(&self.state, request.headers()) {
+            None => Ok(()),
+            Some(response) => Err(response),
+        }
+    }
+}
+
+/// The answer to a request without the token (or over the rate limit); `None` lets it through.
+fn refusal(state: &SharedState, headers: &HeaderMap) -> Option<Response> {
+    let header_value = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let detail = match header_value {
@@ -51,14 +75,14 @@ pub async fn require_token(State(state): State<SharedState>, req: Request, next:
                     response
                         .headers_mut()
                         .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
-                    return response;
+                    return Some(response);
                 }
-                return next.run(req).await;
+                return None;
             }
             _ => "invalid token in the Authorization header (tokens are case-sensitive)",
         },
     };
-    ScimError::new(StatusCode::UNAUTHORIZED, detail).into_response()
+    Some(ScimError::new(StatusCode::UNAUTHORIZED, detail).into_response())
 }
 
 #[cfg(test)]

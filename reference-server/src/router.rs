@@ -45,7 +45,7 @@ pub fn router(state: SharedState, base_path: &str) -> Router {
     let protected = resource_routes(base_path, ResourceKind::User)
         .merge(resource_routes(base_path, ResourceKind::Group))
         .route(&at("/.search"), post(handlers::search_all))
-        .route_layer(from_fn_with_state(state.clone(), require_token));
+        .route_layer(require_token(state.clone()));
     let discovery = Router::new()
         .route(
             &at("/ServiceProviderConfig"),
@@ -59,9 +59,9 @@ pub fn router(state: SharedState, base_path: &str) -> Router {
     let not_implemented = Router::new()
         .route(&at("/Me"), any(|| async { ScimError::new(StatusCode::NOT_IMPLEMENTED, "/Me is not supported by this server") }))
         .route(&at("/Bulk"), any(|| async { ScimError::new(StatusCode::NOT_IMPLEMENTED, "bulk operations are not supported (ServiceProviderConfig bulk.supported is false)") }))
-        .route_layer(from_fn_with_state(state.clone(), require_token));
-    let entitlements = crate::entitlements::routes(base_path)
-        .route_layer(from_fn_with_state(state.clone(), require_token));
+        .route_layer(require_token(state.clone()));
+    let entitlements =
+        crate::entitlements::routes(base_path).route_layer(require_token(state.clone()));
     let scim = protected
         .merge(discovery)
         .merge(not_implemented)
@@ -74,7 +74,7 @@ pub fn router(state: SharedState, base_path: &str) -> Router {
         .route("/admin/policy/problems", get(tailnet::get_problems))
         .route("/admin/policy/check", post(tailnet::check))
         .route("/admin/groups", get(tailnet::groups))
-        .route_layer(from_fn_with_state(state.clone(), require_token));
+        .route_layer(require_token(state.clone()));
     let app = scim
         .merge(admin)
         .layer(CatchPanicLayer::new())

@@ -266,6 +266,13 @@ impl Store {
         )
     }
 
+    /// Whether `user_id` belongs to a group.
+    pub fn has_groups(&self, user_id: &str) -> bool {
+        self.memberships
+            .get(user_id)
+            .is_some_and(|ids| ids.iter().any(|gid| self.groups.get(gid).is_some()))
+    }
+
     /// The groups `user_id` belongs to, as `(id, displayName)`, in id order.
     pub fn groups_of(&self, user_id: &str) -> Vec<(&str, &str)> {
         self.memberships

@@ -97,10 +97,7 @@ pub fn write_rendered(
     };
     // In key order: "groups" < "id" < "meta" < "schemas".
     let mut pending: [(&str, bool); 4] = [
-        (
-            "groups",
-            derived.groups && !store.groups_of(&record.id).is_empty(),
-        ),
+        ("groups", derived.groups && store.has_groups(&record.id)),
         ("id", true),
         ("meta", true),
         ("schemas", derived.schemas),
@@ -160,7 +157,7 @@ impl Derived<'_> {
                     }
                     // The keys in sorted order, as a parsed map is written.
                     out.extend_from_slice(b"{\"$ref\":");
-                    write_str(out, &format!("{base}/Groups/{gid}"));
+                    write_joined(out, &[base, "/Groups/", gid]);
                     out.extend_from_slice(b",\"display\":");
                     write_str(out, display);
                     out.extend_from_slice(b",\"type\":\"direct\",\"value\":");
@@ -179,10 +176,7 @@ impl Derived<'_> {
                 out.extend_from_slice(b",\"lastModified\":");
                 write_timestamp(out, record.last_modified);
                 out.extend_from_slice(b",\"location\":");
-                write_str(
-                    out,
-                    &format!("{base}{}/{}", self.kind.endpoint(), record.id),
-                );
+                write_joined(out, &[base, self.kind.endpoint(), "/", &record.id]);
                 out.extend_from_slice(b",\"resourceType\":");
                 write_str(out, self.kind.name());
                 if self.with_version {
@@ -214,6 +208,21 @@ impl Derived<'_> {
 /// A JSON string, escaped as serde_json escapes it.
 fn write_str(out: &mut Vec<u8>, s: &str) {
     let _ = serde_json::to_writer(out, s);
+}
+
+/// The pieces joined, as one JSON string.
+fn write_joined(out: &mut Vec<u8>, pieces: &[&str]) {
+    // JSON escapes one character at a time, so pieces that need none are written as they are.
+    let plain = |p: &&str| !p.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
+    if pieces.iter().all(plain) {
+        out.push(b'"');
+        for p in pieces {
+            out.extend_from_slice(p.as_bytes());
+        }
+        out.push(b'"');
+    } else {
+        write_str(out, &pieces.concat());
+    }
 }
 
 /// `2026-01-02T03:04:05.678Z`, as `to_rfc3339_opts(Millis, true)` writes it.
@@ -326,8 +335,14 @@ mod tests {
     /// resource takes.
     #[test]
     fn written_resources_equal_the_rendered_tree() {
+        for base in ["http://127.0.0.1:1/scim/v2", "http://h/a\"b\\c"] {
+            written_resources_equal_the_rendered_tree_under(base);
+        }
+    }
+
+    fn written_resources_equal_the_rendered_tree_under(base: &str) {
         use crate::store::StorePolicy;
-        let mut store = Store::new("http://127.0.0.1:1/scim/v2", StorePolicy::default());
+        let mut store = Store::new(base, StorePolicy::default());
         let ext = crate::schema::ENTERPRISE_USER_SCHEMA;
         let users = [
             json!({"userName": "a@x.com", "active": true, "name": {"givenName": "A"}}),
