@@ -33,7 +33,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::limits::Limits;
@@ -342,6 +342,31 @@ where
     }
 }
 
+/// Refused connections closed at once (with a reset) rather than read out, beyond this many.
+const MAX_LINGERING: usize = 256;
+
+/// How long, and how much, a refused connection is read before it is closed.
+const LINGER_FOR: Duration = Duration::from_secs(1);
+const LINGER_BYTES: usize = 256 * 1024;
+
+/// Sends FIN after the answer, then reads and drops what the client sent until it closes, for at
+/// most [`LINGER_FOR`] and [`LINGER_BYTES`], so that the close is orderly.
+async fn linger(mut stream: TcpStream, _permit: OwnedSemaphorePermit) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _ = stream.shutdown().await;
+    let _ = tokio::time::timeout(LINGER_FOR, async {
+        let mut buf = [0u8; 8192];
+        let mut read = 0;
+        while read < LINGER_BYTES {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => read += n,
+            }
+        }
+    })
+    .await;
+}
+
 /// What a connection over the limit is told when every connection has a request in flight.
 fn busy_answer() -> Vec<u8> {
     let body = serde_json::json!({
@@ -379,6 +404,7 @@ where
     });
     let (stopping_tx, stopping) = watch::channel(false);
     let mut tasks: JoinSet<()> = JoinSet::new();
+    let lingering = Arc::new(Semaphore::new(MAX_LINGERING));
     let mut next_id = 0u64;
     let mut stop = pin!(stop);
     loop {
@@ -404,6 +430,14 @@ where
                 };
                 if let Room::Full = registry.make_room(max_connections) {
                     let _ = stream.try_write(&busy_answer());
+                    // Closed with what the client sent still unread, the socket would be reset,
+                    // and a reset can destroy the answer on its way: read it first, briefly.
+                    match lingering.clone().try_acquire_owned() {
+                        Ok(permit) => {
+                            tasks.spawn(linger(stream, permit));
+                        }
+                        Err(_) => drop(stream),
+                    }
                     continue;
                 }
                 let _ = stream.set_nodelay(true);
@@ -476,10 +510,10 @@ async fn drive<S>(
                 return;
             }
             () = info.wake.notified() => {
+                // Shut down rather than dropped, even when idle: the last response may still be
+                // in the connection's write buffer (a request counts as served once its body
+                // is handed over, before it is flushed). An idle connection closes at once.
                 if info.evicting.load(Ordering::Relaxed) && !draining {
-                    if info.is_idle() {
-                        return;
-                    }
                     conn.as_mut().graceful_shutdown();
                     draining = true;
                 }

@@ -224,6 +224,65 @@ async fn at_the_limit_with_every_connection_busy_a_new_client_gets_503() {
     );
 }
 
+/// A refused client that has already sent its request still reads the 503: the refused
+/// connection is closed after its answer is sent and what the client sent is read, so that the
+/// close is not a reset that can destroy the answer on its way.
+#[tokio::test]
+async fn a_refused_client_that_sent_its_request_reads_the_503_and_an_orderly_close() {
+    let srv = TestServer::start(limits(|l| {
+        l.max_connections = 1;
+    }))
+    .await;
+    let _busy = post_users(&srv, "Content-Length: 100\r\n", b"{").await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for _ in 0..20 {
+        let mut next = connect(&srv).await;
+        // The request, and a body larger than the socket's receive window of small writes,
+        // arrive before the server looks at the connection.
+        let mut request = head(&srv, "POST", "/Users", "Content-Length: 200000\r\n").into_bytes();
+        request.extend(std::iter::repeat_n(b' ', 200_000));
+        let (mut reader, mut writer) = next.split();
+        let send = async {
+            let _ = writer.write_all(&request).await;
+        };
+        let read = read_until_closed_orderly(&mut reader, Duration::from_secs(5));
+        let ((), (bytes, how)) = tokio::join!(send, read);
+        let (status, _) = parse_answer(&bytes);
+        assert_eq!(status, 503, "{}", String::from_utf8_lossy(&bytes));
+        assert_eq!(
+            how,
+            Closed::Orderly,
+            "the refused connection ends with a FIN, not a reset"
+        );
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Closed {
+    Orderly,
+    Reset,
+    Open,
+}
+
+/// Reads until the peer closes or `within` passes; what was read, and how it ended.
+async fn read_until_closed_orderly(
+    stream: &mut (impl AsyncReadExt + Unpin),
+    within: Duration,
+) -> (Vec<u8>, Closed) {
+    let mut out = Vec::new();
+    let deadline = Instant::now() + within;
+    let mut buf = [0u8; 4096];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, stream.read(&mut buf)).await {
+            Ok(Ok(0)) => return (out, Closed::Orderly),
+            Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
+            Ok(Err(_)) => return (out, Closed::Reset),
+            Err(_) => return (out, Closed::Open),
+        }
+    }
+}
+
 /// The soft open-file limit of this process.
 fn open_file_limit() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/self/limits").ok()?;
