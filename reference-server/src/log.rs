@@ -1,35 +1,46 @@
 //! The log's writer. `okscim serve` logs a line per request; written one `write` at a time, the
-//! log costs each request a system call, and handed to a logging thread, a wake-up of that
-//! thread. Here lines are appended to a buffer in memory and written out a batch at a time:
-//! when 16 KiB have gathered, every 100 ms, and when the guard is dropped at exit. Nothing is
-//! dropped: a batch is written before the buffer grows past its size.
+//! log costs each request a system call, and handed to a logging thread line by line, a wake-up
+//! of that thread. Here lines are appended to a buffer in memory; a full batch (16 KiB) is handed
+//! to the logging thread, which writes it, and writes what has gathered every 100 ms and at exit.
+//! No request waits on the terminal or the pipe unless 64 batches (1 MiB) are waiting already:
+//! then the log holds requests back rather than grow or drop lines. Nothing is dropped, and the
+//! lines keep their order.
 
 use std::io::{self, Write};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
 const BATCH: usize = 16 * 1024;
+const QUEUED: usize = 64;
+/// With the queue full, a line that brings the buffer to this size waits for the thread.
+const HELD: usize = 4 * BATCH;
 const EVERY: Duration = Duration::from_millis(100);
 
 struct Shared {
     state: Mutex<State>,
-    stopped: Condvar,
+    /// Signalled when the logging thread has taken batches or the buffer.
+    space: Condvar,
 }
 
 struct State {
-    out: Box<dyn Write + Send>,
     buf: Vec<u8>,
+    /// Full batches to the logging thread. Sent with the lock held, so batches and the buffer
+    /// stay in the order their lines were written; never waited on with the lock held (the
+    /// thread takes the lock to take the buffer).
+    batches: SyncSender<Vec<u8>>,
+    /// Set when the guard is dropped: lines then stay in the buffer for the last write.
     stop: bool,
+    /// Until the logging thread has taken it, and after it has ended: lines are written
+    /// through (so a thread that cannot be started costs a write per line, not the log).
+    through: Option<Box<dyn Write + Send>>,
 }
 
-impl State {
-    fn write_out(&mut self) {
-        if !self.buf.is_empty() {
-            // A log that cannot be written (a closed pipe) must not stop the server.
-            let _ = self.out.write_all(&self.buf);
-            let _ = self.out.flush();
-            self.buf.clear();
-        }
+/// Writes a batch; a log that cannot be written (a closed pipe) must not stop the server.
+fn write_batch(out: &mut dyn Write, batch: &[u8]) {
+    if !batch.is_empty() {
+        let _ = out.write_all(batch);
+        let _ = out.flush();
     }
 }
 
@@ -37,14 +48,44 @@ impl State {
 #[derive(Clone)]
 pub struct LogWriter(Arc<Shared>);
 
+impl LogWriter {
+    /// Runs `append` on the buffer under the lock, then hands a full batch on.
+    fn append(&self, append: impl FnOnce(&mut Vec<u8>)) {
+        let shared = &*self.0;
+        let mut state = shared.state.lock().unwrap_or_else(PoisonError::into_inner);
+        append(&mut state.buf);
+        let inner = &mut *state;
+        if let Some(out) = inner.through.as_mut() {
+            write_batch(out.as_mut(), &inner.buf);
+            inner.buf.clear();
+            return;
+        }
+        if inner.buf.len() < BATCH || inner.stop {
+            return;
+        }
+        let batch = std::mem::take(&mut inner.buf);
+        match inner.batches.try_send(batch) {
+            Ok(()) => inner.buf = Vec::with_capacity(BATCH),
+            // The queue is full: the lines stay in the buffer, and past HELD this request
+            // waits until the thread has taken them.
+            Err(TrySendError::Full(batch)) => {
+                inner.buf = batch;
+                while state.buf.len() >= HELD && !state.stop {
+                    state = shared
+                        .space
+                        .wait(state)
+                        .unwrap_or_else(PoisonError::into_inner);
+                }
+            }
+            // The logging thread is gone (it panicked): the lines are kept for the exit.
+            Err(TrySendError::Disconnected(batch)) => inner.buf = batch,
+        }
+    }
+}
+
 impl Write for LogWriter {
     fn write(&mut self, line: &[u8]) -> io::Result<usize> {
-        let mut state = self.0.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.buf.extend_from_slice(line);
-        // After the guard is dropped nothing writes the buffer later: write through.
-        if state.buf.len() >= BATCH || state.stop {
-            state.write_out();
-        }
+        self.append(|buf| buf.extend_from_slice(line));
         Ok(line.len())
     }
 
@@ -80,23 +121,17 @@ pub fn write_request_line(message: std::fmt::Arguments<'_>) -> bool {
         return false;
     };
     let now = chrono::Utc::now();
-    let mut state = writer
-        .0
-        .state
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    crate::resources::render::write_rfc3339(&mut state.buf, now, 6);
-    let _ = writeln!(state.buf, "  INFO {message}");
-    if state.buf.len() >= BATCH || state.stop {
-        state.write_out();
-    }
+    writer.append(|buf| {
+        crate::resources::render::write_rfc3339(buf, now, 6);
+        let _ = writeln!(buf, "  INFO {message}");
+    });
     true
 }
 
 /// Writes what is left when dropped; keep it until the process ends.
 pub struct FlushOnDrop {
     shared: Arc<Shared>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    thread: Option<std::thread::JoinHandle<Box<dyn Write + Send>>>,
 }
 
 impl Drop for FlushOnDrop {
@@ -108,39 +143,82 @@ impl Drop for FlushOnDrop {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
             state.stop = true;
-            state.write_out();
+            // Wakes the thread for its last pass (when the queue is full, it is awake).
+            let _ = state.batches.try_send(Vec::new());
         }
-        self.shared.stopped.notify_all();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+        self.shared.space.notify_all();
+        let out = self.thread.take().and_then(|t| t.join().ok());
+        let mut state = self
+            .shared
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let state = &mut *state;
+        if let Some(out) = out {
+            state.through = Some(out);
+        }
+        if let Some(out) = state.through.as_mut() {
+            write_batch(out.as_mut(), &state.buf);
+            state.buf.clear();
+        }
+    }
+}
+
+/// The logging thread: writes each batch handed to it, and what has gathered in the buffer
+/// every [`EVERY`] and when the guard stops it; gives `out` back at the end.
+fn write_batches(shared: &Shared, batches: &Receiver<Vec<u8>>) -> Box<dyn Write + Send> {
+    let taken = shared
+        .state
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .through
+        .take();
+    let Some(mut out) = taken else {
+        return Box::new(io::sink());
+    };
+    loop {
+        match batches.recv_timeout(EVERY) {
+            Ok(batch) => {
+                shared.space.notify_all();
+                write_batch(out.as_mut(), &batch);
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return out,
+        }
+        // Batches queued before the lock was taken are older than the buffer's lines.
+        let (older, partial, stop) = {
+            let mut state = shared.state.lock().unwrap_or_else(PoisonError::into_inner);
+            let older: Vec<Vec<u8>> = batches.try_iter().collect();
+            let partial = std::mem::take(&mut state.buf);
+            (older, partial, state.stop)
+        };
+        shared.space.notify_all();
+        for batch in &older {
+            write_batch(out.as_mut(), batch);
+        }
+        write_batch(out.as_mut(), &partial);
+        if stop {
+            return out;
         }
     }
 }
 
 /// A batching writer over `out`, and the guard that writes the last batch.
 pub fn log_writer<W: Write + Send + 'static>(out: W) -> (LogWriter, FlushOnDrop) {
+    let (tx, rx) = sync_channel(QUEUED);
     let shared = Arc::new(Shared {
+        space: Condvar::new(),
         state: Mutex::new(State {
-            out: Box::new(out),
             buf: Vec::with_capacity(BATCH),
+            batches: tx,
             stop: false,
+            through: Some(Box::new(out)),
         }),
-        stopped: Condvar::new(),
     });
-    let ticker = shared.clone();
+    let writer = shared.clone();
     let thread = std::thread::Builder::new()
         .name("okscim-log".into())
-        .spawn(move || {
-            let mut state = ticker.state.lock().unwrap_or_else(PoisonError::into_inner);
-            while !state.stop {
-                state.write_out();
-                state = ticker
-                    .stopped
-                    .wait_timeout(state, EVERY)
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .0;
-            }
-        })
+        .spawn(move || write_batches(&writer, &rx))
         .ok();
     (LogWriter(shared.clone()), FlushOnDrop { shared, thread })
 }
@@ -181,5 +259,85 @@ mod tests {
         assert_eq!(lines.len(), 5001);
         assert_eq!(lines[0], "one");
         assert_eq!(lines[5000], "line 4999");
+        // Lines written after the guard are written through, in order.
+        w.write_all(b"after\n").unwrap();
+        assert!(String::from_utf8_lossy(&sink.0.lock().unwrap()).ends_with("line 4999\nafter\n"));
+    }
+
+    /// A sink that takes nothing until it is opened.
+    #[derive(Clone)]
+    struct Gate {
+        open: Arc<(Mutex<bool>, std::sync::Condvar)>,
+        sink: Sink,
+    }
+
+    impl Write for Gate {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            let (open, opened) = &*self.open;
+            let mut is_open = open.lock().unwrap();
+            while !*is_open {
+                is_open = opened.wait(is_open).unwrap();
+            }
+            self.sink.write(b)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A log nobody reads does not hold a request back until 64 batches wait; then it does,
+    /// and loses nothing.
+    #[test]
+    fn a_stalled_log_holds_no_line_back_until_its_queue_is_full() {
+        let gate = Gate {
+            open: Arc::new((Mutex::new(false), std::sync::Condvar::new())),
+            sink: Sink::default(),
+        };
+        let (w, guard) = log_writer(gate.clone());
+        let line = |i: usize| format!("{i:099}\n");
+        // Wait until the logging thread owns the sink (lines before that are written through).
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while w.0.state.lock().unwrap().through.is_some() {
+            assert!(std::time::Instant::now() < deadline, "the thread starts");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // Half the queue's worth of lines, while the sink takes nothing.
+        let lines = BATCH * QUEUED / 2 / 100;
+        let writer = {
+            let mut w = w.clone();
+            std::thread::spawn(move || {
+                for i in 0..lines {
+                    w.write_all(line(i).as_bytes()).unwrap();
+                }
+            })
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !writer.is_finished() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "appending waited on the sink"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // Three times the queue: the writer waits for the sink.
+        let more = BATCH * QUEUED * 3 / 100;
+        let held = {
+            let mut w = w.clone();
+            std::thread::spawn(move || {
+                for i in lines..lines + more {
+                    w.write_all(line(i).as_bytes()).unwrap();
+                }
+            })
+        };
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(!held.is_finished(), "a full queue holds the writer back");
+        *gate.open.0.lock().unwrap() = true;
+        gate.open.1.notify_all();
+        held.join().unwrap();
+        drop(guard);
+        let written = String::from_utf8(gate.sink.0.lock().unwrap().clone()).unwrap();
+        let numbers: Vec<usize> = written.lines().map(|l| l.parse().unwrap()).collect();
+        assert_eq!(numbers.len(), lines + more, "every line was written");
+        assert!(numbers.iter().enumerate().all(|(i, n)| i == *n), "in order");
     }
 }
