@@ -147,8 +147,9 @@ pub async fn spawn(config: ServerConfig) -> Result<RunningServer, ServerError> {
     // a time cannot hold a connection (408 otherwise, see body.rs).
     let app = tower_http::timeout::RequestBodyDeadlineLayer::new(config.limits.body_read_timeout)
         .layer(
-            tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash()
-                .layer(router::router(state.clone(), &base_path)),
+            tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash().layer(
+                middleware::Scim::new(router::router(state.clone(), &base_path), state.clone()),
+            ),
         );
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(accept::run(

@@ -1,47 +1,156 @@
-//! Middleware around every route: one log line per request, error shaping so that no response
-//! of 400 or above leaves without a SCIM Error body (axum's own 404/405/413 answers included)
-//! and so that the faults and variants that change error bodies live in one place, and the
-//! `connection-close` variant's header.
+//! The one middleware around every request: one log line per request, error shaping so that no
+//! response of 400 or above leaves without a SCIM Error body (the router's own 404/405 answers
+//! included) and so that the faults and variants that change error bodies live in one place, a
+//! handler that panics answered with a SCIM 500, and the `connection-close` variant's header.
+//!
+//! It is one hand-written service around the router, with one boxed future per request, rather
+//! than a stack of `from_fn` and tower layers: each of those costs every request an allocation
+//! or a clone of the service below it, and together they cost more than the lookup they wrap.
 
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use crate::errors::{ErrorStyle, ScimError};
 use crate::faults::Fault;
 use crate::response::SCIM_CONTENT_TYPE;
 use crate::state::SharedState;
+use crate::variants::Variant;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// The one middleware around every request (one layer, not two, as it runs on every
-/// request): shapes error responses (see [`shape_errors`]), then logs `METHOD path?query ->
-/// status (ms)`, never headers or bodies, which carry secrets. At info level for `serve`, at
+/// The router, wrapped in the one middleware (see the module docs). Logs `METHOD path?query ->
+/// status (ms)`, never headers or bodies, which carry secrets: at info level for `serve`, at
 /// debug level when embedded in the harness.
-pub async fn log_and_shape(State(state): State<SharedState>, req: Request, next: Next) -> Response {
-    let method = req.method().clone();
-    let uri = req.uri().clone();
-    let started = Instant::now();
-    let response = match head_too_large(&req) {
-        Some(error) => error.into_response(),
-        None => next.run(req).await,
-    };
-    let response = shape_errors(&state, &method, uri.path(), response);
-    let status = response.status().as_u16();
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
+#[derive(Clone)]
+pub struct Scim {
+    router: axum::Router,
+    state: SharedState,
+}
+
+impl Scim {
+    /// `router` with the middleware around it.
+    pub fn new(router: axum::Router, state: SharedState) -> Self {
+        Scim { router, state }
+    }
+}
+
+impl<B> tower::Service<axum::http::Request<B>> for Scim
+where
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: axum::http::Request<B>) -> Self::Future {
+        let req = req.map(Body::new);
+        let state = self.state.clone();
+        let method = req.method().clone();
+        let uri = req.uri().clone();
+        let started = Instant::now();
+        // Routing runs here, before the future: a panic in it is caught too.
+        let routed = match head_too_large(&req) {
+            Some(error) => Routed::Refused(error),
+            None => match std::panic::catch_unwind(AssertUnwindSafe(|| {
+                tower::Service::call(&mut self.router, req)
+            })) {
+                Ok(future) => Routed::Future(future),
+                Err(panic) => Routed::Panicked(panic),
+            },
+        };
+        Box::pin(async move {
+            let response = match routed {
+                Routed::Refused(error) => error.into_response(),
+                Routed::Panicked(panic) => panicked(panic),
+                Routed::Future(future) => match caught(future).await {
+                    Ok(Ok(response)) => response,
+                    Ok(Err(never)) => match never {},
+                    Err(panic) => panicked(panic),
+                },
+            };
+            let mut response = shape_errors(&state, &method, uri.path(), response);
+            if state.variant(Variant::ConnectionClose) {
+                // hyper closes the connection once the response is written (it honours the
+                // header on a response).
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            log(&state, &method, &uri, response.status(), started);
+            Ok(response)
+        })
+    }
+}
+
+/// Where a request stands once the router has been called.
+enum Routed<F> {
+    /// Answered before routing (the head is over a limit).
+    Refused(ScimError),
+    /// The router's future.
+    Future(F),
+    /// Routing panicked.
+    Panicked(Box<dyn std::any::Any + Send>),
+}
+
+/// `future`'s output, or the panic it raised while polled.
+async fn caught<F: Future>(future: F) -> Result<F::Output, Box<dyn std::any::Any + Send>> {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(polled) => polled.map(Ok),
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    })
+    .await
+}
+
+/// A handler that panicked: the panic is logged (its message only), the client gets a SCIM 500.
+fn panicked(panic: Box<dyn std::any::Any + Send>) -> Response {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_string());
+    tracing::error!("a request handler panicked: {message}");
+    ScimError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal error; the server log has details",
+    )
+    .into_response()
+}
+
+fn log(
+    state: &SharedState,
+    method: &axum::http::Method,
+    uri: &axum::http::Uri,
+    status: StatusCode,
+    started: Instant,
+) {
+    let status = status.as_u16();
+    // Tenths of a millisecond, rounded, written without float formatting.
+    let tenths = (started.elapsed().as_micros() + 50) / 100;
+    let (whole, tenth) = (tenths / 10, tenths % 10);
     if state.log_requests {
         if !tracing::enabled!(target: "okscim_reference_server::request", tracing::Level::INFO) {
             // Filtered out (RUST_LOG).
         } else if !crate::log::write_request_line(format_args!(
-            "{method} {uri} -> {status} ({ms:.1} ms)"
+            "{method} {uri} -> {status} ({whole}.{tenth} ms)"
         )) {
-            tracing::info!(target: "okscim_reference_server::request", "{method} {uri} -> {status} ({ms:.1} ms)");
+            tracing::info!(target: "okscim_reference_server::request", "{method} {uri} -> {status} ({whole}.{tenth} ms)");
         }
     } else {
-        tracing::debug!(target: "okscim_reference_server::request", "{method} {uri} -> {status} ({ms:.1} ms)");
+        tracing::debug!(target: "okscim_reference_server::request", "{method} {uri} -> {status} ({whole}.{tenth} ms)");
     }
-    response
 }
 
 /// The longest request target (path and query) answered with a SCIM 414; hyper answers longer
@@ -150,12 +259,87 @@ fn shape_errors(
     response
 }
 
-/// The `connection-close` variant: every response says `Connection: close`, and hyper closes
-/// the connection once the response is written (it honours the header on a response).
-pub async fn close_connection(req: Request, next: Next) -> Response {
-    let mut response = next.run(req).await;
-    response
-        .headers_mut()
-        .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    response
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ServerConfig;
+    use crate::state::AppState;
+    use tower::ServiceExt;
+
+    fn scim(router: axum::Router) -> Scim {
+        let state = std::sync::Arc::new(AppState::new(
+            &ServerConfig::default(),
+            "http://127.0.0.1:1/scim/v2".into(),
+            "token".into(),
+            None,
+        ));
+        Scim::new(router, state)
+    }
+
+    async fn answer(service: Scim, path: &str) -> (StatusCode, serde_json::Value) {
+        let request = axum::http::Request::get(path).body(Body::empty()).unwrap();
+        let response = service.oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    /// A handler that panics, before or after it first waits, is answered with a SCIM 500 and
+    /// the server goes on.
+    #[tokio::test]
+    async fn a_panicking_handler_is_answered_with_a_scim_500() {
+        let router = axum::Router::new()
+            .route(
+                "/now",
+                axum::routing::get(|| async {
+                    if true {
+                        panic!("at once");
+                    }
+                }),
+            )
+            .route(
+                "/later",
+                axum::routing::get(|| async {
+                    tokio::task::yield_now().await;
+                    if true {
+                        panic!("after a wait");
+                    }
+                }),
+            )
+            .route("/fine", axum::routing::get(|| async { "ok" }));
+        let service = scim(router);
+        for path in ["/now", "/later"] {
+            let (status, body) = answer(service.clone(), path).await;
+            assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{path}");
+            assert_eq!(body["status"], "500", "{path}: {body}");
+            assert!(body["detail"].as_str().unwrap().contains("internal error"));
+        }
+        let response = service
+            .oneshot(
+                axum::http::Request::get("/fine")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+
+    /// The router's own answers (no route, wrong method) leave as SCIM errors.
+    #[tokio::test]
+    async fn the_routers_own_answers_are_scim_errors() {
+        let router = axum::Router::new().route("/only-get", axum::routing::get(|| async { "" }));
+        let service = scim(router);
+        let (status, body) = answer(service.clone(), "/nowhere").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(body["detail"].as_str().unwrap().contains("/nowhere"));
+        let request = axum::http::Request::post("/only-get")
+            .body(Body::empty())
+            .unwrap();
+        let response = service.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert!(response.headers().contains_key(header::ALLOW));
+    }
 }

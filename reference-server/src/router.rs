@@ -2,20 +2,16 @@
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{any, get, post};
 
 use crate::errors::ScimError;
-use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::auth::require_token;
 use crate::discovery;
-use crate::middleware::{close_connection, log_and_shape};
 use crate::profile::tailnet;
 use crate::resources::handlers;
 use crate::schema::ResourceKind;
 use crate::state::SharedState;
-use crate::variants::Variant;
 
 fn resource_routes(base_path: &str, kind: ResourceKind) -> Router<SharedState> {
     let collection = format!("{base_path}{}", kind.endpoint());
@@ -75,15 +71,7 @@ pub fn router(state: SharedState, base_path: &str) -> Router {
         .route("/admin/policy/check", post(tailnet::check))
         .route("/admin/groups", get(tailnet::groups))
         .route_layer(require_token(state.clone()));
-    let app = scim
-        .merge(admin)
-        .layer(CatchPanicLayer::new())
-        .layer(from_fn_with_state(state.clone(), log_and_shape));
-    // Outermost, so every response carries it, shaped errors and axum's own answers included.
-    let app = if state.variant(Variant::ConnectionClose) {
-        app.layer(from_fn(close_connection))
-    } else {
-        app
-    };
-    app.with_state(state)
+    // Logging, error shaping, panics and the connection-close variant are around the router,
+    // in middleware::Scim.
+    scim.merge(admin).with_state(state)
 }

@@ -129,7 +129,7 @@ impl AppState {
         self.throttle.lock().unwrap_or_else(|e| e.into_inner()).rate
     }
 
-    /// Reads the store, sharing it with other reads. (A panic mid-request, which catch-panic
+    /// Reads the store, sharing it with other reads. (A panic mid-request, which the middleware
     /// turns into a 500, leaves consistent data: every write is a single assignment at the end.)
     pub async fn read(&self) -> RwLockReadGuard<'_, Store> {
         self.store.read().await
