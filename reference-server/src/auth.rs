@@ -16,9 +16,13 @@ use crate::variants::Variant;
 
 /// Whether `presented` equals `expected`, in constant time.
 pub fn token_matches(presented: &str, expected: &str) -> bool {
-    let a = Sha256::digest(presented.as_bytes());
-    let b = Sha256::digest(expected.as_bytes());
-    a.ct_eq(&b).into()
+    digest_matches(presented, &Sha256::digest(expected.as_bytes()).into())
+}
+
+/// Whether `presented` hashes to `expected` (the SHA-256 of the token), in constant time.
+fn digest_matches(presented: &str, expected: &[u8; 32]) -> bool {
+    let a: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+    a.ct_eq(expected).into()
 }
 
 /// The token carried by an Authorization header value, in either accepted form.
@@ -36,20 +40,23 @@ fn presented_token(value: &str, bearer_only: bool) -> Option<&str> {
 /// empty). A plain check before the route, with no future of its own: it runs on every
 /// authenticated request.
 pub fn require_token(state: SharedState) -> ValidateRequestHeaderLayer<TokenCheck> {
-    ValidateRequestHeaderLayer::custom(TokenCheck { state })
+    // The token's own digest is taken once, not on every request.
+    let expected = Sha256::digest(state.token.as_bytes()).into();
+    ValidateRequestHeaderLayer::custom(TokenCheck { state, expected })
 }
 
 /// See [`require_token`].
 #[derive(Clone)]
 pub struct TokenCheck {
     state: SharedState,
+    expected: [u8; 32],
 }
 
 impl<B> ValidateRequest<B> for TokenCheck {
     type ResponseBody = Body;
 
     fn validate(&mut self, request: &mut Request<B>) -> Result<(), Response> {
-        match refusal(&self.state, request.headers()) {
+        match refusal(&self.state, &self.expected, request.headers()) {
             None => Ok(()),
             Some(response) => Err(response),
         }
@@ -57,14 +64,14 @@ impl<B> ValidateRequest<B> for TokenCheck {
 }
 
 /// The answer to a request without the token (or over the rate limit); `None` lets it through.
-fn refusal(state: &SharedState, headers: &HeaderMap) -> Option<Response> {
+fn refusal(state: &SharedState, expected: &[u8; 32], headers: &HeaderMap) -> Option<Response> {
     let header_value = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let detail = match header_value {
         None => "missing Authorization header; send `Authorization: Bearer <token>`",
         Some(v) => match presented_token(v, state.fault(Fault::BearerOnly)) {
-            Some(t) if token_matches(t, &state.token) => {
+            Some(t) if digest_matches(t, expected) => {
                 if state.variant(Variant::RateLimit) && !state.admit() {
                     let detail = format!(
                         "too many requests: this server takes {} a second; retry after 1 second",

@@ -56,15 +56,22 @@ impl ListQuery {
         let mut attributes = Vec::new();
         let mut excluded = Vec::new();
         for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
-            match key.to_ascii_lowercase().as_str() {
-                "filter" => q.filter = Some(value.into_owned()),
-                "sortby" => q.sort_by = Some(value.into_owned()),
-                "sortorder" => q.descending = parse_sort_order(&value)?,
-                "attributes" => attributes.extend(split_list(&value)),
-                "excludedattributes" => excluded.extend(split_list(&value)),
-                "startindex" => q.start_index = parse_int("startIndex", &value)?.max(1) as usize,
-                "count" => q.count = Some(parse_int("count", &value)?.max(0) as usize),
-                _ => {}
+            // Parameter names are case-insensitive (RFC 7644 §3.4.2).
+            let is = |name: &str| key.eq_ignore_ascii_case(name);
+            if is("filter") {
+                q.filter = Some(value.into_owned());
+            } else if is("sortBy") {
+                q.sort_by = Some(value.into_owned());
+            } else if is("sortOrder") {
+                q.descending = parse_sort_order(&value)?;
+            } else if is("attributes") {
+                attributes.extend(split_list(&value));
+            } else if is("excludedAttributes") {
+                excluded.extend(split_list(&value));
+            } else if is("startIndex") {
+                q.start_index = parse_int("startIndex", &value)?.max(1) as usize;
+            } else if is("count") {
+                q.count = Some(parse_int("count", &value)?.max(0) as usize);
             }
         }
         q.projection = Projection::new(attributes, excluded);
@@ -155,6 +162,27 @@ fn indexed<'s>(store: &'s Store, kind: ResourceKind, f: &Filter) -> Option<Vec<&
         Filter::And(a, b) => indexed(store, kind, a).or_else(|| indexed(store, kind, b)),
         _ => None,
     }
+}
+
+/// How many resources an index hands [`select`] for `f`, or `None` to scan: at most one for an
+/// index of unique values (id, userName, displayName), which needs no lookup to know.
+fn indexed_reads(store: &Store, kind: ResourceKind, f: &Filter) -> Option<usize> {
+    if let Filter::Compare {
+        path,
+        op: CompareOp::Eq,
+        value: CompValue::Str(_),
+    } = f
+        && path.sub_attr.is_none()
+        && let Some(resolved) = kind.resolve(path.urn.as_deref(), &path.attr)
+        && !resolved.in_extension
+        && matches!(
+            (kind, resolved.def.name),
+            (_, "id") | (ResourceKind::User, "userName") | (ResourceKind::Group, "displayName")
+        )
+    {
+        return Some(1);
+    }
+    indexed(store, kind, f).map(|c| c.len())
 }
 
 /// Whether `filter` is exactly `userName eq "…"`, returning the value.
@@ -378,7 +406,7 @@ impl Cost {
                     0,
                 ),
                 (Some(_), Some(f)) => (
-                    indexed(store, kind, f).map_or(store.len(kind), |c| c.len()),
+                    indexed_reads(store, kind, f).unwrap_or(store.len(kind)),
                     f.terms(),
                 ),
                 (Some(_), None) => (0, 0),
