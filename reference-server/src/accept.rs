@@ -14,6 +14,11 @@
 //! service and its response bodies, and the time its idle wait or its request head began,
 //! stamped by [`WatchedIo`] from the socket's reads. hyper's own header timer is off: its one
 //! deadline covers the idle wait and the head together, and this loop needs them apart.
+//!
+//! A connection's task reads these deadlines when its timer fires, and its timer never waits
+//! longer than the shorter of `header_read_timeout` and `idle_timeout`: a head or an idle wait
+//! that starts meanwhile is seen in time to be held to its own deadline. So a request costs no wake-up of the task and no new timer; only
+//! the limit wakes a task (to close it).
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -84,7 +89,7 @@ struct ConnInfo {
     head_since: AtomicU64,
     /// Told to close by the limit.
     evicting: AtomicBool,
-    /// Wakes the connection's task: to close it (eviction), or to look at its deadline again.
+    /// Wakes the connection's task to close it (eviction).
     wake: Notify,
 }
 
@@ -224,7 +229,6 @@ impl AsyncRead for WatchedIo {
             let info = &self.info;
             if info.is_idle() && info.head_since.load(Ordering::Acquire) == 0 {
                 info.head_since.store(info.now(), Ordering::Release);
-                info.wake.notify_one();
             }
         }
         polled
@@ -277,7 +281,6 @@ impl Drop for InFlight {
     fn drop(&mut self) {
         self.0.idle_since.store(self.0.now(), Ordering::Release);
         self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
-        self.0.wake.notify_one();
     }
 }
 
@@ -491,6 +494,7 @@ async fn drive<S>(
 {
     let mut conn = pin!(conn);
     let mut draining = false;
+    let mut timer = pin!(tokio::time::sleep(Duration::ZERO));
     loop {
         let now = info.now();
         let wait = match info.deadline(&limits) {
@@ -499,9 +503,14 @@ async fn drive<S>(
                 return;
             }
             Some(deadline) => Duration::from_millis(deadline - now),
-            // A request is served: look again when it ends (its InFlight wakes this task).
+            // A request is served: look again later.
             None => limits.idle_timeout,
-        };
+        }
+        // No longer than a head or an idle wait may take, so that one that starts meanwhile is
+        // held to its own deadline (see the module docs).
+        .min(limits.header_read_timeout.min(limits.idle_timeout))
+        .max(Duration::from_millis(1));
+        timer.as_mut().reset(tokio::time::Instant::now() + wait);
         tokio::select! {
             result = conn.as_mut() => {
                 if let Err(e) = result {
@@ -518,7 +527,7 @@ async fn drive<S>(
                     draining = true;
                 }
             }
-            () = tokio::time::sleep(wait) => {}
+            () = timer.as_mut() => {}
             _ = stopping.wait_for(|s| *s), if !draining => {
                 conn.as_mut().graceful_shutdown();
                 draining = true;
