@@ -290,7 +290,7 @@ pub fn select<'s>(
                     let mut c: Vec<&Record> = c
                         .into_iter()
                         .filter(|r| !hidden(r))
-                        .filter(|r| exact_user_name.is_none_or(|v| r.name == v))
+                        .filter(|r| exact_user_name.is_none_or(|v| &*r.name == v))
                         .collect();
                     c.sort_by_key(|r| r.seq);
                     c
@@ -314,7 +314,7 @@ pub fn select<'s>(
                                     kind,
                                 )
                         })
-                        .filter(|r| exact_user_name.is_none_or(|v| r.name == v))
+                        .filter(|r| exact_user_name.is_none_or(|v| &*r.name == v))
                         .collect()
                 }
             }

@@ -20,7 +20,7 @@ use crate::schema::ResourceKind;
 #[derive(Debug, Clone)]
 pub struct Record {
     /// The server-assigned id.
-    pub id: String,
+    pub id: Box<str>,
     /// Insertion order.
     pub seq: u64,
     /// Bumped on every write; the ETag is `W/"<version>"`.
@@ -30,7 +30,7 @@ pub struct Record {
     /// When it was last written.
     pub last_modified: DateTime<Utc>,
     /// userName (users) or displayName (groups), kept apart for the hot paths.
-    pub name: String,
+    pub name: Box<str>,
     /// `active`, when the resource has it.
     pub active: Option<bool>,
     /// Users or groups.
@@ -40,6 +40,132 @@ pub struct Record {
     /// resource is rendered). A few hundred bytes a user, where a parsed tree of small maps costs
     /// several kilobytes.
     json: Box<str>,
+    /// Where the derived members go in `json`, found when it is written; `None` for a text the
+    /// renderer has to read (a member name with escapes).
+    layout: Option<Layout>,
+}
+
+/// Where the members a stored resource does not hold go in its text, so that an answer is
+/// spliced from the text without reading it again (resources::render).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// For `groups`, `id`, `meta` and `schemas`, in that (sorted) order: the byte offset of the
+    /// first stored member whose name sorts after it, or of the closing brace. (A text of
+    /// 64 KiB or more has no layout: two bytes an offset keep the record small.)
+    pub at: [u16; 4],
+    /// Whether `schemas` is derived ([`schemas_of`]) rather than stored.
+    pub schemas_derived: bool,
+    /// The kind's extensions the resource holds a non-empty object for, one bit each, in the
+    /// order of [`ResourceKind::extensions`].
+    pub extensions: u8,
+}
+
+/// The names of the members rendering derives, in sorted order.
+pub const DERIVED: [&str; 4] = ["groups", "id", "meta", "schemas"];
+
+/// The top-level members of a stored text, their values left as text.
+pub struct TopLevel<'a>(pub Vec<(std::borrow::Cow<'a, str>, &'a serde_json::value::RawValue)>);
+
+impl<'de> serde::Deserialize<'de> for TopLevel<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{MapAccess, Visitor};
+        struct Members;
+        impl<'de> Visitor<'de> for Members {
+            type Value = TopLevel<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut members = Vec::with_capacity(16);
+                while let Some(Key(key)) = map.next_key()? {
+                    members.push((key, map.next_value()?));
+                }
+                Ok(TopLevel(members))
+            }
+        }
+        d.deserialize_map(Members)
+    }
+}
+
+/// A member name, borrowed from the text unless it has escapes.
+struct Key<'a>(std::borrow::Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Visitor;
+        struct Name;
+        impl<'de> Visitor<'de> for Name {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+                Ok(Key(std::borrow::Cow::Owned(s.to_string())))
+            }
+        }
+        d.deserialize_str(Name)
+    }
+}
+
+/// The extensions `members` holds a non-empty object for, one bit each.
+pub fn extension_bits(
+    kind: ResourceKind,
+    members: &[(std::borrow::Cow<'_, str>, &serde_json::value::RawValue)],
+) -> u8 {
+    let mut bits = 0u8;
+    for (i, ext) in kind.extensions().iter().enumerate().take(8) {
+        let held = members
+            .iter()
+            .any(|(k, raw)| k == ext.id && raw.get().starts_with('{') && raw.get() != "{}");
+        if held {
+            bits |= 1 << i;
+        }
+    }
+    bits
+}
+
+/// The layout of a stored text, when the renderer can splice it: an object whose member names
+/// have no escapes, in sorted order, holding none of the members rendering derives or drops.
+fn layout_of(kind: ResourceKind, json: &str) -> Option<Layout> {
+    let members: TopLevel<'_> = serde_json::from_str(json).ok()?;
+    if json.len() > usize::from(u16::MAX) || !json.ends_with('}') {
+        return None;
+    }
+    let mut offsets = Vec::with_capacity(members.0.len());
+    for (key, _) in &members.0 {
+        let std::borrow::Cow::Borrowed(name) = key else {
+            return None;
+        };
+        if matches!(*name, "password" | "meta" | "groups" | "id") {
+            return None;
+        }
+        // The name is borrowed from `json`, just after its opening quote.
+        let at = (name.as_ptr() as usize).checked_sub(json.as_ptr() as usize + 1)?;
+        if json.as_bytes().get(at) != Some(&b'"') {
+            return None;
+        }
+        offsets.push((*name, at));
+    }
+    if !offsets.windows(2).all(|w| w[0].0 < w[1].0) {
+        return None;
+    }
+    let closing = json.len() - 1;
+    let mut at = [0u16; 4];
+    for (slot, derived) in at.iter_mut().zip(DERIVED) {
+        let offset = offsets
+            .iter()
+            .find(|(name, _)| *name > derived)
+            .map_or(closing, |(_, offset)| *offset);
+        *slot = u16::try_from(offset).ok()?;
+    }
+    Some(Layout {
+        at,
+        schemas_derived: !members.0.iter().any(|(k, _)| k == "schemas"),
+        extensions: extension_bits(kind, &members.0),
+    })
 }
 
 /// The `schemas` a stored resource has: the core schema, then each extension it holds (the
@@ -63,7 +189,7 @@ impl Record {
         // The text was serialized from a Value by this module, so it parses.
         let mut data: Value = serde_json::from_str(&self.json).unwrap_or(Value::Null);
         if let Value::Object(map) = &mut data {
-            map.insert("id".into(), Value::String(self.id.clone()));
+            map.insert("id".into(), Value::String(self.id.to_string()));
             if !map.contains_key("schemas") {
                 let schemas = schemas_of(self.kind, map);
                 map.insert("schemas".into(), schemas);
@@ -77,6 +203,11 @@ impl Record {
     /// less.
     pub fn json(&self) -> &str {
         &self.json
+    }
+
+    /// Where the derived members go in [`Record::json`], when it can be spliced.
+    pub fn layout(&self) -> Option<&Layout> {
+        self.layout.as_ref()
     }
 
     /// Whether `active` is `false`.
@@ -116,17 +247,22 @@ pub fn etag(version: u64) -> String {
 
 #[derive(Debug, Default)]
 struct Table {
-    by_seq: BTreeMap<u64, Record>,
+    /// Boxed: a B-tree filled in ascending order keeps its nodes about half full, and a node of
+    /// pointers wastes less than a node of records (about 60 bytes a resource).
+    by_seq: BTreeMap<u64, Box<Record>>,
     seq_of: HashMap<Box<str>, u64>,
 }
 
 impl Table {
     fn get(&self, id: &str) -> Option<&Record> {
-        self.seq_of.get(id).and_then(|s| self.by_seq.get(s))
+        self.seq_of
+            .get(id)
+            .and_then(|s| self.by_seq.get(s))
+            .map(|r| &**r)
     }
     fn get_mut(&mut self, id: &str) -> Option<&mut Record> {
         match self.seq_of.get(id) {
-            Some(s) => self.by_seq.get_mut(s),
+            Some(s) => self.by_seq.get_mut(s).map(|r| &mut **r),
             None => None,
         }
     }
@@ -219,7 +355,7 @@ impl Store {
 
     /// Every resource of a kind, in insertion order.
     pub fn iter(&self, kind: ResourceKind) -> impl Iterator<Item = &Record> {
-        self.table(kind).by_seq.values()
+        self.table(kind).by_seq.values().map(|r| &**r)
     }
 
     /// How many resources of a kind there are.
@@ -241,7 +377,7 @@ impl Store {
             return Some(
                 seqs.into_iter()
                     .flatten()
-                    .filter_map(|seq| table.by_seq.get(seq))
+                    .filter_map(|seq| table.by_seq.get(seq).map(|r| &**r))
                     .collect(),
             );
         }
@@ -260,7 +396,7 @@ impl Store {
             _ => return None,
         };
         Some(
-            seq.and_then(|seq| table.by_seq.get(&seq))
+            seq.and_then(|seq| table.by_seq.get(&seq).map(|r| &**r))
                 .into_iter()
                 .collect(),
         )
@@ -280,7 +416,7 @@ impl Store {
             .map(|ids| {
                 ids.iter()
                     .filter_map(|gid| self.groups.get(gid))
-                    .map(|g| (g.id.as_str(), g.name.as_str()))
+                    .map(|g| (&*g.id, &*g.name))
                     .collect()
             })
             .unwrap_or_default()
@@ -422,19 +558,22 @@ impl Store {
         self.next_seq += 1;
         let now = Utc::now();
         let (name, active) = hot_fields(kind, &data);
+        let json = stored_text(kind, &data);
+        let layout = layout_of(kind, &json);
         let table = self.table_mut(kind);
         table.seq_of.insert(id.as_str().into(), seq);
-        let record = table.by_seq.entry(seq).or_insert(Record {
-            id,
+        let record = table.by_seq.entry(seq).or_insert(Box::new(Record {
+            id: id.into(),
             seq,
             version: 1,
             created: now,
             last_modified: now,
-            name,
+            name: name.into(),
             active,
             kind,
-            json: stored_text(kind, &data),
-        });
+            layout,
+            json,
+        }));
         Ok(record)
     }
 
@@ -462,9 +601,10 @@ impl Store {
             .get_mut(id)
             .ok_or_else(|| not_found(kind, id))?;
         let (name, active) = hot_fields(kind, &data);
-        record.name = name;
+        record.name = name.into();
         record.active = active;
         record.json = stored_text(kind, &data);
+        record.layout = layout_of(kind, &record.json);
         record.version += 1;
         record.last_modified = Utc::now();
         Ok(record)
@@ -646,7 +786,7 @@ mod tests {
             .unwrap()
             .id
             .clone();
-        assert_eq!(s.groups_of(&u), vec![(g.as_str(), "g")]);
+        assert_eq!(s.groups_of(&u), vec![(&*g, "g")]);
         s.delete(ResourceKind::User, &u).unwrap();
         assert_eq!(
             s.get(ResourceKind::Group, &g).unwrap().data()["members"],
@@ -698,7 +838,7 @@ mod tests {
             .unwrap()
             .id
             .clone();
-        assert_eq!((a.as_str(), g.as_str(), b.as_str()), ("1", "2", "3"));
+        assert_eq!((&*a, &*g, &*b), ("1", "2", "3"));
     }
 
     #[test]

@@ -141,7 +141,7 @@ impl Policy {
         let Some(record) = record else {
             return deny(format!("no user \"{user}\""), None);
         };
-        let user_name = record.name.as_str();
+        let user_name = &*record.name;
         if record.is_inactive() {
             return deny(
                 format!("{user_name} is suspended (deactivated in Okta)"),
@@ -167,7 +167,7 @@ impl Policy {
                         .is_some_and(|users| users.iter().any(|u| crate::fold::eq(u, user_name)))
                     || group_name(src)
                         .and_then(|n| synced.get(&n))
-                        .is_some_and(|members| members.contains(&record.id))
+                        .is_some_and(|members| members.contains(&*record.id))
             });
             if member && allowed_by.is_none() {
                 allowed_by = Some(i);
@@ -312,11 +312,11 @@ pub async fn groups(State(state): State<SharedState>) -> Result<Json<Value>, Sci
     let groups: Vec<Value> = store
         .iter(ResourceKind::Group)
         .map(|g| {
-            let display = g.name.as_str();
+            let display = &*g.name;
             let members: Vec<&str> = member_ids(&g.data())
                 .iter()
                 .filter_map(|id| store.get(ResourceKind::User, id))
-                .map(|u| u.name.as_str())
+                .map(|u| &*u.name)
                 .collect();
             json!({
                 "id": g.id,

@@ -5,18 +5,14 @@
 //! derived attributes are written in between in the sorted key order a parsed resource is
 //! written in, without building a tree or a string for any of them.
 
-use std::borrow::Cow;
-use std::fmt;
 use std::io::Write as _;
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
-use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::projection::Projection;
 use crate::schema::ResourceKind;
-use crate::store::{Record, Store};
+use crate::store::{DERIVED, Record, Store, TopLevel, extension_bits};
 use crate::variants::{Variant, Variants};
 
 /// A stored resource as it is answered, as a tree: `meta` and, for users, `groups` derived. The
@@ -73,65 +69,101 @@ pub fn write_rendered(
     projection: &Projection,
     variants: &Variants,
 ) {
-    let top = if projection.is_identity() {
-        serde_json::from_str::<TopLevel>(record.json()).ok()
-    } else {
-        None
-    };
-    let Some(TopLevel(mut top)) = top else {
+    if !projection.is_identity() {
         let value = projection.apply(render(store, kind, record, variants), kind);
         let _ = serde_json::to_writer(out, &value);
         return;
-    };
-    // The stored text is written from a sorted map, so this is only a check.
-    if !top.is_sorted_by(|a, b| a.0 <= b.0) {
-        top.sort_by(|a, b| a.0.cmp(&b.0));
     }
-    let derived = Derived {
+    let groups = kind == ResourceKind::User
+        && !variants.has(Variant::NoGroupsAttribute)
+        && store.has_groups(&record.id);
+    let derived = |schemas_derived: bool, extensions: u8| Derived {
         store,
         kind,
         record,
         with_version: !variants.has(Variant::NoEtags),
-        groups: kind == ResourceKind::User && !variants.has(Variant::NoGroupsAttribute),
-        schemas: !top.iter().any(|(k, _)| k == "schemas"),
+        extensions,
+        // Which of DERIVED are written.
+        due: [groups, true, true, schemas_derived],
     };
-    // In key order: "groups" < "id" < "meta" < "schemas".
-    let mut pending: [(&str, bool); 4] = [
-        ("groups", derived.groups && store.has_groups(&record.id)),
-        ("id", true),
-        ("meta", true),
-        ("schemas", derived.schemas),
-    ];
-    let mut first = true;
-    let mut separate = |out: &mut Vec<u8>| {
-        if !std::mem::take(&mut first) {
-            out.push(b',');
+    if let Some(layout) = record.layout() {
+        // The text's members between the places the derived ones go, copied as they are.
+        let derived = derived(layout.schemas_derived, layout.extensions);
+        let json = record.json();
+        let mut members = Members::new(out);
+        let mut cursor = 1;
+        for (i, at) in layout.at.iter().enumerate() {
+            let at = *at as usize;
+            members.copy(&json[cursor..at]);
+            cursor = at;
+            derived.write(&mut members, i);
         }
+        members.copy(&json[cursor..json.len() - 1]);
+        members.finish();
+        return;
+    }
+    let Ok(TopLevel(mut top)) = serde_json::from_str::<TopLevel>(record.json()) else {
+        let _ = serde_json::to_writer(out, &render(store, kind, record, variants));
+        return;
     };
-    out.push(b'{');
+    if !top.is_sorted_by(|a, b| a.0 <= b.0) {
+        top.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    let extensions = extension_bits(kind, &top);
+    let derived = derived(!top.iter().any(|(k, _)| k == "schemas"), extensions);
+    let mut members = Members::new(out);
+    let mut next = 0;
     for (key, raw) in &top {
         if matches!(key.as_ref(), "password" | "meta" | "groups" | "id") {
             continue;
         }
-        for (name, due) in pending.iter_mut() {
-            if *due && *name < key.as_ref() {
-                *due = false;
-                separate(out);
-                derived.write(out, name, &top);
-            }
+        while next < DERIVED.len() && DERIVED[next] < key.as_ref() {
+            derived.write(&mut members, next);
+            next += 1;
         }
-        separate(out);
+        let out = members.next();
         write_str(out, key);
         out.push(b':');
         out.extend_from_slice(raw.get().as_bytes());
     }
-    for (name, due) in pending {
-        if due {
-            separate(out);
-            derived.write(out, name, &top);
+    while next < DERIVED.len() {
+        derived.write(&mut members, next);
+        next += 1;
+    }
+    members.finish();
+}
+
+/// An object being written, member by member.
+struct Members<'a> {
+    out: &'a mut Vec<u8>,
+    first: bool,
+}
+
+impl<'a> Members<'a> {
+    fn new(out: &'a mut Vec<u8>) -> Self {
+        out.push(b'{');
+        Members { out, first: true }
+    }
+
+    /// The buffer, ready for the next member.
+    fn next(&mut self) -> &mut Vec<u8> {
+        if !std::mem::take(&mut self.first) {
+            self.out.push(b',');
+        }
+        self.out
+    }
+
+    /// Members as written in a stored text (`"a":1,"b":2`, with or without a trailing comma).
+    fn copy(&mut self, text: &str) {
+        let text = text.strip_suffix(',').unwrap_or(text);
+        if !text.is_empty() {
+            self.next().extend_from_slice(text.as_bytes());
         }
     }
-    out.push(b'}');
+
+    fn finish(self) {
+        self.out.push(b'}');
+    }
 }
 
 /// The attributes a stored resource does not hold, written as `"name":value`.
@@ -140,15 +172,22 @@ struct Derived<'a> {
     kind: ResourceKind,
     record: &'a Record,
     with_version: bool,
-    groups: bool,
-    schemas: bool,
+    /// The extensions held, one bit each (for `schemas`).
+    extensions: u8,
+    /// Which of [`DERIVED`] are written.
+    due: [bool; 4],
 }
 
 impl Derived<'_> {
-    fn write(&self, out: &mut Vec<u8>, name: &str, top: &[(Cow<'_, str>, &RawValue)]) {
+    /// Writes the `i`th of [`DERIVED`], if it is due.
+    fn write(&self, members: &mut Members<'_>, i: usize) {
+        if !self.due[i] {
+            return;
+        }
+        let out = members.next();
         let base = self.store.base_url();
         let record = self.record;
-        match name {
+        match DERIVED[i] {
             "groups" => {
                 out.extend_from_slice(b"\"groups\":[");
                 for (i, (gid, display)) in self.store.groups_of(&record.id).iter().enumerate() {
@@ -184,23 +223,19 @@ impl Derived<'_> {
                 }
                 out.push(b'}');
             }
-            "schemas" if self.schemas => {
+            _ => {
                 // The rule of store::schemas_of: the core schema, then each extension the
                 // resource holds a non-empty object for.
                 out.extend_from_slice(b"\"schemas\":[");
                 write_str(out, self.kind.core_schema().id);
-                for ext in self.kind.extensions() {
-                    let held = top.iter().any(|(k, raw)| {
-                        k == ext.id && raw.get().starts_with('{') && raw.get() != "{}"
-                    });
-                    if held {
+                for (i, ext) in self.kind.extensions().iter().enumerate().take(8) {
+                    if self.extensions & (1 << i) != 0 {
                         out.push(b',');
                         write_str(out, ext.id);
                     }
                 }
                 out.push(b']');
             }
-            _ => {}
         }
     }
 }
@@ -261,51 +296,6 @@ pub(crate) fn write_rfc3339(out: &mut Vec<u8>, t: DateTime<Utc>, digits: u32) {
     out.push(b'Z');
 }
 
-/// The top-level members of a stored resource, their values left as text.
-struct TopLevel<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
-
-impl<'de> Deserialize<'de> for TopLevel<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Members;
-        impl<'de> Visitor<'de> for Members {
-            type Value = TopLevel<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut members = Vec::with_capacity(16);
-                while let Some(Key(key)) = map.next_key()? {
-                    members.push((key, map.next_value()?));
-                }
-                Ok(TopLevel(members))
-            }
-        }
-        d.deserialize_map(Members)
-    }
-}
-
-/// A member name, borrowed from the text unless it has escapes.
-struct Key<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Name;
-        impl<'de> Visitor<'de> for Name {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a member name")
-            }
-            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Borrowed(s)))
-            }
-            fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Owned(s.to_string())))
-            }
-        }
-        d.deserialize_str(Name)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,6 +340,8 @@ mod tests {
             json!({"userName": "c@x.com", ext: {"employeeNumber": "7"}, "zeta": 1, "Alpha": 2}),
             json!({"userName": "d@x.com", ext: {}}),
             json!({"userName": "e@x.com", "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:example:other"]}),
+            // A member name with an escape: the text is read, not spliced.
+            json!({"userName": "f@x.com", "we\"ird": 1, "zz": {}}),
         ];
         let mut ids = Vec::new();
         for u in users {
@@ -388,7 +380,15 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 8 * 3);
+        assert_eq!(checked, 9 * 3);
+        let spliced = store
+            .iter(ResourceKind::User)
+            .filter(|r| r.layout().is_some())
+            .count();
+        assert_eq!(
+            spliced, 5,
+            "every user but the one with an escaped name is spliced"
+        );
     }
 
     #[test]

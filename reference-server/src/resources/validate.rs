@@ -209,9 +209,9 @@ fn settle_members(
             continue;
         }
         let (kind, name) = if let Some(u) = store.get(ResourceKind::User, value) {
-            (ResourceKind::User, Some(Value::String(u.name.clone())))
+            (ResourceKind::User, Some(Value::String(u.name.to_string())))
         } else if let Some(g) = store.get(ResourceKind::Group, value) {
-            (ResourceKind::Group, Some(Value::String(g.name.clone())))
+            (ResourceKind::Group, Some(Value::String(g.name.to_string())))
         } else if state.variant(Variant::UnknownMembersAccepted) {
             continue;
         } else {
