@@ -115,17 +115,75 @@ pub fn install_request_log(writer: LogWriter) {
     let _ = REQUEST_LOG.set(writer);
 }
 
-/// Writes one request log line directly, if a writer is installed; `false` otherwise.
-pub fn write_request_line(message: std::fmt::Arguments<'_>) -> bool {
+/// One request's log line: `METHOD target -> status (ms)`.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestLine<'a> {
+    /// The method.
+    pub method: &'a str,
+    /// The request target as sent (path and query).
+    pub target: &'a str,
+    /// The answer's status.
+    pub status: u16,
+    /// How long the answer took, in tenths of a millisecond.
+    pub tenths: u128,
+}
+
+impl std::fmt::Display for RequestLine<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} -> {} ({}.{} ms)",
+            self.method,
+            self.target,
+            self.status,
+            self.tenths / 10,
+            self.tenths % 10
+        )
+    }
+}
+
+/// Writes one request log line directly, if a writer is installed; `false` otherwise. The line
+/// is put together from its parts, without the formatting machinery.
+pub fn write_request_line(line: RequestLine<'_>) -> bool {
     let Some(writer) = REQUEST_LOG.get() else {
         return false;
     };
     let now = chrono::Utc::now();
-    writer.append(|buf| {
-        crate::resources::render::write_rfc3339(buf, now, 6);
-        let _ = writeln!(buf, "  INFO {message}");
-    });
+    writer.append(|buf| push_line(buf, now, line));
     true
+}
+
+/// `<time>  INFO <line>` and a newline, as the subscriber writes it in plain text.
+fn push_line(buf: &mut Vec<u8>, now: chrono::DateTime<chrono::Utc>, line: RequestLine<'_>) {
+    {
+        crate::resources::render::write_rfc3339(buf, now, 6);
+        buf.extend_from_slice(b"  INFO ");
+        buf.extend_from_slice(line.method.as_bytes());
+        buf.push(b' ');
+        buf.extend_from_slice(line.target.as_bytes());
+        buf.extend_from_slice(b" -> ");
+        push_number(buf, line.status.into());
+        buf.extend_from_slice(b" (");
+        push_number(buf, line.tenths / 10);
+        buf.push(b'.');
+        push_number(buf, line.tenths % 10);
+        buf.extend_from_slice(b" ms)\n");
+    }
+}
+
+fn push_number(buf: &mut Vec<u8>, n: u128) {
+    let mut digits = [0u8; 40];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&digits[i..]);
 }
 
 /// Writes what is left when dropped; keep it until the process ends.
@@ -262,6 +320,27 @@ mod tests {
         // Lines written after the guard are written through, in order.
         w.write_all(b"after\n").unwrap();
         assert!(String::from_utf8_lossy(&sink.0.lock().unwrap()).ends_with("line 4999\nafter\n"));
+    }
+
+    /// A request line written from its parts reads as the subscriber would write it.
+    #[test]
+    fn request_lines_are_written_in_the_subscribers_format() {
+        let now = chrono::Utc::now();
+        for (status, tenths) in [(200, 0), (201, 7), (404, 1234), (503, 100_000)] {
+            let line = RequestLine {
+                method: "PATCH",
+                target: "/scim/v2/Users/1?attributes=userName",
+                status,
+                tenths,
+            };
+            let mut buf = Vec::new();
+            push_line(&mut buf, now, line);
+            let expected = format!(
+                "{}  INFO {line}\n",
+                now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+            );
+            assert_eq!(String::from_utf8(buf).unwrap(), expected);
+        }
     }
 
     /// A sink that takes nothing until it is opened.

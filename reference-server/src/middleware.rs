@@ -136,20 +136,31 @@ fn log(
     status: StatusCode,
     started: Instant,
 ) {
-    let status = status.as_u16();
-    // Tenths of a millisecond, rounded, written without float formatting.
+    // Tenths of a millisecond, rounded.
     let tenths = (started.elapsed().as_micros() + 50) / 100;
-    let (whole, tenth) = (tenths / 10, tenths % 10);
+    // As sent: the path and query (a request in absolute form is logged whole).
+    let whole;
+    let target = match uri.path_and_query() {
+        Some(pq) if uri.scheme().is_none() => pq.as_str(),
+        _ => {
+            whole = uri.to_string();
+            &whole
+        }
+    };
+    let line = crate::log::RequestLine {
+        method: method.as_str(),
+        target,
+        status: status.as_u16(),
+        tenths,
+    };
     if state.log_requests {
         if !tracing::enabled!(target: "okscim_reference_server::request", tracing::Level::INFO) {
             // Filtered out (RUST_LOG).
-        } else if !crate::log::write_request_line(format_args!(
-            "{method} {uri} -> {status} ({whole}.{tenth} ms)"
-        )) {
-            tracing::info!(target: "okscim_reference_server::request", "{method} {uri} -> {status} ({whole}.{tenth} ms)");
+        } else if !crate::log::write_request_line(line) {
+            tracing::info!(target: "okscim_reference_server::request", "{line}");
         }
     } else {
-        tracing::debug!(target: "okscim_reference_server::request", "{method} {uri} -> {status} ({whole}.{tenth} ms)");
+        tracing::debug!(target: "okscim_reference_server::request", "{line}");
     }
 }
 
