@@ -22,7 +22,7 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::future::{Future, poll_fn};
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::{Pin, pin};
@@ -56,9 +56,10 @@ pub trait App:
         hyper::Request<Incoming>,
         Response = Response,
         Error = Infallible,
-        Future: Send + 'static,
+        Future: Send + Unpin + 'static,
     > + Clone
     + Send
+    + Unpin
     + 'static
 {
 }
@@ -68,9 +69,10 @@ impl<S> App for S where
             hyper::Request<Incoming>,
             Response = Response,
             Error = Infallible,
-            Future: Send + 'static,
+            Future: Send + Unpin + 'static,
         > + Clone
         + Send
+        + Unpin
         + 'static
 {
 }
@@ -322,26 +324,61 @@ where
 {
     type Response = hyper::Response<GuardedBody>;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+    type Future = Served<S>;
 
     fn call(&self, req: hyper::Request<Incoming>) -> Self::Future {
-        let in_flight = InFlight::enter(self.info.clone());
-        let mut app = self.app.clone();
-        Box::pin(async move {
-            let ready = poll_fn(|cx| tower::Service::poll_ready(&mut app, cx)).await;
-            let response = match ready {
-                Ok(()) => tower::Service::call(&mut app, req).await,
-                Err(e) => Err(e),
+        Served {
+            app: self.app.clone(),
+            request: Some(req),
+            answer: None,
+            in_flight: Some(InFlight::enter(self.info.clone())),
+        }
+    }
+}
+
+/// A request being served: the app made ready and called, its response body given the
+/// request's [`InFlight`]. (A future of its own rather than a boxed `async` block: it runs on
+/// every request.)
+struct Served<S: App> {
+    app: S,
+    /// Until the app is ready for it.
+    request: Option<hyper::Request<Incoming>>,
+    /// The app's answer, once called.
+    answer: Option<S::Future>,
+    in_flight: Option<InFlight>,
+}
+
+impl<S: App> Future for Served<S> {
+    type Output = Result<hyper::Response<GuardedBody>, Infallible>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        if this.answer.is_none() {
+            match tower::Service::poll_ready(&mut this.app, cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(never)) => match never {},
+                Poll::Ready(Ok(())) => {}
+            }
+            // A future polled after it is done stays pending.
+            let Some(request) = this.request.take() else {
+                return Poll::Pending;
             };
-            let response = match response {
-                Ok(r) => r,
-                Err(e) => match e {},
-            };
-            Ok::<_, Infallible>(response.map(|inner| GuardedBody {
-                inner,
-                _in_flight: in_flight,
-            }))
-        })
+            this.answer = Some(tower::Service::call(&mut this.app, request));
+        }
+        let Some(answer) = this.answer.as_mut() else {
+            return Poll::Pending;
+        };
+        let response = match std::task::ready!(Pin::new(answer).poll(cx)) {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
+        let Some(in_flight) = this.in_flight.take() else {
+            return Poll::Pending;
+        };
+        Poll::Ready(Ok(response.map(|inner| GuardedBody {
+            inner,
+            _in_flight: in_flight,
+        })))
     }
 }
 
@@ -512,6 +549,8 @@ async fn drive<S>(
         .max(Duration::from_millis(1));
         timer.as_mut().reset(tokio::time::Instant::now() + wait);
         tokio::select! {
+            // The connection first: it is what wakes this task on every request.
+            biased;
             result = conn.as_mut() => {
                 if let Err(e) = result {
                     tracing::debug!("connection ended: {e}");

@@ -148,8 +148,17 @@ pub fn write_request_line(line: RequestLine<'_>) -> bool {
     let Some(writer) = REQUEST_LOG.get() else {
         return false;
     };
+    // Put together outside the lock, in a buffer of this thread's, so the lock is held only
+    // for the copy.
+    thread_local! {
+        static LINE: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(256));
+    }
     let now = chrono::Utc::now();
-    writer.append(|buf| push_line(buf, now, line));
+    LINE.with_borrow_mut(|scratch| {
+        scratch.clear();
+        push_line(scratch, now, line);
+        writer.append(|buf| buf.extend_from_slice(scratch));
+    });
     true
 }
 
