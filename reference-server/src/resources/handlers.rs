@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
@@ -124,9 +124,10 @@ where
 pub async fn list(
     State(state): State<SharedState>,
     kind: ResourceKind,
-    RawQuery(raw): RawQuery,
+    uri: Uri,
 ) -> Result<Response, ScimError> {
-    let query = ListQuery::from_query(raw.as_deref())?;
+    // The query read where it is (RawQuery would copy it).
+    let query = ListQuery::from_query(uri.query())?;
     respond_list_of(state, kind.alone(), query).await
 }
 
@@ -181,25 +182,20 @@ fn list_answer(
         return Err(e);
     }
     let total = selected.len();
-    let (start, page): (usize, Vec<(ResourceKind, &Record)>) = if state.fault(Fault::IgnorePaging) {
-        (1, selected)
+    let (start, skip, count) = if state.fault(Fault::IgnorePaging) {
+        (1, 0, usize::MAX)
     } else {
         // max_results is the page-size cap (50 under the page-size-50 variant).
         let count = query
             .count
             .unwrap_or(state.max_results)
             .min(state.max_results);
-        let page = selected
-            .into_iter()
-            .skip(query.start_index - 1)
-            .take(count)
-            .collect();
-        (query.start_index, page)
+        (query.start_index, query.start_index - 1, count)
     };
     let body = list::list_response(
         total,
         start,
-        page.into_iter(),
+        selected.into_iter().skip(skip).take(count),
         |out, (kind, r)| write_rendered(out, store, kind, r, &query.projection, &state.variants),
         &state.faults,
         state.limits.max_answer_bytes,
@@ -222,10 +218,10 @@ pub async fn get_one(
     State(state): State<SharedState>,
     kind: ResourceKind,
     Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ScimError> {
-    let query = ListQuery::from_query(raw.as_deref())?;
+    let query = ListQuery::from_query(uri.query())?;
     let store = state.read().await;
     let record = visible(&store, &state, kind, &id)?;
     if !state.variant(Variant::NoEtags)
