@@ -211,9 +211,16 @@ impl Derived<'_> {
             }
             "meta" => {
                 out.extend_from_slice(b"\"meta\":{\"created\":");
+                let created = out.len();
                 write_timestamp(out, record.created);
+                let created = created..out.len();
                 out.extend_from_slice(b",\"lastModified\":");
-                write_timestamp(out, record.last_modified);
+                if record.last_modified == record.created {
+                    // Never written since: the same text again.
+                    out.extend_from_within(created);
+                } else {
+                    write_timestamp(out, record.last_modified);
+                }
                 out.extend_from_slice(b",\"location\":");
                 write_joined(out, &[base, self.kind.endpoint(), "/", &record.id]);
                 out.extend_from_slice(b",\"resourceType\":");
@@ -280,6 +287,8 @@ pub(crate) fn write_rfc3339(out: &mut Vec<u8>, t: DateTime<Utc>, digits: u32) {
             out.push(b'0' + (n / 10u32.pow(i) % 10) as u8);
         }
     }
+    // The fields of the naive time: each accessor of a DateTime converts it again.
+    let t = t.naive_utc();
     pad(out, t.year().unsigned_abs(), 4);
     out.push(b'-');
     pad(out, t.month(), 2);
@@ -348,6 +357,16 @@ mod tests {
             let map = u.as_object().cloned().unwrap();
             ids.push(store.insert(ResourceKind::User, map).unwrap().id.clone());
         }
+        // One written again: its lastModified is not its created.
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let again = json!({"userName": "a@x.com", "active": false});
+        store
+            .replace(
+                ResourceKind::User,
+                &ids[0],
+                again.as_object().cloned().unwrap(),
+            )
+            .unwrap();
         for (name, members) in [
             ("Team \"One\"", &ids[..2]),
             ("Two", &ids[..1]),
