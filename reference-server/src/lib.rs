@@ -40,6 +40,7 @@ pub mod router;
 pub mod schema;
 pub mod state;
 pub mod store;
+pub mod stored;
 pub mod switches;
 pub mod variants;
 

@@ -22,21 +22,11 @@ fn limits(f: impl FnOnce(&mut Limits)) -> ServerConfig {
     }
 }
 
-/// Reads until the peer closes or `within` passes; what was read, and whether it closed.
+/// Reads until the peer closes or `within` passes; what was read, and whether it closed (a
+/// reset is a close too).
 async fn read_until_closed(stream: &mut TcpStream, within: Duration) -> (Vec<u8>, bool) {
-    let mut out = Vec::new();
-    let deadline = Instant::now() + within;
-    let mut buf = [0u8; 4096];
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, stream.read(&mut buf)).await {
-            Ok(Ok(0)) => return (out, true),
-            Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
-            // A reset is a close too.
-            Ok(Err(_)) => return (out, true),
-            Err(_) => return (out, false),
-        }
-    }
+    let (out, how) = read_until_closed_orderly(stream, within).await;
+    (out, how != Closed::Open)
 }
 
 /// The status and JSON body of a raw HTTP/1.1 answer.
@@ -201,15 +191,21 @@ async fn at_the_limit_a_new_client_closes_the_longest_idle_connection() {
     assert!(!newest_closed, "a younger idle connection is kept");
 }
 
-#[tokio::test]
-async fn at_the_limit_with_every_connection_busy_a_new_client_gets_503() {
+/// A server whose one connection has a request in flight (its body is still being sent), and
+/// that connection.
+async fn one_connection_busy() -> (TestServer, TcpStream) {
     let srv = TestServer::start(limits(|l| {
         l.max_connections = 1;
     }))
     .await;
-    // A request in flight: its body is still being sent.
-    let _busy = post_users(&srv, "Content-Length: 100\r\n", b"{").await;
+    let busy = post_users(&srv, "Content-Length: 100\r\n", b"{").await;
     tokio::time::sleep(Duration::from_millis(100)).await;
+    (srv, busy)
+}
+
+#[tokio::test]
+async fn at_the_limit_with_every_connection_busy_a_new_client_gets_503() {
+    let (srv, _busy) = one_connection_busy().await;
     let mut next = connect(&srv).await;
     let (bytes, closed) = read_until_closed(&mut next, Duration::from_secs(5)).await;
     assert!(closed);
@@ -229,12 +225,7 @@ async fn at_the_limit_with_every_connection_busy_a_new_client_gets_503() {
 /// close is not a reset that can destroy the answer on its way.
 #[tokio::test]
 async fn a_refused_client_that_sent_its_request_reads_the_503_and_an_orderly_close() {
-    let srv = TestServer::start(limits(|l| {
-        l.max_connections = 1;
-    }))
-    .await;
-    let _busy = post_users(&srv, "Content-Length: 100\r\n", b"{").await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (srv, _busy) = one_connection_busy().await;
     for _ in 0..20 {
         let mut next = connect(&srv).await;
         // The request, and a body larger than the socket's receive window of small writes,
