@@ -382,8 +382,15 @@ impl<S: App> Future for Served<S> {
     }
 }
 
-/// Refused connections closed at once (with a reset) rather than read out, beyond this many.
-const MAX_LINGERING: usize = 256;
+/// Refused connections closed at once (with a reset) rather than read out, beyond this many
+/// (they hold file descriptors: [`crate::limits::connection_ceiling`] keeps room for them).
+pub const MAX_LINGERING: usize = 32;
+
+/// How long an evicted connection may take to flush its last answer while idle.
+const EVICTED_FLUSH: Duration = Duration::from_secs(1);
+
+/// The longest a connection's timer waits before its deadlines are read again.
+const MAX_WAIT: Duration = Duration::from_secs(86_400);
 
 /// How long, and how much, a refused connection is read before it is closed.
 const LINGER_FOR: Duration = Duration::from_secs(1);
@@ -531,12 +538,22 @@ async fn drive<S>(
 {
     let mut conn = pin!(conn);
     let mut draining = false;
+    // When an evicted connection that is still idle is closed outright: it was told to shut
+    // down, but a client that never reads its last answer must not keep it open.
+    let mut evicted_by: Option<u64> = None;
     let mut timer = pin!(tokio::time::sleep(Duration::ZERO));
     loop {
         let now = info.now();
-        let wait = match info.deadline(&limits) {
+        let deadline = match (info.deadline(&limits), evicted_by) {
+            (Some(d), Some(e)) => Some(d.min(e)),
+            (d, None) => d,
+            (None, Some(_)) => None,
+        };
+        let wait = match deadline {
             Some(deadline) if deadline <= now => {
-                tracing::debug!("closing a connection that missed its head or idle deadline");
+                tracing::debug!(
+                    "closing a connection that missed its head, idle or eviction deadline"
+                );
                 return;
             }
             Some(deadline) => Duration::from_millis(deadline - now),
@@ -544,9 +561,10 @@ async fn drive<S>(
             None => limits.idle_timeout,
         }
         // No longer than a head or an idle wait may take, so that one that starts meanwhile is
-        // held to its own deadline (see the module docs).
+        // held to its own deadline (see the module docs); a day at most, so the deadline is
+        // always a time the clock can hold.
         .min(limits.header_read_timeout.min(limits.idle_timeout))
-        .max(Duration::from_millis(1));
+        .clamp(Duration::from_millis(1), MAX_WAIT);
         timer.as_mut().reset(tokio::time::Instant::now() + wait);
         tokio::select! {
             // The connection first: it is what wakes this task on every request.
@@ -564,6 +582,8 @@ async fn drive<S>(
                 if info.evicting.load(Ordering::Relaxed) && !draining {
                     conn.as_mut().graceful_shutdown();
                     draining = true;
+                    let grace = EVICTED_FLUSH.min(limits.header_read_timeout);
+                    evicted_by = Some(info.now() + u64::try_from(grace.as_millis()).unwrap_or(u64::MAX));
                 }
             }
             () = timer.as_mut() => {}

@@ -220,6 +220,39 @@ async fn at_the_limit_with_every_connection_busy_a_new_client_gets_503() {
     );
 }
 
+/// An evicted connection that never finishes what it is doing (here a request head it stopped
+/// sending) is closed within a second or so, not held open until its own deadline (30 s here).
+#[tokio::test]
+async fn an_evicted_connection_that_never_finishes_is_closed_soon() {
+    let srv = TestServer::start(limits(|l| {
+        l.max_connections = 1;
+        l.header_read_timeout = Duration::from_secs(30);
+    }))
+    .await;
+    let mut stuck = connect(&srv).await;
+    stuck
+        .write_all(
+            format!(
+                "GET /scim/v2/Users HTTP/1.1\r\nHost: {}\r\n",
+                srv.server.addr
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // A new client takes its place.
+    srv.get("/ServiceProviderConfig").send().await.expect(200);
+    let started = Instant::now();
+    let (_, closed) = read_until_closed(&mut stuck, Duration::from_secs(10)).await;
+    assert!(closed, "the evicted connection is closed");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "closed after {:?}",
+        started.elapsed()
+    );
+}
+
 /// A refused client that has already sent its request still reads the 503: the refused
 /// connection is closed after its answer is sent and what the client sent is read, so that the
 /// close is not a reset that can destroy the answer on its way.
