@@ -148,18 +148,25 @@ pub fn parse_filter(text: &str, kind: ResourceKind) -> Result<Filter, ScimError>
 /// Candidates from an index for `attr eq "value"` (also inside an `and`), or `None` to scan.
 fn indexed<'s>(store: &'s Store, kind: ResourceKind, f: &Filter) -> Option<Vec<&'s Record>> {
     match f {
+        Filter::And(a, b) => indexed(store, kind, a).or_else(|| indexed(store, kind, b)),
+        _ => {
+            let (attr, value) = core_eq(kind, f)?;
+            store.lookup_eq(kind, attr, value)
+        }
+    }
+}
+
+/// `attr eq "value"` on a core attribute (no sub-attribute): its canonical name and the value.
+fn core_eq(kind: ResourceKind, f: &Filter) -> Option<(&'static str, &str)> {
+    match f {
         Filter::Compare {
             path,
             op: CompareOp::Eq,
             value: CompValue::Str(v),
         } if path.sub_attr.is_none() => {
             let resolved = kind.resolve(path.urn.as_deref(), &path.attr)?;
-            if resolved.in_extension {
-                return None;
-            }
-            store.lookup_eq(kind, resolved.def.name, v)
+            (!resolved.in_extension).then_some((resolved.def.name, v.as_str()))
         }
-        Filter::And(a, b) => indexed(store, kind, a).or_else(|| indexed(store, kind, b)),
         _ => None,
     }
 }
@@ -167,19 +174,13 @@ fn indexed<'s>(store: &'s Store, kind: ResourceKind, f: &Filter) -> Option<Vec<&
 /// How many resources an index hands [`select`] for `f`, or `None` to scan: at most one for an
 /// index of unique values (id, userName, displayName), which needs no lookup to know.
 fn indexed_reads(store: &Store, kind: ResourceKind, f: &Filter) -> Option<usize> {
-    if let Filter::Compare {
-        path,
-        op: CompareOp::Eq,
-        value: CompValue::Str(_),
-    } = f
-        && path.sub_attr.is_none()
-        && let Some(resolved) = kind.resolve(path.urn.as_deref(), &path.attr)
-        && !resolved.in_extension
-        && matches!(
-            (kind, resolved.def.name),
+    let unique = core_eq(kind, f).is_some_and(|(attr, _)| {
+        matches!(
+            (kind, attr),
             (_, "id") | (ResourceKind::User, "userName") | (ResourceKind::Group, "displayName")
         )
-    {
+    });
+    if unique {
         return Some(1);
     }
     indexed(store, kind, f).map(|c| c.len())
