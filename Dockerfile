@@ -11,11 +11,15 @@
 # ---- build ------------------------------------------------------------------------------------
 # rust:1 follows the latest stable release; okscim needs Rust 1.95 or later (rust-version in
 # Cargo.toml). The slim image has gcc and libc6-dev, which is all that aws-lc-sys (the TLS
-# crypto, built by reqwest's rustls feature) needs: it builds with cc, no cmake.
+# crypto, built by reqwest's rustls feature) needs: it builds with cc, no cmake. jemalloc (the
+# binary's allocator, built by tikv-jemalloc-sys) also needs make, installed below.
 # Image names are fully qualified (docker.io/library/…) so that podman and buildah, which do not
 # assume Docker Hub for a short name, build this file as Docker does.
 FROM docker.io/library/rust:1-slim-bookworm AS build
 WORKDIR /src
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends make \
+ && rm -rf /var/lib/apt/lists/*
 
 # What the build reads, and nothing else:
 # - the workspace manifests and lock file (cargo reads every member's manifest, and the [[test]]

@@ -23,6 +23,11 @@ use std::time::{Duration, Instant};
 use okscim_reference_server::{ServerConfig, spawn};
 use serde_json::{Value, json};
 
+/// The allocator the server binaries ship with, so that the memory a user is what they use.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 const WINDOW: usize = 1000;
 
 fn okta_user(user_name: &str, n: usize) -> Value {

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::errors::ScimError;
 use crate::schema::ResourceKind;
 pub use crate::stored::{DERIVED, Layout, TopLevel, extension_bits, schemas_of};
-use crate::stored::{layout_of, stored_text};
+use crate::stored::stored;
 
 /// One stored resource.
 #[derive(Debug, Clone)]
@@ -412,7 +412,10 @@ impl Store {
         let id = if self.policy.integer_ids {
             seq.to_string()
         } else {
-            uuid::Uuid::new_v4().to_string()
+            // From the thread's generator (a CSPRNG seeded by the OS), not a system call per id.
+            uuid::Builder::from_random_bytes(rand::random())
+                .into_uuid()
+                .to_string()
         };
         attrs.remove("meta");
         attrs.insert("id".into(), json!(id));
@@ -422,8 +425,7 @@ impl Store {
         self.next_seq += 1;
         let now = Utc::now();
         let (name, active) = hot_fields(kind, &data);
-        let json = stored_text(kind, &data);
-        let layout = layout_of(kind, &json);
+        let (json, layout) = stored(kind, &data);
         let table = self.table_mut(kind);
         table.seq_of.insert(id.as_str().into(), seq);
         let record = table.by_seq.entry(seq).or_insert(Box::new(Record {
@@ -467,8 +469,7 @@ impl Store {
         let (name, active) = hot_fields(kind, &data);
         record.name = name.into();
         record.active = active;
-        record.json = stored_text(kind, &data);
-        record.layout = layout_of(kind, &record.json);
+        (record.json, record.layout) = stored(kind, &data);
         record.version += 1;
         record.last_modified = Utc::now();
         Ok(record)

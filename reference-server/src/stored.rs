@@ -88,8 +88,10 @@ pub fn extension_bits(
     bits
 }
 
-/// The layout of a stored text, when the renderer can splice it: an object whose member names
+/// The layout of a stored text read back from the text (what [`stored`] finds while writing;
+/// the tests hold the two together), when the renderer can splice it: an object whose member names
 /// have no escapes, in sorted order, holding none of the members rendering derives or drops.
+#[cfg(test)]
 pub(crate) fn layout_of(kind: ResourceKind, json: &str) -> Option<Layout> {
     let members: TopLevel<'_> = serde_json::from_str(json).ok()?;
     if json.len() > usize::from(u16::MAX) || !json.ends_with('}') {
@@ -144,33 +146,137 @@ pub fn schemas_of(kind: ResourceKind, map: &Map<String, Value>) -> Value {
     Value::Array(schemas)
 }
 
-/// The text a resource is stored as: its JSON without `id`.
-pub(crate) fn stored_text(kind: ResourceKind, data: &Value) -> Box<str> {
-    /// The map without the keys that are kept or derived elsewhere, written without a copy.
-    struct Stored<'a> {
-        map: &'a Map<String, Value>,
-        drop_schemas: bool,
+/// The text a resource is stored as (its JSON without `id`, and without `schemas` when that is
+/// the derived one) and its [`Layout`], found while the text is written.
+pub(crate) fn stored(kind: ResourceKind, data: &Value) -> (Box<str>, Option<Layout>) {
+    let Value::Object(map) = data else {
+        return (data.to_string().into_boxed_str(), None);
+    };
+    let drop_schemas = map.get("schemas") == Some(&schemas_of(kind, map));
+    match write_members(kind, map, drop_schemas) {
+        Ok(written) => written,
+        // Writing a JSON value to memory does not fail; if it ever did, the text alone is kept.
+        Err(_) => (data.to_string().into_boxed_str(), None),
     }
-    impl serde::Serialize for Stored<'_> {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut out = s.serialize_map(None)?;
-            for (k, v) in self.map {
-                if k == "id" || (self.drop_schemas && k == "schemas") {
-                    continue;
-                }
-                out.serialize_entry(k, v)?;
+}
+
+/// Writes `map` as compact JSON (what `serde_json::to_string` writes), noting where each member
+/// starts, and lays the text out by the rules of [`layout_of`].
+fn write_members(
+    kind: ResourceKind,
+    map: &Map<String, Value>,
+    drop_schemas: bool,
+) -> serde_json::Result<(Box<str>, Option<Layout>)> {
+    let mut out = Vec::with_capacity(512);
+    out.push(b'{');
+    let mut spliceable = true;
+    let mut at = [0usize; 4];
+    let mut filled = 0;
+    let mut previous: Option<&str> = None;
+    let mut schemas_stored = false;
+    for (key, value) in map {
+        if key == "id" || (drop_schemas && key == "schemas") {
+            continue;
+        }
+        schemas_stored |= key == "schemas";
+        if out.len() > 1 {
+            out.push(b',');
+        }
+        let offset = out.len();
+        serde_json::to_writer(&mut out, key)?;
+        // A name with escapes, a member rendering drops or derives, or names out of order: the
+        // renderer reads such a text instead of splicing it.
+        let escaped = out.len() - offset != key.len() + 2;
+        let out_of_order = previous.is_some_and(|p| p >= key.as_str());
+        if escaped || out_of_order || matches!(key.as_str(), "password" | "meta" | "groups") {
+            spliceable = false;
+        }
+        previous = Some(key);
+        while filled < DERIVED.len() && key.as_str() > DERIVED[filled] {
+            at[filled] = offset;
+            filled += 1;
+        }
+        out.push(b':');
+        serde_json::to_writer(&mut out, value)?;
+    }
+    let closing = out.len();
+    out.push(b'}');
+    at[filled..].fill(closing);
+    let layout = spliceable.then_some(()).and_then(|()| {
+        let mut offsets = [0u16; 4];
+        for (slot, offset) in offsets.iter_mut().zip(at) {
+            *slot = u16::try_from(offset).ok()?;
+        }
+        u16::try_from(closing).ok()?;
+        let mut extensions = 0u8;
+        for (i, ext) in kind.extensions().iter().enumerate().take(8) {
+            if map
+                .get(ext.id)
+                .is_some_and(|v| v.as_object().is_some_and(|o| !o.is_empty()))
+            {
+                extensions |= 1 << i;
             }
-            out.end()
         }
+        Some(Layout {
+            at: offsets,
+            schemas_derived: !schemas_stored,
+            extensions,
+        })
+    });
+    let text = String::from_utf8(out).map_err(|e| {
+        serde::ser::Error::custom(format!("a written text is not UTF-8: {e}"))
+    })?;
+    Ok((text.into_boxed_str(), layout))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+    /// What a stored text must be: the resource's compact JSON without `id`, and without
+    /// `schemas` when that is the derived one.
+    fn expected_text(kind: ResourceKind, data: &Value) -> String {
+        let mut map = data.as_object().unwrap().clone();
+        map.remove("id");
+        if map.get("schemas") == Some(&schemas_of(kind, &map)) {
+            map.remove("schemas");
+        }
+        serde_json::to_string(&map).unwrap()
     }
-    match data {
-        Value::Object(map) => {
-            let drop_schemas = map.get("schemas") == Some(&schemas_of(kind, map));
-            serde_json::to_string(&Stored { map, drop_schemas })
-                .unwrap_or_default()
-                .into_boxed_str()
+
+    #[test]
+    fn the_layout_found_while_writing_is_the_one_read_back() {
+        let core = "urn:ietf:params:scim:schemas:core:2.0:User";
+        let resources = [
+            json!({"id": "1", "userName": "a@example.com", "active": true}),
+            json!({"schemas": [core], "userName": "b", "name": {"givenName": "B"}}),
+            json!({"schemas": [core, ENTERPRISE], "userName": "c", ENTERPRISE: {"employeeNumber": "7"}}),
+            json!({"schemas": [core], "userName": "d", ENTERPRISE: {}}),
+            json!({"schemas": ["urn:example:other"], "userName": "e"}),
+            json!({"userName": "f", "a\"quoted": 1}),
+            json!({"userName": "g", "groups": [{"value": "x"}]}),
+            json!({"userName": "h", "meta": {"version": "W/\"1\""}}),
+            json!({"userName": "i", "password": "secret"}),
+            json!({"aaa": 1, "zzz": {"x": [1, 2, "é\u{1}"]}, "userName": "j"}),
+            json!({}),
+            json!({"userName": "k", "big": "x".repeat(70_000)}),
+        ];
+        for data in &resources {
+            let (text, layout) = stored(ResourceKind::User, data);
+            assert_eq!(&*text, expected_text(ResourceKind::User, data), "{data}");
+            assert_eq!(layout, layout_of(ResourceKind::User, &text), "{data}");
         }
-        other => other.to_string().into_boxed_str(),
+        // The cases that must not be spliced are not; the plain ones are.
+        let spliced: Vec<bool> = resources
+            .iter()
+            .map(|d| stored(ResourceKind::User, d).1.is_some())
+            .collect();
+        assert_eq!(
+            spliced,
+            [true, true, true, true, true, false, false, false, false, true, true, false]
+        );
     }
 }

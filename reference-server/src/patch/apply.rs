@@ -668,7 +668,7 @@ fn normalize(
     label: &str,
 ) -> Result<Value, ScimError> {
     match def {
-        Some(d) => normalize_named(value, d, label),
+        Some(d) => normalize_named(value, d, &label),
         None => Ok(value.clone()),
     }
 }
@@ -680,7 +680,7 @@ fn normalize_element(
     label: &str,
 ) -> Result<Map<String, Value>, ScimError> {
     let one = match def {
-        Some(d) => match normalize_named(value, d, label)? {
+        Some(d) => match normalize_named(value, d, &label)? {
             Value::Array(mut items) if items.len() == 1 => items.remove(0),
             Value::Array(items) => {
                 return Err(ScimError::invalid_value(format!(
@@ -936,7 +936,7 @@ fn write_whole(
             // The bug: Push Now of an empty group is acknowledged and dropped.
             return Ok(());
         }
-        let mut new = match normalize_named(value, def, def.name)? {
+        let mut new = match normalize_named(value, def, &def.name)? {
             Value::Null => {
                 return match kind {
                     OpKind::Add => Ok(()),
@@ -973,13 +973,13 @@ fn write_whole(
                 };
             }
             // Reports the type error.
-            normalize_named(value, def, def.name)?;
+            normalize_named(value, def, &def.name)?;
             return Err(ScimError::invalid_value(format!(
                 "{} must be an object",
                 def.name
             )));
         };
-        let Value::Object(normalized) = normalize_named(value, def, def.name)? else {
+        let Value::Object(normalized) = normalize_named(value, def, &def.name)? else {
             return Err(ScimError::invalid_value(format!(
                 "{} must be an object",
                 def.name
@@ -995,7 +995,7 @@ fn write_whole(
         }
         return Ok(());
     }
-    let normalized = normalize_named(value, def, def.name)?;
+    let normalized = normalize_named(value, def, &def.name)?;
     if normalized.is_null() {
         return match kind {
             OpKind::Add => Ok(()),

@@ -17,6 +17,8 @@
 //!   400 `invalidValue` naming the attribute;
 //! * attributes and sub-attributes no schema defines (Okta custom attributes) are kept as sent.
 
+use std::fmt;
+
 use serde_json::{Map, Value};
 
 use crate::errors::ScimError;
@@ -50,7 +52,7 @@ pub fn normalize_resource(
                     let mut attrs = Map::new();
                     for (name, v) in inner {
                         match kind.resolve(Some(ext.id), name) {
-                            Some(r) => normalize_into(&mut attrs, r.def, v, r.def.name)?,
+                            Some(r) => normalize_into(&mut attrs, r.def, v, &r.def.name)?,
                             None if v.is_null() => {}
                             None => insert_once(&mut attrs, name, v.clone())?,
                         }
@@ -67,7 +69,7 @@ pub fn normalize_resource(
             continue;
         }
         match kind.resolve(None, key) {
-            Some(r) => normalize_into(&mut out, r.def, value, r.def.name)?,
+            Some(r) => normalize_into(&mut out, r.def, value, &r.def.name)?,
             None if value.is_null() => {}
             None => insert_once(&mut out, key, value.clone())?,
         }
@@ -82,14 +84,14 @@ pub fn normalize_resource(
 /// values get canonical sub-attribute keys with read-only sub-attributes and nulls removed.
 /// The attribute's own mutability is not checked here.
 pub fn normalize_value(value: &Value, def: &'static AttributeDef) -> Result<Value, ScimError> {
-    normalize_named(value, def, def.name)
+    normalize_named(value, def, &def.name)
 }
 
 /// [`normalize_value`] with `label` naming the attribute in error details (`emails.value`).
 pub(crate) fn normalize_named(
     value: &Value,
     def: &'static AttributeDef,
-    label: &str,
+    label: &dyn fmt::Display,
 ) -> Result<Value, ScimError> {
     if value.is_null() {
         return Ok(Value::Null);
@@ -127,7 +129,7 @@ fn normalize_into(
     out: &mut Map<String, Value>,
     def: &'static AttributeDef,
     value: &Value,
-    label: &str,
+    label: &dyn fmt::Display,
 ) -> Result<(), ScimError> {
     if def.is_read_only() || value.is_null() {
         return Ok(());
@@ -143,7 +145,7 @@ fn normalize_into(
 fn normalize_single(
     value: &Value,
     def: &'static AttributeDef,
-    label: &str,
+    label: &dyn fmt::Display,
 ) -> Result<Value, ScimError> {
     let wrong = |expected: &str| {
         Err(ScimError::invalid_value(format!(
@@ -160,7 +162,9 @@ fn normalize_single(
             for (key, v) in map {
                 match def.sub_attribute(key) {
                     Some(sub) => {
-                        normalize_into(&mut out, sub, v, &format!("{label}.{}", sub.name))?;
+                        // The label is only written out if the value is refused.
+                        let sub_label = format_args!("{label}.{}", sub.name);
+                        normalize_into(&mut out, sub, v, &sub_label)?;
                     }
                     None if v.is_null() => {}
                     None => insert_once(&mut out, key, v.clone())?,
