@@ -135,7 +135,7 @@ struct Registry {
 enum Room {
     /// Under the limit, or the longest-idle connection was told to close.
     Made,
-    /// Every connection has a request in flight.
+    /// Every connection has a request in flight, or [`MAX_EVICTING`] evicted ones are closing.
     Full,
 }
 
@@ -168,9 +168,11 @@ impl Registry {
     fn make_room(&self, max: usize) -> Room {
         let conns = self.conns.lock().unwrap_or_else(PoisonError::into_inner);
         let mut live = 0usize;
+        let mut closing = 0usize;
         let mut victim: Option<&Arc<ConnInfo>> = None;
         for info in conns.values() {
             if info.evicting.load(Ordering::Relaxed) {
+                closing += 1;
                 continue;
             }
             live += 1;
@@ -188,6 +190,12 @@ impl Registry {
         }
         if live < max {
             return Room::Made;
+        }
+        // An evicted connection holds its socket until it has closed (at most EVICTED_FLUSH):
+        // with MAX_EVICTING of them closing, a new client waits for one to end rather than
+        // evicting more, so that a burst of clients cannot open sockets faster than they close.
+        if closing >= MAX_EVICTING {
+            return Room::Full;
         }
         match victim {
             Some(v) => {
@@ -385,6 +393,12 @@ impl<S: App> Future for Served<S> {
 /// Refused connections closed at once (with a reset) rather than read out, beyond this many
 /// (they hold file descriptors: [`crate::limits::connection_ceiling`] keeps room for them).
 pub const MAX_LINGERING: usize = 32;
+
+/// At most this many evicted connections are closing at once; beyond it, a new client is refused
+/// (503) until one has closed. With [`MAX_LINGERING`], the sockets the server holds stay within
+/// the connection limit plus 64, which the open-file reserve (limits::connection_ceiling) keeps
+/// room for.
+pub const MAX_EVICTING: usize = 32;
 
 /// How long an evicted connection may take to flush its last answer while idle.
 const EVICTED_FLUSH: Duration = Duration::from_secs(1);

@@ -75,9 +75,11 @@ impl Limits {
 }
 
 /// The most connections this process can hold: the open-file limit less a reserve for
-/// listeners, logs, the blocking pool and refused connections being closed in order.
+/// listeners, logs, the blocking pool, refused connections being closed in order and evicted
+/// connections closing.
 pub fn connection_ceiling() -> usize {
-    const RESERVE: u64 = 64 + crate::accept::MAX_LINGERING as u64;
+    const RESERVE: u64 =
+        64 + crate::accept::MAX_LINGERING as u64 + crate::accept::MAX_EVICTING as u64;
     let mut limit = libc_rlimit_nofile().unwrap_or(1024);
     if limit == u64::MAX {
         limit = 1 << 20;

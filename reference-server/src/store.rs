@@ -15,8 +15,8 @@ use sha2::{Digest, Sha256};
 
 use crate::errors::ScimError;
 use crate::schema::ResourceKind;
-pub use crate::stored::{DERIVED, Layout, TopLevel, extension_bits, schemas_of};
 use crate::stored::stored;
+pub use crate::stored::{DERIVED, Layout, TopLevel, extension_bits, schemas_of};
 
 /// One stored resource.
 #[derive(Debug, Clone)]

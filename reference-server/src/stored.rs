@@ -223,9 +223,8 @@ fn write_members(
             extensions,
         })
     });
-    let text = String::from_utf8(out).map_err(|e| {
-        serde::ser::Error::custom(format!("a written text is not UTF-8: {e}"))
-    })?;
+    let text = String::from_utf8(out)
+        .map_err(|e| serde::ser::Error::custom(format!("a written text is not UTF-8: {e}")))?;
     Ok((text.into_boxed_str(), layout))
 }
 
@@ -276,7 +275,9 @@ mod tests {
             .collect();
         assert_eq!(
             spliced,
-            [true, true, true, true, true, false, false, false, false, true, true, false]
+            [
+                true, true, true, true, true, false, false, false, false, true, true, false
+            ]
         );
     }
 }
