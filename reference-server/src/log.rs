@@ -1,12 +1,15 @@
 //! The log's writer. `okscim serve` logs a line per request; written one `write` at a time, the
 //! log costs each request a system call, and handed to a logging thread line by line, a wake-up
 //! of that thread. Here lines are appended to a buffer in memory; a full batch (16 KiB) is handed
-//! to the logging thread, which writes it, and writes what has gathered every 100 ms and at exit.
+//! to the logging thread, which writes it; what has gathered in the buffer is written when no
+//! batch has come for 100 ms (so a line waits at most that long, or until its batch is full), and
+//! at exit.
 //! No request waits on the terminal or the pipe unless 64 batches (1 MiB) are waiting already:
 //! then the log holds requests back rather than grow or drop lines. Nothing is dropped, and the
 //! lines keep their order.
 
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
@@ -19,8 +22,10 @@ const EVERY: Duration = Duration::from_millis(100);
 
 struct Shared {
     state: Mutex<State>,
-    /// Signalled when the logging thread has taken batches or the buffer.
+    /// Signalled when the logging thread has taken the buffer and a request waits for it.
     space: Condvar,
+    /// Requests waiting on `space` (changed under the lock; read by the thread without it).
+    waiting: AtomicUsize,
 }
 
 struct State {
@@ -71,10 +76,12 @@ impl LogWriter {
             Err(TrySendError::Full(batch)) => {
                 inner.buf = batch;
                 while state.buf.len() >= HELD && !state.stop {
+                    shared.waiting.fetch_add(1, Ordering::SeqCst);
                     state = shared
                         .space
                         .wait(state)
                         .unwrap_or_else(PoisonError::into_inner);
+                    shared.waiting.fetch_sub(1, Ordering::SeqCst);
                 }
             }
             // The logging thread is gone (it panicked): the lines are kept for the exit.
@@ -232,7 +239,8 @@ impl Drop for FlushOnDrop {
 }
 
 /// The logging thread: writes each batch handed to it, and what has gathered in the buffer
-/// every [`EVERY`] and when the guard stops it; gives `out` back at the end.
+/// when no batch has come for [`EVERY`], when a request waits for room, and when the guard stops
+/// it; gives `out` back at the end.
 fn write_batches(shared: &Shared, batches: &Receiver<Vec<u8>>) -> Box<dyn Write + Send> {
     let taken = shared
         .state
@@ -245,21 +253,31 @@ fn write_batches(shared: &Shared, batches: &Receiver<Vec<u8>>) -> Box<dyn Write 
     };
     loop {
         match batches.recv_timeout(EVERY) {
-            Ok(batch) => {
-                shared.space.notify_all();
+            // A full batch. The buffer is left to fill (taking it would cost the lock and a
+            // second write a batch), unless a request waits for it: the queue was full.
+            Ok(batch) if !batch.is_empty() => {
                 write_batch(out.as_mut(), &batch);
+                if shared.waiting.load(Ordering::SeqCst) == 0 {
+                    continue;
+                }
             }
-            Err(RecvTimeoutError::Timeout) => {}
+            // The guard's wake-up at the stop; or nothing came for EVERY: the buffer's lines
+            // are written now.
+            Ok(_) | Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return out,
         }
         // Batches queued before the lock was taken are older than the buffer's lines.
-        let (older, partial, stop) = {
+        let (older, partial, stop, waiting) = {
             let mut state = shared.state.lock().unwrap_or_else(PoisonError::into_inner);
             let older: Vec<Vec<u8>> = batches.try_iter().collect();
-            let partial = std::mem::take(&mut state.buf);
-            (older, partial, state.stop)
+            let partial = std::mem::replace(&mut state.buf, Vec::with_capacity(BATCH));
+            let waiting = shared.waiting.load(Ordering::SeqCst);
+            (older, partial, state.stop, waiting)
         };
-        shared.space.notify_all();
+        // A condition variable's signal is a system call even with no one waiting.
+        if waiting > 0 {
+            shared.space.notify_all();
+        }
         for batch in &older {
             write_batch(out.as_mut(), batch);
         }
@@ -275,6 +293,7 @@ pub fn log_writer<W: Write + Send + 'static>(out: W) -> (LogWriter, FlushOnDrop)
     let (tx, rx) = sync_channel(QUEUED);
     let shared = Arc::new(Shared {
         space: Condvar::new(),
+        waiting: AtomicUsize::new(0),
         state: Mutex::new(State {
             buf: Vec::with_capacity(BATCH),
             batches: tx,
