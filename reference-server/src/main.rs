@@ -42,8 +42,7 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-/// jemalloc, not the system allocator: less CPU and memory a stored user (docs/reference-server.md,
-/// "Allocation").
+/// jemalloc, not the system allocator: less CPU a create (docs/reference-server.md, "Allocation").
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
