@@ -201,13 +201,15 @@ fn write_members(
     }
     let closing = out.len();
     out.push(b'}');
+    let text_len = out.len();
     at[filled..].fill(closing);
     let layout = spliceable.then_some(()).and_then(|()| {
         let mut offsets = [0u16; 4];
         for (slot, offset) in offsets.iter_mut().zip(at) {
             *slot = u16::try_from(offset).ok()?;
         }
-        u16::try_from(closing).ok()?;
+        // The whole text, as layout_of counts it (64 KiB or more has no layout).
+        u16::try_from(text_len).ok()?;
         let mut extensions = 0u8;
         for (i, ext) in kind.extensions().iter().enumerate().take(8) {
             if map
@@ -262,6 +264,10 @@ mod tests {
             json!({"aaa": 1, "zzz": {"x": [1, 2, "é\u{1}"]}, "userName": "j"}),
             json!({}),
             json!({"userName": "k", "big": "x".repeat(70_000)}),
+            // `{"big":"…","userName":"k"}` is 25 bytes and the x's: 65,535 and 65,536 bytes, at
+            // the edge of what two bytes an offset hold.
+            json!({"userName": "k", "big": "x".repeat(65_510)}),
+            json!({"userName": "k", "big": "x".repeat(65_511)}),
         ];
         for data in &resources {
             let (text, layout) = stored(ResourceKind::User, data);
@@ -276,7 +282,8 @@ mod tests {
         assert_eq!(
             spliced,
             [
-                true, true, true, true, true, false, false, false, false, true, true, false
+                true, true, true, true, true, false, false, false, false, true, true, false, true,
+                false
             ]
         );
     }

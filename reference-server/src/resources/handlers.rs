@@ -241,20 +241,36 @@ pub async fn create(
     kind: ResourceKind,
     ScimBody(body, len): ScimBody,
 ) -> Result<Response, ScimError> {
+    let heavy = state.limits.is_heavy(len);
+    let attrs = normalized(body, kind, heavy).await?;
     let mut store = state.write_owned().await;
-    if state.limits.is_heavy(len) {
-        return offload(move || create_in(&state, &mut store, kind, &body)).await;
+    if heavy {
+        return offload(move || create_in(&state, &mut store, kind, attrs)).await;
     }
-    create_in(&state, &mut store, kind, &body)
+    create_in(&state, &mut store, kind, attrs)
+}
+
+/// A body's attributes, read before the store is locked: nothing in them needs the store, and
+/// every other request waits while a write holds the lock. A large body is read on the
+/// blocking pool.
+async fn normalized(
+    body: Value,
+    kind: ResourceKind,
+    heavy: bool,
+) -> Result<serde_json::Map<String, Value>, ScimError> {
+    if heavy {
+        offload(move || normalize_resource(&body, kind)).await
+    } else {
+        normalize_resource(&body, kind)
+    }
 }
 
 fn create_in(
     state: &SharedState,
     store: &mut Store,
     kind: ResourceKind,
-    body: &Value,
+    attrs: serde_json::Map<String, Value>,
 ) -> Result<Response, ScimError> {
-    let attrs = normalize_resource(body, kind)?;
     let prepared = prepare(attrs, kind, None, Write::Create, store, state)?;
     let record = store.insert(kind, prepared.attrs)?.clone();
     if let Some(p) = prepared.password {
@@ -345,10 +361,10 @@ pub async fn replace(
             "{key} is readOnly and may not be sent"
         )));
     }
-    let mut store = state.write_owned().await;
     let heavy = state.limits.is_heavy(len);
+    let attrs = normalized(body, kind, heavy).await?;
+    let mut store = state.write_owned().await;
     let work = move |store: &mut Store| {
-        let attrs = normalize_resource(&body, kind)?;
         let record = visible(store, &state, kind, &id)?;
         check_if_match(&state, &headers, record)?;
         store_update(
