@@ -20,7 +20,9 @@
 //! `OKSCIM_BENCH_SECONDS` seconds (default 5) per workload, alternating servers, and the best
 //! round is kept. Reported: requests/s of each, and the ratios the targets are stated in
 //! (reference / minimal axum >= 0.60 on lookups; reference / baseline >= 3 on creates). The
-//! machine is shared with wrk, so only ratios from one run mean anything.
+//! machine is shared with wrk, so only ratios from one run mean anything; the ratio within each
+//! round, and their median, are printed too, to show how far the best-of ratios move with the
+//! machine's noise.
 //!
 //! Run: `cargo bench -p okscim-reference-server --bench throughput`.
 
@@ -267,6 +269,19 @@ fn env_number(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// `what: r1 r2 … (median m)`: the ratio of `a` to `b` in each round, and their median.
+fn per_round(what: &str, a: &[f64], b: &[f64]) -> String {
+    let mut ratios: Vec<f64> = a.iter().zip(b).map(|(x, y)| x / y).collect();
+    let listed: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
+    ratios.sort_by(f64::total_cmp);
+    let median = match ratios.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => ratios[n / 2],
+        n => (ratios[n / 2 - 1] + ratios[n / 2]) / 2.0,
+    };
+    format!("{what}: {} (median {median:.2})", listed.join(" "))
+}
+
 fn main() {
     if !have_wrk() {
         println!("throughput: skipped: wrk is not installed and `apt-get install wrk` failed");
@@ -297,6 +312,10 @@ fn main() {
     }
     let mut best_lookup = vec![0.0f64; servers.len()];
     let mut best_create = vec![0.0f64; servers.len()];
+    // Every round's figure too: the ratio within one round shows how far the best-of figures
+    // move with the machine's noise.
+    let mut lookup_rounds = vec![Vec::new(); servers.len()];
+    let mut create_rounds = vec![Vec::new(); servers.len()];
     let mut run = 0;
     for _ in 0..rounds {
         for (i, (name, binary)) in servers.iter().enumerate() {
@@ -307,9 +326,11 @@ fn main() {
                     let m = wrk(server.addr, &lookup, seconds, run);
                     assert_eq!(m.non_2xx, 0, "{name}: lookups answered non-2xx");
                     best_lookup[i] = best_lookup[i].max(m.per_sec);
+                    lookup_rounds[i].push(m.per_sec);
                     let m = wrk(server.addr, &create, seconds, run);
                     assert_eq!(m.non_2xx, 0, "{name}: the create flow answered non-2xx");
                     best_create[i] = best_create[i].max(m.per_sec / 2.0);
+                    create_rounds[i].push(m.per_sec / 2.0);
                 }
                 None => {
                     // The fixed body is the reference server's own answer to one lookup.
@@ -326,6 +347,7 @@ fn main() {
                     let m = wrk(minimal.addr, &lookup, seconds, run);
                     assert_eq!(m.non_2xx, 0, "{name}: non-2xx");
                     best_lookup[i] = best_lookup[i].max(m.per_sec);
+                    lookup_rounds[i].push(m.per_sec);
                 }
             }
         }
@@ -351,6 +373,25 @@ fn main() {
             "reference / baseline, lookups: {:.2}; creates: {:.2} (target >= 3)",
             best_lookup[0] / best_lookup[1],
             best_create[0] / best_create[1]
+        );
+    }
+    println!();
+    println!(
+        "round by round, {}",
+        per_round(
+            "reference / minimal axum, lookups",
+            &lookup_rounds[0],
+            &lookup_rounds[servers.len() - 1]
+        )
+    );
+    if baseline.is_some() {
+        println!(
+            "round by round, {}",
+            per_round(
+                "reference / baseline, creates",
+                &create_rounds[0],
+                &create_rounds[1]
+            )
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
