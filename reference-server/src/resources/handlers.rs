@@ -259,9 +259,9 @@ async fn normalized(
     heavy: bool,
 ) -> Result<serde_json::Map<String, Value>, ScimError> {
     if heavy {
-        offload(move || normalize_resource(&body, kind)).await
+        offload(move || normalize_resource(body, kind)).await
     } else {
-        normalize_resource(&body, kind)
+        normalize_resource(body, kind)
     }
 }
 

@@ -29,9 +29,10 @@ use crate::schema::{AttrType, AttributeDef, ResourceKind};
 /// Returns the attributes to store: `schemas` as given (the caller validates it), known
 /// attributes under their canonical names with type-checked values, extension attributes under
 /// the canonical extension URN, read-only attributes and nulls removed, unknown attributes and
-/// `password` kept (the caller hashes and strips the password).
+/// `password` kept (the caller hashes and strips the password). The body's values are moved into
+/// the result, not copied.
 pub fn normalize_resource(
-    body: &Value,
+    body: Value,
     kind: ResourceKind,
 ) -> Result<Map<String, Value>, ScimError> {
     let Value::Object(map) = body else {
@@ -42,22 +43,22 @@ pub fn normalize_resource(
     let mut out = Map::new();
     for (key, value) in map {
         if key.eq_ignore_ascii_case("schemas") {
-            insert_once(&mut out, "schemas", value.clone())?;
+            insert_once(&mut out, canonical("schemas", key), value)?;
             continue;
         }
-        if let Some(ext) = kind.extension(key) {
+        if let Some(ext) = kind.extension(&key) {
             match value {
                 Value::Null => {}
                 Value::Object(inner) => {
                     let mut attrs = Map::new();
                     for (name, v) in inner {
-                        match kind.resolve(Some(ext.id), name) {
-                            Some(r) => normalize_into(&mut attrs, r.def, v, &r.def.name)?,
+                        match kind.resolve(Some(ext.id), &name) {
+                            Some(r) => normalize_into(&mut attrs, r.def, v, &r.def.name, name)?,
                             None if v.is_null() => {}
-                            None => insert_once(&mut attrs, name, v.clone())?,
+                            None => insert_once(&mut attrs, name, v)?,
                         }
                     }
-                    insert_once(&mut out, ext.id, Value::Object(attrs))?;
+                    insert_once(&mut out, canonical(ext.id, key), Value::Object(attrs))?;
                 }
                 _ => {
                     return Err(ScimError::invalid_value(format!(
@@ -68,13 +69,22 @@ pub fn normalize_resource(
             }
             continue;
         }
-        match kind.resolve(None, key) {
-            Some(r) => normalize_into(&mut out, r.def, value, &r.def.name)?,
+        match kind.resolve(None, &key) {
+            Some(r) => normalize_into(&mut out, r.def, value, &r.def.name, key)?,
             None if value.is_null() => {}
-            None => insert_once(&mut out, key, value.clone())?,
+            None => insert_once(&mut out, key, value)?,
         }
     }
     Ok(out)
+}
+
+/// The canonical name as a key: the key as sent when it is spelled so (its text is reused).
+fn canonical(name: &str, given: String) -> String {
+    if given == name {
+        given
+    } else {
+        name.to_string()
+    }
 }
 
 /// Canonicalizes one value written to the attribute `def`.
@@ -93,12 +103,21 @@ pub(crate) fn normalize_named(
     def: &'static AttributeDef,
     label: &dyn fmt::Display,
 ) -> Result<Value, ScimError> {
+    normalize_owned(value.clone(), def, label)
+}
+
+/// [`normalize_named`] of a value the caller gives up: its parts are moved, not copied.
+fn normalize_owned(
+    value: Value,
+    def: &'static AttributeDef,
+    label: &dyn fmt::Display,
+) -> Result<Value, ScimError> {
     if value.is_null() {
         return Ok(Value::Null);
     }
     if def.multi_valued {
-        let items: Vec<&Value> = match value {
-            Value::Array(items) => items.iter().collect(),
+        let items = match value {
+            Value::Array(items) => items,
             single => vec![single],
         };
         let mut out = Vec::with_capacity(items.len());
@@ -123,31 +142,32 @@ pub(crate) fn normalize_named(
     }
 }
 
-/// Normalizes `value` for `def` and stores it in `out` under the canonical name, unless the
-/// attribute is read-only or the value is null.
+/// Normalizes `value` for `def` and stores it in `out` under the canonical name (`given` is the
+/// key it was sent under), unless the attribute is read-only or the value is null.
 fn normalize_into(
     out: &mut Map<String, Value>,
     def: &'static AttributeDef,
-    value: &Value,
+    value: Value,
     label: &dyn fmt::Display,
+    given: String,
 ) -> Result<(), ScimError> {
     if def.is_read_only() || value.is_null() {
         return Ok(());
     }
-    let v = normalize_named(value, def, label)?;
+    let v = normalize_owned(value, def, label)?;
     if !v.is_null() {
-        insert_once(out, def.name, v)?;
+        insert_once(out, canonical(def.name, given), v)?;
     }
     Ok(())
 }
 
 /// One non-array, non-null value of `def`'s type.
 fn normalize_single(
-    value: &Value,
+    value: Value,
     def: &'static AttributeDef,
     label: &dyn fmt::Display,
 ) -> Result<Value, ScimError> {
-    let wrong = |expected: &str| {
+    let wrong = |expected: &str, value: &Value| {
         Err(ScimError::invalid_value(format!(
             "{label} must be {expected}, not {}",
             describe(value)
@@ -155,41 +175,42 @@ fn normalize_single(
     };
     match def.kind {
         AttrType::Complex => {
-            let Value::Object(map) = value else {
-                return wrong("an object (it is a complex attribute)");
+            let map = match value {
+                Value::Object(map) => map,
+                other => return wrong("an object (it is a complex attribute)", &other),
             };
             let mut out = Map::new();
             for (key, v) in map {
-                match def.sub_attribute(key) {
+                match def.sub_attribute(&key) {
                     Some(sub) => {
                         // The label is only written out if the value is refused.
                         let sub_label = format_args!("{label}.{}", sub.name);
-                        normalize_into(&mut out, sub, v, &sub_label)?;
+                        normalize_into(&mut out, sub, v, &sub_label, key)?;
                     }
                     None if v.is_null() => {}
-                    None => insert_once(&mut out, key, v.clone())?,
+                    None => insert_once(&mut out, key, v)?,
                 }
             }
             Ok(Value::Object(out))
         }
         AttrType::Boolean => match value {
-            Value::Bool(_) => Ok(value.clone()),
+            Value::Bool(_) => Ok(value),
             Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(Value::Bool(true)),
             Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(Value::Bool(false)),
-            _ => wrong("a boolean"),
+            other => wrong("a boolean", &other),
         },
         AttrType::Integer => match value {
-            Value::Number(n) if n.is_i64() || n.is_u64() => Ok(value.clone()),
-            _ => wrong("an integer"),
+            Value::Number(ref n) if n.is_i64() || n.is_u64() => Ok(value),
+            other => wrong("an integer", &other),
         },
         AttrType::Decimal => match value {
-            Value::Number(_) => Ok(value.clone()),
-            _ => wrong("a number"),
+            Value::Number(_) => Ok(value),
+            other => wrong("a number", &other),
         },
         AttrType::String | AttrType::DateTime | AttrType::Binary | AttrType::Reference => {
             match value {
-                Value::String(_) => Ok(value.clone()),
-                _ => wrong("a string"),
+                Value::String(_) => Ok(value),
+                other => wrong("a string", &other),
             }
         }
     }
@@ -197,13 +218,13 @@ fn normalize_single(
 
 /// Inserts `key`, refusing two different values for one canonical name (`userName` and
 /// `USERNAME` in the same body).
-fn insert_once(out: &mut Map<String, Value>, key: &str, value: Value) -> Result<(), ScimError> {
-    match out.get(key) {
+fn insert_once(out: &mut Map<String, Value>, key: String, value: Value) -> Result<(), ScimError> {
+    match out.get(&key) {
         Some(existing) if *existing != value => Err(ScimError::invalid_value(format!(
             "{key} is given more than once (keys differing only in case) with different values"
         ))),
         _ => {
-            out.insert(key.to_string(), value);
+            out.insert(key, value);
             Ok(())
         }
     }
@@ -229,11 +250,11 @@ mod tests {
     use serde_json::json;
 
     fn user(body: Value) -> Result<Value, ScimError> {
-        normalize_resource(&body, ResourceKind::User).map(Value::Object)
+        normalize_resource(body, ResourceKind::User).map(Value::Object)
     }
 
     fn group(body: Value) -> Result<Value, ScimError> {
-        normalize_resource(&body, ResourceKind::Group).map(Value::Object)
+        normalize_resource(body, ResourceKind::Group).map(Value::Object)
     }
 
     fn def(schema: &crate::schema::SchemaDef, name: &str) -> &'static AttributeDef {
