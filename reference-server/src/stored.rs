@@ -136,10 +136,7 @@ pub(crate) fn layout_of(kind: ResourceKind, json: &str) -> Option<Layout> {
 pub fn schemas_of(kind: ResourceKind, map: &Map<String, Value>) -> Value {
     let mut schemas = vec![Value::String(kind.core_schema().id.to_string())];
     for ext in kind.extensions() {
-        if map
-            .get(ext.id)
-            .is_some_and(|v| v.as_object().is_some_and(|o| !o.is_empty()))
-        {
+        if holds_extension(map, ext.id) {
             schemas.push(Value::String(ext.id.to_string()));
         }
     }
@@ -203,31 +200,47 @@ fn write_members(
     out.push(b'}');
     let text_len = out.len();
     at[filled..].fill(closing);
-    let layout = spliceable.then_some(()).and_then(|()| {
-        let mut offsets = [0u16; 4];
-        for (slot, offset) in offsets.iter_mut().zip(at) {
-            *slot = u16::try_from(offset).ok()?;
-        }
-        // The whole text, as layout_of counts it (64 KiB or more has no layout).
-        u16::try_from(text_len).ok()?;
-        let mut extensions = 0u8;
-        for (i, ext) in kind.extensions().iter().enumerate().take(8) {
-            if map
-                .get(ext.id)
-                .is_some_and(|v| v.as_object().is_some_and(|o| !o.is_empty()))
-            {
-                extensions |= 1 << i;
-            }
-        }
-        Some(Layout {
-            at: offsets,
-            schemas_derived: !schemas_stored,
-            extensions,
-        })
-    });
+    let layout = if spliceable {
+        layout_at(kind, map, at, text_len, schemas_stored)
+    } else {
+        None
+    };
     let text = String::from_utf8(out)
         .map_err(|e| serde::ser::Error::custom(format!("a written text is not UTF-8: {e}")))?;
     Ok((text.into_boxed_str(), layout))
+}
+
+/// The [`Layout`] of a spliceable text of `text_len` bytes whose derived members go at `at`.
+fn layout_at(
+    kind: ResourceKind,
+    map: &Map<String, Value>,
+    at: [usize; 4],
+    text_len: usize,
+    schemas_stored: bool,
+) -> Option<Layout> {
+    // The whole text, as layout_of counts it (64 KiB or more has no layout).
+    u16::try_from(text_len).ok()?;
+    let mut offsets = [0u16; 4];
+    for (slot, offset) in offsets.iter_mut().zip(at) {
+        *slot = u16::try_from(offset).ok()?;
+    }
+    let mut extensions = 0u8;
+    for (i, ext) in kind.extensions().iter().enumerate().take(8) {
+        if holds_extension(map, ext.id) {
+            extensions |= 1 << i;
+        }
+    }
+    Some(Layout {
+        at: offsets,
+        schemas_derived: !schemas_stored,
+        extensions,
+    })
+}
+
+/// Whether `map` holds a non-empty object for the extension `id` (what puts it in `schemas`).
+fn holds_extension(map: &Map<String, Value>, id: &str) -> bool {
+    map.get(id)
+        .is_some_and(|v| v.as_object().is_some_and(|o| !o.is_empty()))
 }
 
 #[cfg(test)]
