@@ -22,7 +22,9 @@
 //! (reference / minimal axum >= 0.60 on lookups; reference / baseline >= 3 on creates). The
 //! machine is shared with wrk, so only ratios from one run mean anything; the ratio within each
 //! round, and their median, are printed too, to show how far the best-of ratios move with the
-//! machine's noise.
+//! machine's noise. So is the CPU time (user and system) each server and wrk spend a request,
+//! read from `/proc`: unlike requests/s, it does not depend on how the cores are shared between
+//! the server and its load, so it compares the work servers do per request.
 //!
 //! Run: `cargo bench -p okscim-reference-server --bench throughput`.
 
@@ -214,13 +216,57 @@ request = function()
 end
 "#;
 
-/// What wrk measured.
+/// What wrk measured, and the CPU time spent a request (user and system, in µs) by the server
+/// and by wrk.
 struct Measured {
     per_sec: f64,
     non_2xx: u64,
+    server_cpu: f64,
+    wrk_cpu: f64,
 }
 
-fn wrk(addr: SocketAddr, script: &Path, seconds: u64, run: usize) -> Measured {
+/// Where a server runs, for its CPU time: a process of its own, or this one (the minimal
+/// server, whose runtime is the only thing this process runs while wrk drives it).
+#[derive(Clone, Copy)]
+enum Host {
+    Process(u32),
+    Here,
+}
+
+/// CPU seconds (user and system) from `/proc/<pid>/stat`: the process's own, or those of its
+/// children that have ended and been waited for (how wrk's time is read, since it is this
+/// process's only child to end while it runs). `None` off Linux.
+fn cpu_seconds(pid: &str, children: bool) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the command name, which is in parentheses and may hold spaces: state is field 3,
+    // utime 14, stime 15, cutime 16, cstime 17.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let at = if children { 13 } else { 11 };
+    let ticks: u64 =
+        fields.get(at)?.parse::<u64>().ok()? + fields.get(at + 1)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / clock_ticks())
+}
+
+/// Clock ticks a second (`getconf CLK_TCK`; 100, the Linux ABI's value, if it cannot say).
+fn clock_ticks() -> f64 {
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+            .unwrap_or(100.0)
+    })
+}
+
+fn wrk(addr: SocketAddr, host: Host, script: &Path, seconds: u64, run: usize) -> Measured {
+    let server_pid = match host {
+        Host::Process(pid) => pid.to_string(),
+        Host::Here => "self".to_string(),
+    };
+    let server_before = cpu_seconds(&server_pid, false);
+    let wrk_before = cpu_seconds("self", true);
     let out = Command::new("wrk")
         .args(["-t2", "-c16", &format!("-d{seconds}s"), "-s"])
         .arg(script)
@@ -239,7 +285,17 @@ fn wrk(addr: SocketAddr, script: &Path, seconds: u64, run: usize) -> Measured {
         .find_map(|l| l.trim().strip_prefix("Non-2xx or 3xx responses:"))
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0);
-    Measured { per_sec, non_2xx }
+    let requests = per_sec * seconds as f64;
+    let per_request = |before: Option<f64>, after: Option<f64>| match (before, after) {
+        (Some(b), Some(a)) if requests > 0.0 => (a - b) * 1e6 / requests,
+        _ => f64::NAN,
+    };
+    Measured {
+        per_sec,
+        non_2xx,
+        server_cpu: per_request(server_before, cpu_seconds(&server_pid, false)),
+        wrk_cpu: per_request(wrk_before, cpu_seconds("self", true)),
+    }
 }
 
 fn have_wrk() -> bool {
@@ -273,12 +329,7 @@ fn env_number(name: &str, default: u64) -> u64 {
 fn per_round(what: &str, a: &[f64], b: &[f64]) -> String {
     let mut ratios: Vec<f64> = a.iter().zip(b).map(|(x, y)| x / y).collect();
     let listed: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
-    ratios.sort_by(f64::total_cmp);
-    let median = match ratios.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => ratios[n / 2],
-        n => (ratios[n / 2 - 1] + ratios[n / 2]) / 2.0,
-    };
+    let median = median(&mut ratios).unwrap_or(f64::NAN);
     format!("{what}: {} (median {median:.2})", listed.join(" "))
 }
 
@@ -316,6 +367,9 @@ fn main() {
     // move with the machine's noise.
     let mut lookup_rounds = vec![Vec::new(); servers.len()];
     let mut create_rounds = vec![Vec::new(); servers.len()];
+    // CPU µs a request, every round: (server, wrk), per workload.
+    let mut lookup_cpu = vec![Vec::new(); servers.len()];
+    let mut create_cpu = vec![Vec::new(); servers.len()];
     let mut run = 0;
     for _ in 0..rounds {
         for (i, (name, binary)) in servers.iter().enumerate() {
@@ -323,14 +377,17 @@ fn main() {
             match binary {
                 Some(binary) => {
                     let server = ServerProcess::start(binary);
-                    let m = wrk(server.addr, &lookup, seconds, run);
+                    let host = Host::Process(server.child.id());
+                    let m = wrk(server.addr, host, &lookup, seconds, run);
                     assert_eq!(m.non_2xx, 0, "{name}: lookups answered non-2xx");
                     best_lookup[i] = best_lookup[i].max(m.per_sec);
                     lookup_rounds[i].push(m.per_sec);
-                    let m = wrk(server.addr, &create, seconds, run);
+                    lookup_cpu[i].push((m.server_cpu, m.wrk_cpu));
+                    let m = wrk(server.addr, host, &create, seconds, run);
                     assert_eq!(m.non_2xx, 0, "{name}: the create flow answered non-2xx");
                     best_create[i] = best_create[i].max(m.per_sec / 2.0);
                     create_rounds[i].push(m.per_sec / 2.0);
+                    create_cpu[i].push((m.server_cpu, m.wrk_cpu));
                 }
                 None => {
                     // The fixed body is the reference server's own answer to one lookup.
@@ -344,10 +401,11 @@ fn main() {
                     assert_eq!(status, 200);
                     drop(server);
                     let minimal = Minimal::start(body);
-                    let m = wrk(minimal.addr, &lookup, seconds, run);
+                    let m = wrk(minimal.addr, Host::Here, &lookup, seconds, run);
                     assert_eq!(m.non_2xx, 0, "{name}: non-2xx");
                     best_lookup[i] = best_lookup[i].max(m.per_sec);
                     lookup_rounds[i].push(m.per_sec);
+                    lookup_cpu[i].push((m.server_cpu, m.wrk_cpu));
                 }
             }
         }
@@ -394,5 +452,55 @@ fn main() {
             )
         );
     }
+    // CPU a request does not depend on how the two cores are shared between the server and
+    // wrk, so it says how much work a server does per request where requests/s cannot.
+    println!();
+    println!("CPU a request, user + system, µs (median of the rounds; wrk's own beside it):");
+    println!(
+        "{:<18} {:>14} {:>10} {:>18} {:>10}",
+        "server", "lookup", "wrk", "create flow", "wrk"
+    );
+    let cell = |rounds: &[(f64, f64)], wrk: bool| {
+        let mut v: Vec<f64> = rounds
+            .iter()
+            .map(|&(s, w)| if wrk { w } else { s })
+            .collect();
+        median(&mut v).map_or_else(|| "-".to_string(), |m| format!("{m:.1}"))
+    };
+    for (i, (name, _)) in servers.iter().enumerate() {
+        println!(
+            "{name:<18} {:>14} {:>10} {:>18} {:>10}",
+            cell(&lookup_cpu[i], false),
+            cell(&lookup_cpu[i], true),
+            cell(&create_cpu[i], false),
+            cell(&create_cpu[i], true)
+        );
+    }
+    let server_median = |rounds: &[(f64, f64)]| {
+        let mut v: Vec<f64> = rounds.iter().map(|&(s, _)| s).collect();
+        median(&mut v).unwrap_or(f64::NAN)
+    };
+    println!(
+        "reference / minimal axum, CPU a lookup: {:.2}x",
+        server_median(&lookup_cpu[0]) / server_median(&lookup_cpu[servers.len() - 1])
+    );
+    if baseline.is_some() {
+        println!(
+            "baseline / reference, CPU a request: lookups {:.2}x, create flow {:.2}x",
+            server_median(&lookup_cpu[1]) / server_median(&lookup_cpu[0]),
+            server_median(&create_cpu[1]) / server_median(&create_cpu[0])
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The median of `values` (sorted in place), leaving out what could not be measured (NaN).
+fn median(values: &mut Vec<f64>) -> Option<f64> {
+    values.retain(|v| !v.is_nan());
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(values[n / 2]),
+        n => Some((values[n / 2 - 1] + values[n / 2]) / 2.0),
+    }
 }
