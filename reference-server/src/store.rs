@@ -7,6 +7,7 @@
 //! timestamps and version, and a user's `groups` from a reverse membership index, so neither can
 //! drift (including after a group is deleted), and 100,000 users stay small.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
@@ -14,6 +15,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::errors::ScimError;
+use crate::fold::fold;
 use crate::schema::ResourceKind;
 use crate::stored::stored;
 pub use crate::stored::{DERIVED, Layout, TopLevel, extension_bits, schemas_of};
@@ -45,6 +47,8 @@ pub struct Record {
     /// Where the derived members go in `json`, found when it is written; `None` for a text the
     /// renderer has to read (a member name with escapes).
     layout: Option<Layout>,
+    /// A user's password, salted and hashed; kept with the user, so it goes when the user does.
+    password: Option<Box<PasswordHash>>,
 }
 
 impl Record {
@@ -72,6 +76,22 @@ impl Record {
     /// Where the derived members go in [`Record::json`], when it can be spliced.
     pub fn layout(&self) -> Option<&Layout> {
         self.layout.as_ref()
+    }
+
+    /// Records the password as a salted hash; the clear text is dropped by the caller.
+    pub fn set_password(&mut self, password: &str) {
+        let salt: [u8; 16] = rand::random();
+        self.password = Some(Box::new(PasswordHash {
+            salt,
+            digest: PasswordHash::digest(&salt, password),
+        }));
+    }
+
+    /// Whether `password` is this resource's password (for tests: proves it is kept, hashed).
+    pub fn password_matches(&self, password: &str) -> bool {
+        self.password
+            .as_deref()
+            .is_some_and(|h| PasswordHash::digest(&h.salt, password) == h.digest)
     }
 
     /// Whether `active` is `false`.
@@ -114,22 +134,48 @@ struct Table {
     /// Boxed: a B-tree filled in ascending order keeps its nodes about half full, and a node of
     /// pointers wastes less than a node of records (about 60 bytes a resource).
     by_seq: BTreeMap<u64, Box<Record>>,
-    seq_of: HashMap<Box<str>, u64>,
+    /// By [`id_key`]: the id's value, not a copy of its text.
+    seq_of: HashMap<u128, u64>,
 }
 
 impl Table {
+    fn seq(&self, id: &str) -> Option<u64> {
+        id_key(id).and_then(|key| self.seq_of.get(&key).copied())
+    }
     fn get(&self, id: &str) -> Option<&Record> {
-        self.seq_of
-            .get(id)
-            .and_then(|s| self.by_seq.get(s))
-            .map(|r| &**r)
+        self.seq(id).and_then(|s| self.by_seq.get(&s)).map(|r| &**r)
     }
     fn get_mut(&mut self, id: &str) -> Option<&mut Record> {
-        match self.seq_of.get(id) {
-            Some(s) => self.by_seq.get_mut(s).map(|r| &mut **r),
+        match self.seq(id) {
+            Some(s) => self.by_seq.get_mut(&s).map(|r| &mut **r),
             None => None,
         }
     }
+}
+
+/// The key the id index holds for an id as this store writes it: the 128 bits of a UUID in its
+/// canonical form (36 characters, lowercase, hyphenated), or the number of an integer id (the
+/// integer-ids variant) without leading zeros. Any other spelling of the same UUID or number
+/// has no key, so it names no resource: ids are compared exactly (RFC 7643 §3.1, caseExact).
+/// A version-4 UUID is at least 2^76, so the two kinds of key never meet. Keyed by value, the
+/// index holds no copy of the id's text (about 40 bytes a resource) and never reads one to
+/// rehash.
+fn id_key(id: &str) -> Option<u128> {
+    if id.len() == 36 {
+        if id.bytes().any(|b| b.is_ascii_uppercase()) {
+            return None;
+        }
+        // At 36 characters, only the hyphenated form parses.
+        return uuid::Uuid::try_parse(id).ok().map(|u| u.as_u128());
+    }
+    let canonical_number = !id.is_empty()
+        && id.len() <= 20
+        && id.bytes().all(|b| b.is_ascii_digit())
+        && (id == "0" || !id.starts_with('0'));
+    if !canonical_number {
+        return None;
+    }
+    id.parse::<u64>().ok().map(u128::from)
 }
 
 /// A salted SHA-256 of a password: enough to show it was set, never the clear text.
@@ -137,6 +183,15 @@ impl Table {
 struct PasswordHash {
     salt: [u8; 16],
     digest: [u8; 32],
+}
+
+impl PasswordHash {
+    fn digest(salt: &[u8; 16], password: &str) -> [u8; 32] {
+        let mut hasher = Sha256::new();
+        hasher.update(salt);
+        hasher.update(password.as_bytes());
+        hasher.finalize().into()
+    }
 }
 
 /// How uniqueness is enforced (faults relax it).
@@ -167,13 +222,7 @@ pub struct Store {
     group_names: HashMap<Box<str>, u64>,
     /// user id → ids of the groups that list it as a member.
     memberships: HashMap<String, BTreeSet<String>>,
-    /// By the user's sequence number.
-    passwords: HashMap<u64, PasswordHash>,
     next_seq: u64,
-}
-
-fn fold(s: &str) -> String {
-    crate::fold::fold(s).into_owned()
 }
 
 impl Store {
@@ -188,7 +237,6 @@ impl Store {
             user_external_ids: HashMap::new(),
             group_names: HashMap::new(),
             memberships: HashMap::new(),
-            passwords: HashMap::new(),
             next_seq: 1,
         }
     }
@@ -215,6 +263,11 @@ impl Store {
     /// A resource by id.
     pub fn get(&self, kind: ResourceKind, id: &str) -> Option<&Record> {
         self.table(kind).get(id)
+    }
+
+    /// A resource by its sequence number ([`Record::seq`]).
+    pub fn at(&self, kind: ResourceKind, seq: u64) -> Option<&Record> {
+        self.table(kind).by_seq.get(&seq).map(|r| &**r)
     }
 
     /// Every resource of a kind, in insertion order.
@@ -251,12 +304,10 @@ impl Store {
                 if self.policy.case_sensitive_user_names {
                     self.user_names.get(value).copied()
                 } else {
-                    self.user_names.get(fold(value).as_str()).copied()
+                    self.user_names.get(&*fold(value)).copied()
                 }
             }
-            (ResourceKind::Group, "displayName") => {
-                self.group_names.get(fold(value).as_str()).copied()
-            }
+            (ResourceKind::Group, "displayName") => self.group_names.get(&*fold(value)).copied(),
             _ => return None,
         };
         Some(
@@ -286,14 +337,15 @@ impl Store {
             .unwrap_or_default()
     }
 
-    fn unique_key(&self, kind: ResourceKind, data: &Value) -> Option<String> {
+    /// The key `data` has in its kind's unique index (borrowed when folding changes nothing).
+    fn unique_key<'a>(&self, kind: ResourceKind, data: &'a Value) -> Option<Cow<'a, str>> {
         let (attr, case_sensitive) = match kind {
             ResourceKind::User => ("userName", self.policy.case_sensitive_user_names),
             ResourceKind::Group => ("displayName", false),
         };
         data.get(attr).and_then(Value::as_str).map(|s| {
             if case_sensitive {
-                s.to_string()
+                Cow::Borrowed(s)
             } else {
                 fold(s)
             }
@@ -316,9 +368,9 @@ impl Store {
             ResourceKind::User => &self.user_names,
             ResourceKind::Group => &self.group_names,
         };
-        let own = own_id.and_then(|id| self.table(kind).seq_of.get(id));
-        match index.get(key.as_str()) {
-            Some(existing) if Some(existing) != own => {
+        let own = own_id.and_then(|id| self.table(kind).seq(id));
+        match index.get(&*key) {
+            Some(&existing) if Some(existing) != own => {
                 let (what, attr) = match kind {
                     ResourceKind::User => ("user", "userName"),
                     ResourceKind::Group => ("group", "displayName"),
@@ -337,7 +389,7 @@ impl Store {
         match kind {
             ResourceKind::User => {
                 if let Some(k) = key {
-                    self.user_names.insert(k.into_boxed_str(), seq);
+                    self.user_names.insert(boxed(k), seq);
                 }
                 if let Some(ext) = data.get("externalId").and_then(Value::as_str) {
                     // Almost always one user a value: room for one, not the default four.
@@ -352,7 +404,7 @@ impl Store {
             }
             ResourceKind::Group => {
                 if let Some(k) = key {
-                    self.group_names.insert(k.into_boxed_str(), seq);
+                    self.group_names.insert(boxed(k), seq);
                 }
                 for member in member_ids(data) {
                     self.memberships
@@ -369,9 +421,9 @@ impl Store {
         match kind {
             ResourceKind::User => {
                 if let Some(k) = key
-                    && self.user_names.get(k.as_str()) == Some(&seq)
+                    && self.user_names.get(&*k) == Some(&seq)
                 {
-                    self.user_names.remove(k.as_str());
+                    self.user_names.remove(&*k);
                 }
                 if let Some(ext) = data.get("externalId").and_then(Value::as_str)
                     && let Some(seqs) = self.user_external_ids.get_mut(ext)
@@ -384,9 +436,9 @@ impl Store {
             }
             ResourceKind::Group => {
                 if let Some(k) = key
-                    && self.group_names.get(k.as_str()) == Some(&seq)
+                    && self.group_names.get(&*k) == Some(&seq)
                 {
-                    self.group_names.remove(k.as_str());
+                    self.group_names.remove(&*k);
                 }
                 for member in member_ids(data) {
                     if let Some(set) = self.memberships.get_mut(&member) {
@@ -405,20 +457,20 @@ impl Store {
         &mut self,
         kind: ResourceKind,
         mut attrs: Map<String, Value>,
-    ) -> Result<&Record, ScimError> {
+    ) -> Result<&mut Record, ScimError> {
         // The sequence number is taken only once the resource is known to go in, so integer
         // ids stay consecutive when a create is refused.
         let seq = self.next_seq;
-        let id = if self.policy.integer_ids {
-            seq.to_string()
+        let (id, key) = if self.policy.integer_ids {
+            (seq.to_string(), u128::from(seq))
         } else {
             // From the thread's generator (a CSPRNG seeded by the OS), not a system call per id.
-            uuid::Builder::from_random_bytes(rand::random())
-                .into_uuid()
-                .to_string()
+            let uuid = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+            (uuid.to_string(), uuid.as_u128())
         };
+        debug_assert_eq!(id_key(&id), Some(key));
+        // `id` is kept beside the stored text, not in it.
         attrs.remove("meta");
-        attrs.insert("id".into(), json!(id));
         let data = Value::Object(attrs);
         self.check_unique(kind, &data, None)?;
         self.index(kind, &id, seq, &data);
@@ -427,7 +479,7 @@ impl Store {
         let (name, active) = hot_fields(kind, &data);
         let (json, layout) = stored(kind, &data);
         let table = self.table_mut(kind);
-        table.seq_of.insert(id.as_str().into(), seq);
+        table.seq_of.insert(key, seq);
         let record = table.by_seq.entry(seq).or_insert(Box::new(Record {
             id: id.into(),
             seq,
@@ -439,6 +491,7 @@ impl Store {
             kind,
             layout,
             json,
+            password: None,
         }));
         Ok(record)
     }
@@ -455,8 +508,8 @@ impl Store {
             return Err(not_found(kind, id));
         };
         let old_data = old.data();
+        // `id` is kept beside the stored text, not in it.
         attrs.remove("meta");
-        attrs.insert("id".into(), json!(id));
         let data = Value::Object(attrs);
         self.check_unique(kind, &data, Some(id))?;
         let seq = old.seq;
@@ -478,16 +531,13 @@ impl Store {
     /// Deletes a resource. Deleting a user also removes it from every group's members.
     pub fn delete(&mut self, kind: ResourceKind, id: &str) -> Result<(), ScimError> {
         let table = self.table_mut(kind);
-        let Some(seq) = table.seq_of.remove(id) else {
+        let Some(seq) = id_key(id).and_then(|key| table.seq_of.remove(&key)) else {
             return Err(not_found(kind, id));
         };
         let Some(record) = table.by_seq.remove(&seq) else {
             return Err(not_found(kind, id));
         };
         self.unindex(kind, id, seq, &record.data());
-        if kind == ResourceKind::User {
-            self.passwords.remove(&seq);
-        }
         // Users and groups alike leave every group that lists them as a member.
         {
             let groups: Vec<String> = self
@@ -510,33 +560,24 @@ impl Store {
 
     /// Records a user's password as a salted hash; the clear text is dropped by the caller.
     pub fn set_password(&mut self, user_id: &str, password: &str) {
-        let salt: [u8; 16] = rand::random();
-        let mut hasher = Sha256::new();
-        hasher.update(salt);
-        hasher.update(password.as_bytes());
-        let Some(&seq) = self.users.seq_of.get(user_id) else {
-            return;
-        };
-        self.passwords.insert(
-            seq,
-            PasswordHash {
-                salt,
-                digest: hasher.finalize().into(),
-            },
-        );
+        if let Some(user) = self.users.get_mut(user_id) {
+            user.set_password(password);
+        }
     }
 
     /// Whether `password` is the user's password (for tests: proves it is kept, hashed).
     pub fn password_matches(&self, user_id: &str, password: &str) -> bool {
-        let seq = self.users.seq_of.get(user_id);
-        seq.and_then(|seq| self.passwords.get(seq))
-            .is_some_and(|h| {
-                let mut hasher = Sha256::new();
-                hasher.update(h.salt);
-                hasher.update(password.as_bytes());
-                let digest: [u8; 32] = hasher.finalize().into();
-                digest == h.digest
-            })
+        self.users
+            .get(user_id)
+            .is_some_and(|u| u.password_matches(password))
+    }
+}
+
+/// An index key of its own, allocated at its size.
+fn boxed(key: Cow<'_, str>) -> Box<str> {
+    match key {
+        Cow::Borrowed(s) => s.into(),
+        Cow::Owned(s) => s.into_boxed_str(),
     }
 }
 
@@ -688,5 +729,51 @@ mod tests {
         assert!(!s.password_matches(&id, "other"));
         assert!(!s.password_matches("no-such-user", "secret"));
         assert!(!format!("{s:?}").contains("secret"));
+        // The password goes with its user.
+        s.delete(ResourceKind::User, &id).unwrap();
+        assert!(!s.password_matches(&id, "secret"));
+    }
+
+    /// An id is found only as it was written: another spelling of the same UUID or number names
+    /// no resource (ids are caseExact).
+    #[test]
+    fn ids_are_found_only_as_written() {
+        let mut s = Store::new("http://h", StorePolicy::default());
+        let id = s
+            .insert(ResourceKind::User, attrs(json!({"userName": "x"})))
+            .unwrap()
+            .id
+            .to_string();
+        assert!(s.get(ResourceKind::User, &id).is_some());
+        assert!(s.get(ResourceKind::Group, &id).is_none());
+        let simple = id.replace('-', "");
+        for other in [
+            id.to_uppercase(),
+            format!("{{{id}}}"),
+            format!("urn:uuid:{id}"),
+            simple,
+            format!(" {id}"),
+        ] {
+            assert!(s.get(ResourceKind::User, &other).is_none(), "{other}");
+            assert!(s.delete(ResourceKind::User, &other).is_err(), "{other}");
+        }
+
+        let mut s = Store::new(
+            "http://h",
+            StorePolicy {
+                integer_ids: true,
+                ..StorePolicy::default()
+            },
+        );
+        let first = s
+            .insert(ResourceKind::User, attrs(json!({"userName": "a"})))
+            .unwrap()
+            .id
+            .to_string();
+        assert_eq!(first, "1");
+        assert!(s.get(ResourceKind::User, "1").is_some());
+        for other in ["01", "+1", "1.0", " 1", "0x1", "", "18446744073709551617"] {
+            assert!(s.get(ResourceKind::User, other).is_none(), "{other:?}");
+        }
     }
 }

@@ -272,10 +272,21 @@ fn create_in(
     attrs: serde_json::Map<String, Value>,
 ) -> Result<Response, ScimError> {
     let prepared = prepare(attrs, kind, None, Write::Create, store, state)?;
-    let record = store.insert(kind, prepared.attrs)?.clone();
-    if let Some(p) = prepared.password {
-        store.set_password(&record.id, &p);
-    }
+    let seq = {
+        let record = store.insert(kind, prepared.attrs)?;
+        if let Some(p) = prepared.password
+            && kind == ResourceKind::User
+        {
+            record.set_password(&p);
+        }
+        record.seq
+    };
+    let Some(record) = store.at(kind, seq) else {
+        return Err(ScimError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the resource just created is not in the store",
+        ));
+    };
     if kind == ResourceKind::User && state.fault(Fault::CreateEmptyBody) {
         return Ok(StatusCode::CREATED.into_response());
     }
@@ -284,7 +295,7 @@ fn create_in(
     } else {
         StatusCode::CREATED
     };
-    let created = answer(state, store, kind, &record, &Projection::default()).status(status);
+    let created = answer(state, store, kind, record, &Projection::default()).status(status);
     if state.variant(Variant::NoLocation) {
         return Ok(created.into_response());
     }

@@ -100,7 +100,9 @@ fn check_sizes(
                 }
                 n
             }
-            other => other.to_string().len(),
+            Value::Bool(true) | Value::Null => 4,
+            Value::Bool(false) => 5,
+            Value::Number(n) => n.to_string().len(),
         })
     }
     let mut size = 0;
