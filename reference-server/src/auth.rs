@@ -40,23 +40,36 @@ fn presented_token(value: &str, bearer_only: bool) -> Option<&str> {
 /// empty). A plain check before the route, with no future of its own: it runs on every
 /// authenticated request.
 pub fn require_token(state: SharedState) -> ValidateRequestHeaderLayer<TokenCheck> {
-    // The token's own digest is taken once, not on every request.
-    let expected = Sha256::digest(state.token.as_bytes()).into();
-    ValidateRequestHeaderLayer::custom(TokenCheck { state, expected })
+    ValidateRequestHeaderLayer::custom(TokenCheck::new(state))
 }
 
-/// See [`require_token`].
+/// The check of [`require_token`], for the routes matched outside the router too.
 #[derive(Clone)]
 pub struct TokenCheck {
     state: SharedState,
     expected: [u8; 32],
 }
 
+impl TokenCheck {
+    /// The check of `state`'s token.
+    pub fn new(state: SharedState) -> Self {
+        // The token's own digest is taken once, not on every request.
+        let expected = Sha256::digest(state.token.as_bytes()).into();
+        TokenCheck { state, expected }
+    }
+
+    /// The answer to a request with these headers if it is refused (no token, the wrong one,
+    /// or over the rate limit); `None` lets it through.
+    pub fn refusal(&self, headers: &HeaderMap) -> Option<Response> {
+        refusal(&self.state, &self.expected, headers)
+    }
+}
+
 impl<B> ValidateRequest<B> for TokenCheck {
     type ResponseBody = Body;
 
     fn validate(&mut self, request: &mut Request<B>) -> Result<(), Response> {
-        match refusal(&self.state, &self.expected, request.headers()) {
+        match self.refusal(request.headers()) {
             None => Ok(()),
             Some(response) => Err(response),
         }

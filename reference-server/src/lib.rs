@@ -149,7 +149,11 @@ pub async fn spawn(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let app = tower_http::timeout::RequestBodyDeadlineLayer::new(config.limits.body_read_timeout)
         .layer(
             tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash().layer(
-                middleware::Scim::new(router::router(state.clone(), &base_path), state.clone()),
+                middleware::Scim::new(
+                    &base_path,
+                    router::router(state.clone(), &base_path),
+                    state.clone(),
+                ),
             ),
         );
     let (tx, rx) = oneshot::channel::<()>();

@@ -10,11 +10,13 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
 use crate::errors::{ErrorStyle, ScimError};
 use crate::faults::Fault;
+use crate::resources::routes::{Endpoint, ResourceRoutes};
 use crate::response::SCIM_CONTENT_TYPE;
 use crate::state::SharedState;
 use crate::variants::Variant;
@@ -23,19 +25,25 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-/// The router, wrapped in the one middleware (see the module docs). Logs `METHOD path?query ->
-/// status (ms)`, never headers or bodies, which carry secrets: at info level for `serve`, at
-/// debug level when embedded in the harness.
+/// The resource endpoints and the router, wrapped in the one middleware (see the module docs).
+/// Logs `METHOD path?query -> status (ms)`, never headers or bodies, which carry secrets: at
+/// info level for `serve`, at debug level when embedded in the harness.
 #[derive(Clone)]
 pub struct Scim {
+    resources: Arc<ResourceRoutes>,
     router: axum::Router,
     state: SharedState,
 }
 
 impl Scim {
-    /// `router` with the middleware around it.
-    pub fn new(router: axum::Router, state: SharedState) -> Self {
-        Scim { router, state }
+    /// The resource endpoints under `base_path` ([`ResourceRoutes`]), then `router` for every
+    /// other path, with the middleware around both.
+    pub fn new(base_path: &str, router: axum::Router, state: SharedState) -> Self {
+        Scim {
+            resources: Arc::new(ResourceRoutes::new(base_path, state.clone())),
+            router,
+            state,
+        }
     }
 }
 
@@ -61,17 +69,26 @@ where
         // Routing runs here, before the future: a panic in it is caught too.
         let routed = match head_too_large(&req) {
             Some(error) => Routed::Refused(error),
-            None => match std::panic::catch_unwind(AssertUnwindSafe(|| {
-                tower::Service::call(&mut self.router, req)
-            })) {
-                Ok(future) => Routed::Future(future),
-                Err(panic) => Routed::Panicked(panic),
+            None => match self.resources.endpoint(req.uri().path()) {
+                Some(endpoint) => Routed::Resource(self.resources.clone(), endpoint, req),
+                None => match std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    tower::Service::call(&mut self.router, req)
+                })) {
+                    Ok(future) => Routed::Future(future),
+                    Err(panic) => Routed::Panicked(panic),
+                },
             },
         };
         Box::pin(async move {
             let response = match routed {
                 Routed::Refused(error) => error.into_response(),
                 Routed::Panicked(panic) => panicked(panic),
+                Routed::Resource(resources, endpoint, req) => {
+                    match caught(resources.serve(state.clone(), endpoint, req)).await {
+                        Ok(response) => response,
+                        Err(panic) => panicked(panic),
+                    }
+                }
                 Routed::Future(future) => match caught(future).await {
                     Ok(Ok(response)) => response,
                     Ok(Err(never)) => match never {},
@@ -92,10 +109,14 @@ where
     }
 }
 
-/// Where a request stands once the router has been called.
+/// Where a request stands once it has been routed. Built once and moved once, into the
+/// request's future: boxing the request to shrink it would cost an allocation a request.
+#[allow(clippy::large_enum_variant)]
 enum Routed<F> {
     /// Answered before routing (the head is over a limit).
     Refused(ScimError),
+    /// For a resource endpoint, served without the router.
+    Resource(Arc<ResourceRoutes>, Endpoint, Request),
     /// The router's future.
     Future(F),
     /// Routing panicked.
@@ -284,7 +305,7 @@ mod tests {
             "token".into(),
             None,
         ));
-        Scim::new(router, state)
+        Scim::new("/scim/v2", router, state)
     }
 
     async fn answer(service: Scim, path: &str) -> (StatusCode, serde_json::Value) {

@@ -1,4 +1,5 @@
-//! The routes and the middleware around them.
+//! The routes other than the resource endpoints, which are matched before the router
+//! ([`crate::resources::routes`]).
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -9,39 +10,15 @@ use crate::errors::ScimError;
 use crate::auth::require_token;
 use crate::discovery;
 use crate::profile::tailnet;
-use crate::resources::handlers;
-use crate::schema::ResourceKind;
 use crate::state::SharedState;
 
-fn resource_routes(base_path: &str, kind: ResourceKind) -> Router<SharedState> {
-    let collection = format!("{base_path}{}", kind.endpoint());
-    let search = format!("{collection}/.search");
-    let item = format!("{collection}/{{id}}");
-    Router::new()
-        .route(
-            &collection,
-            get(move |s, q| handlers::list(s, kind, q))
-                .post(move |s, b| handlers::create(s, kind, b)),
-        )
-        .route(&search, post(move |s, b| handlers::search(s, kind, b)))
-        .route(
-            &item,
-            get(move |s, p, q, h| handlers::get_one(s, kind, p, q, h))
-                .put(move |s, p, h, b| handlers::replace(s, kind, p, h, b))
-                .patch(move |s, p, h, b| handlers::patch(s, kind, p, h, b))
-                .delete(move |s, p, h| handlers::delete(s, kind, p, h)),
-        )
-}
-
-/// The whole application: SCIM under `base_path`, the tailnet admin API under `/admin`. Every
+/// The rest of the application: discovery, `/Me`, `/Bulk` and the entitlements under
+/// `base_path`, the tailnet admin API under `/admin`, and the 404 for every path nothing serves.
+/// Every
 /// route is written with its whole path (not nested under the base path), so that a request is
 /// routed once, without its URI being rewritten.
 pub fn router(state: SharedState, base_path: &str) -> Router {
     let at = |path: &str| format!("{base_path}{path}");
-    let protected = resource_routes(base_path, ResourceKind::User)
-        .merge(resource_routes(base_path, ResourceKind::Group))
-        .route(&at("/.search"), post(handlers::search_all))
-        .route_layer(require_token(state.clone()));
     let discovery = Router::new()
         .route(
             &at("/ServiceProviderConfig"),
@@ -58,10 +35,7 @@ pub fn router(state: SharedState, base_path: &str) -> Router {
         .route_layer(require_token(state.clone()));
     let entitlements =
         crate::entitlements::routes(base_path).route_layer(require_token(state.clone()));
-    let scim = protected
-        .merge(discovery)
-        .merge(not_implemented)
-        .merge(entitlements);
+    let scim = discovery.merge(not_implemented).merge(entitlements);
     let admin = Router::new()
         .route(
             "/admin/policy",

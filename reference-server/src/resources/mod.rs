@@ -1,7 +1,8 @@
 //! The `/Users` and `/Groups` resources: input canonicalization, the rules a resource must
-//! satisfy, and the HTTP handlers.
+//! satisfy, the HTTP handlers and the routes that reach them.
 
 pub mod handlers;
 pub mod input;
 pub mod render;
+pub mod routes;
 pub mod validate;

@@ -248,6 +248,88 @@ async fn method_not_allowed_is_405_with_allow() {
     assert!(users.header("allow").unwrap_or_default().contains("POST"));
 }
 
+/// The resource endpoints are matched before the router (resources/routes.rs); they answer what
+/// the router answered: the token first, then 405 with the same Allow lists, HEAD as a GET
+/// without its body, an id percent-decoded, and everything else left to the router.
+#[tokio::test]
+async fn resource_endpoints_answer_as_the_router_did() {
+    let srv = TestServer::rfc().await;
+    let id = srv.create_user("routes@example.com").await;
+    for (method, path, allow) in [
+        (Method::DELETE, "/Users".to_string(), "GET,HEAD,POST"),
+        (Method::PUT, "/Groups".to_string(), "GET,HEAD,POST"),
+        (Method::GET, "/Users/.search".to_string(), "POST"),
+        (Method::GET, "/.search".to_string(), "POST"),
+        (
+            Method::POST,
+            format!("/Users/{id}"),
+            "GET,HEAD,PUT,PATCH,DELETE",
+        ),
+        (
+            Method::OPTIONS,
+            format!("/Groups/{id}"),
+            "GET,HEAD,PUT,PATCH,DELETE",
+        ),
+    ] {
+        let answer = srv.call(method.clone(), &path).send().await;
+        answer.assert_scim_error(405, None);
+        assert_eq!(answer.header("allow"), Some(allow), "{method} {path}");
+        assert!(
+            answer
+                .detail()
+                .contains(&format!("{method} is not allowed")),
+            "{}",
+            answer.detail()
+        );
+        // Without the token, the request is refused before its method is looked at.
+        srv.call(method.clone(), &path)
+            .auth(Auth::None)
+            .send()
+            .await
+            .assert_scim_error(401, None);
+    }
+
+    // HEAD is a GET without its body.
+    let got = srv
+        .get(&format!("/Users/{id}"))
+        .send()
+        .await
+        .expect(200)
+        .clone();
+    let head = srv.call(Method::HEAD, &format!("/Users/{id}")).send().await;
+    head.expect(200);
+    assert!(head.text.is_empty(), "HEAD answered a body: {}", head.text);
+    assert_eq!(
+        head.header("content-length").map(str::to_string),
+        Some(got.text.len().to_string())
+    );
+    assert_eq!(head.header("etag"), got.header("etag"));
+    srv.call(Method::HEAD, "/Users").send().await.expect(200);
+
+    // The id is percent-decoded; one that is not UTF-8 is a 400, with a SCIM body.
+    srv.get(&format!("/Users/{}", id.replace('-', "%2D")))
+        .send()
+        .await
+        .expect(200);
+    let slash = srv.get("/Users/a%2Fb").send().await;
+    slash.assert_scim_error(404, None);
+    assert!(slash.detail().contains("a/b"), "{}", slash.detail());
+    let not_utf8 = srv.get("/Users/%FF%FE").send().await;
+    not_utf8.assert_scim_error(400, None);
+    assert!(not_utf8.detail().contains("UTF-8"), "{}", not_utf8.detail());
+
+    // Paths that are not resource endpoints go on to the router.
+    srv.get("/Users/a/b")
+        .send()
+        .await
+        .assert_scim_error(404, None);
+    srv.get("/UsersX").send().await.assert_scim_error(404, None);
+    srv.get("/users").send().await.assert_scim_error(404, None);
+    srv.get("/ServiceProviderConfig").send().await.expect(200);
+    // A trailing slash is trimmed before either.
+    srv.get(&format!("/Users/{id}/")).send().await.expect(200);
+}
+
 #[tokio::test]
 async fn conflicts_are_409_uniqueness() {
     let srv = TestServer::rfc().await;
