@@ -219,14 +219,18 @@ fn normalize_single(
 /// Inserts `key`, refusing two different values for one canonical name (`userName` and
 /// `USERNAME` in the same body).
 fn insert_once(out: &mut Map<String, Value>, key: String, value: Value) -> Result<(), ScimError> {
-    match out.get(&key) {
-        Some(existing) if *existing != value => Err(ScimError::invalid_value(format!(
-            "{key} is given more than once (keys differing only in case) with different values"
-        ))),
-        _ => {
-            out.insert(key, value);
+    match out.entry(key) {
+        serde_json::map::Entry::Vacant(slot) => {
+            slot.insert(value);
             Ok(())
         }
+        serde_json::map::Entry::Occupied(slot) if *slot.get() != value => {
+            Err(ScimError::invalid_value(format!(
+                "{} is given more than once (keys differing only in case) with different values",
+                slot.key()
+            )))
+        }
+        serde_json::map::Entry::Occupied(_) => Ok(()),
     }
 }
 
