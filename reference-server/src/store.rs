@@ -153,11 +153,13 @@ impl Table {
     }
 }
 
-/// The key the id index holds for an id as this store writes it: the 128 bits of a UUID in its
-/// canonical form (36 characters, lowercase, hyphenated), or the number of an integer id (the
-/// integer-ids variant) without leading zeros. Any other spelling of the same UUID or number
-/// has no key, so it names no resource: ids are compared exactly (RFC 7643 §3.1, caseExact).
-/// A version-4 UUID is at least 2^76, so the two kinds of key never meet. Keyed by value, the
+/// The key the id index holds for an id as this store writes it: the 128 bits of a version-4
+/// UUID in its canonical form (36 characters, lowercase, hyphenated), or the number of an
+/// integer id (the integer-ids variant) without leading zeros. Any other text has no key, so it
+/// names no resource: another spelling of the same UUID or number (ids are compared exactly,
+/// RFC 7643 §3.1, caseExact), and a UUID of another version, which this store never writes (so
+/// `00000000-0000-0000-0000-000000000001` is not another name of the integer id `1`: a
+/// version-4 UUID is at least 2^76, and the two kinds of key never meet). Keyed by value, the
 /// index holds no copy of the id's text (about 40 bytes a resource) and never reads one to
 /// rehash.
 fn id_key(id: &str) -> Option<u128> {
@@ -166,7 +168,10 @@ fn id_key(id: &str) -> Option<u128> {
             return None;
         }
         // At 36 characters, only the hyphenated form parses.
-        return uuid::Uuid::try_parse(id).ok().map(|u| u.as_u128());
+        return uuid::Uuid::try_parse(id)
+            .ok()
+            .filter(|u| u.get_version_num() == 4)
+            .map(|u| u.as_u128());
     }
     let canonical_number = !id.is_empty()
         && id.len() <= 20
@@ -772,8 +777,21 @@ mod tests {
             .to_string();
         assert_eq!(first, "1");
         assert!(s.get(ResourceKind::User, "1").is_some());
-        for other in ["01", "+1", "1.0", " 1", "0x1", "", "18446744073709551617"] {
+        for other in [
+            "01",
+            "+1",
+            "1.0",
+            " 1",
+            "0x1",
+            "",
+            "18446744073709551617",
+            // A UUID whose 128 bits are the number 1 is not the id "1".
+            "00000000-0000-0000-0000-000000000001",
+            "00000000-0000-4000-8000-000000000001",
+        ] {
             assert!(s.get(ResourceKind::User, other).is_none(), "{other:?}");
+            assert!(s.delete(ResourceKind::User, other).is_err(), "{other:?}");
         }
+        assert!(s.get(ResourceKind::User, "1").is_some());
     }
 }
