@@ -291,7 +291,7 @@ fn view(
 }
 
 /// The records a list request selects, sorted, before paging. `parsed` is the query's filter
-/// already parsed for this kind (by [`Cost::of`]); `None` parses it here.
+/// already parsed for this kind (by [`Cost::parse`]); `None` parses it here.
 pub fn select<'s>(
     store: &'s Store,
     kind: ResourceKind,
@@ -415,25 +415,37 @@ pub struct Plan {
 }
 
 impl Cost {
-    /// The cost of `query` over `kinds`; a filter that does not parse costs nothing here (the
-    /// list answers its 400 `invalidFilter`).
+    /// `query`'s filter parsed for each of `kinds` (`None`: no filter, or one that does not
+    /// parse, which [`select`] reports): what [`Cost::of`] weighs. It needs no store, so it is
+    /// done before the store is locked.
+    pub fn parse(kinds: &[ResourceKind], query: &ListQuery) -> Vec<Option<Filter>> {
+        kinds
+            .iter()
+            .map(|&kind| {
+                query
+                    .filter
+                    .as_deref()
+                    .and_then(|text| parse_filter(text, kind).ok())
+            })
+            .collect()
+    }
+
+    /// The cost of `query` over `kinds`, with its filters as [`Cost::parse`] gave them; a
+    /// filter that does not parse costs nothing here (the list answers its 400
+    /// `invalidFilter`).
     pub fn of(
         store: &Store,
         kinds: &[ResourceKind],
         query: &ListQuery,
+        filters: Vec<Option<Filter>>,
         limits: &crate::limits::Limits,
     ) -> Result<Plan, ScimError> {
-        let mut filters = Vec::with_capacity(kinds.len());
         let mut scanned = 0usize;
         let mut work = 0u64;
         let mut terms_seen = 0usize;
         let mut listed = 0usize;
-        for &kind in kinds {
-            let parsed = query
-                .filter
-                .as_deref()
-                .and_then(|text| parse_filter(text, kind).ok());
-            let (reads, terms) = match (&query.filter, &parsed) {
+        for (&kind, parsed) in kinds.iter().zip(&filters) {
+            let (reads, terms) = match (&query.filter, parsed) {
                 (None, _) => (
                     if query.sort_by.is_some() {
                         store.len(kind)
@@ -448,7 +460,6 @@ impl Cost {
                 ),
                 (Some(_), None) => (0, 0),
             };
-            filters.push(parsed);
             scanned += reads;
             terms_seen = terms_seen.max(terms);
             listed += if query.filter.is_some() {

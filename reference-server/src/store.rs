@@ -80,11 +80,7 @@ impl Record {
 
     /// Records the password as a salted hash; the clear text is dropped by the caller.
     pub fn set_password(&mut self, password: &str) {
-        let salt: [u8; 16] = rand::random();
-        self.password = Some(Box::new(PasswordHash {
-            salt,
-            digest: PasswordHash::digest(&salt, password),
-        }));
+        self.password = Some(Box::new(PasswordHash::new(password)));
     }
 
     /// Whether `password` is this resource's password (for tests: proves it is kept, hashed).
@@ -183,6 +179,46 @@ fn id_key(id: &str) -> Option<u128> {
     id.parse::<u64>().ok().map(u128::from)
 }
 
+/// A resource made ready to store without the store, so that the store is locked only to put it
+/// in ([`Store::insert_new`]): its stored text written, its password hashed.
+#[derive(Debug)]
+pub struct NewResource {
+    kind: ResourceKind,
+    /// The attributes, for the uniqueness check and the indexes.
+    data: Value,
+    json: Box<str>,
+    layout: Option<Layout>,
+    name: String,
+    active: Option<bool>,
+    password: Option<Box<PasswordHash>>,
+}
+
+impl NewResource {
+    /// `attrs` (already canonical and checked) as a new resource of `kind`.
+    pub fn new(kind: ResourceKind, mut attrs: Map<String, Value>) -> Self {
+        // `id` is kept beside the stored text, not in it; `meta` is derived.
+        attrs.remove("meta");
+        let data = Value::Object(attrs);
+        let (name, active) = hot_fields(kind, &data);
+        let (json, layout) = stored(kind, &data);
+        NewResource {
+            kind,
+            data,
+            json,
+            layout,
+            name,
+            active,
+            password: None,
+        }
+    }
+
+    /// With a user's password, kept as a salted hash.
+    pub fn with_password(mut self, password: &str) -> Self {
+        self.password = Some(Box::new(PasswordHash::new(password)));
+        self
+    }
+}
+
 /// A salted SHA-256 of a password: enough to show it was set, never the clear text.
 #[derive(Debug, Clone)]
 struct PasswordHash {
@@ -191,6 +227,14 @@ struct PasswordHash {
 }
 
 impl PasswordHash {
+    fn new(password: &str) -> Self {
+        let salt: [u8; 16] = rand::random();
+        PasswordHash {
+            salt,
+            digest: PasswordHash::digest(&salt, password),
+        }
+    }
+
     fn digest(salt: &[u8; 16], password: &str) -> [u8; 32] {
         let mut hasher = Sha256::new();
         hasher.update(salt);
@@ -461,8 +505,24 @@ impl Store {
     pub fn insert(
         &mut self,
         kind: ResourceKind,
-        mut attrs: Map<String, Value>,
+        attrs: Map<String, Value>,
     ) -> Result<&mut Record, ScimError> {
+        self.insert_new(NewResource::new(kind, attrs))
+    }
+
+    /// Stores a resource made ready outside the store ([`NewResource`]): assigns `id`, enforces
+    /// uniqueness, indexes it.
+    pub fn insert_new(&mut self, new: NewResource) -> Result<&mut Record, ScimError> {
+        let NewResource {
+            kind,
+            data,
+            json,
+            layout,
+            name,
+            active,
+            password,
+        } = new;
+        self.check_unique(kind, &data, None)?;
         // The sequence number is taken only once the resource is known to go in, so integer
         // ids stay consecutive when a create is refused.
         let seq = self.next_seq;
@@ -474,15 +534,9 @@ impl Store {
             (uuid.to_string(), uuid.as_u128())
         };
         debug_assert_eq!(id_key(&id), Some(key));
-        // `id` is kept beside the stored text, not in it.
-        attrs.remove("meta");
-        let data = Value::Object(attrs);
-        self.check_unique(kind, &data, None)?;
         self.index(kind, &id, seq, &data);
         self.next_seq += 1;
         let now = Utc::now();
-        let (name, active) = hot_fields(kind, &data);
-        let (json, layout) = stored(kind, &data);
         let table = self.table_mut(kind);
         table.seq_of.insert(key, seq);
         let record = table.by_seq.entry(seq).or_insert(Box::new(Record {
@@ -496,7 +550,7 @@ impl Store {
             kind,
             layout,
             json,
-            password: None,
+            password,
         }));
         Ok(record)
     }

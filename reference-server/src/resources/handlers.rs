@@ -15,10 +15,10 @@ use crate::list::{self, ListQuery};
 use crate::patch::{PatchContext, apply_patch};
 use crate::projection::Projection;
 use crate::resources::input::normalize_resource;
-use crate::resources::validate::{Write, prepare};
+use crate::resources::validate::{Write, prepare, prepare_alone};
 use crate::schema::ResourceKind;
 use crate::state::SharedState;
-use crate::store::{Record, Store, not_found};
+use crate::store::{NewResource, Record, Store, not_found};
 use crate::variants::Variant;
 
 pub use super::render::{render, rendered_bytes, write_rendered};
@@ -149,8 +149,10 @@ async fn respond_list_of(
     kinds: &'static [ResourceKind],
     query: ListQuery,
 ) -> Result<Response, ScimError> {
+    // Parsed before the store is locked: a write waits for every read that holds it.
+    let filters = list::Cost::parse(kinds, &query);
     let store = state.read_owned().await;
-    let plan = list::Cost::of(&store, kinds, &query, &state.limits)?;
+    let plan = list::Cost::of(&store, kinds, &query, filters, &state.limits)?;
     if plan.cost.is_light() {
         return list_answer(&state, &store, kinds, &query, &plan);
     }
@@ -243,6 +245,17 @@ pub async fn create(
 ) -> Result<Response, ScimError> {
     let heavy = state.limits.is_heavy(len);
     let attrs = normalized(body, kind, heavy).await?;
+    if kind == ResourceKind::User && !heavy {
+        // A user needs nothing of the store until it goes in: it is checked, written out and
+        // its password hashed first, so that the store is locked only to put it in, and only
+        // shared while the answer is written (every other request waits while a write holds the
+        // lock).
+        let new = new_user(&state, attrs)?;
+        let mut store = state.write_owned().await;
+        let seq = store.insert_new(new)?.seq;
+        let store = store.downgrade();
+        return created(&state, &store, kind, seq);
+    }
     let mut store = state.write_owned().await;
     if heavy {
         return offload(move || create_in(&state, &mut store, kind, attrs)).await;
@@ -265,6 +278,19 @@ async fn normalized(
     }
 }
 
+/// A new user made ready to store, without the store.
+fn new_user(
+    state: &SharedState,
+    attrs: serde_json::Map<String, Value>,
+) -> Result<NewResource, ScimError> {
+    let prepared = prepare_alone(attrs, ResourceKind::User, None, Write::Create, state)?;
+    let new = NewResource::new(ResourceKind::User, prepared.attrs);
+    Ok(match prepared.password {
+        Some(p) => new.with_password(&p),
+        None => new,
+    })
+}
+
 fn create_in(
     state: &SharedState,
     store: &mut Store,
@@ -272,15 +298,22 @@ fn create_in(
     attrs: serde_json::Map<String, Value>,
 ) -> Result<Response, ScimError> {
     let prepared = prepare(attrs, kind, None, Write::Create, store, state)?;
-    let seq = {
-        let record = store.insert(kind, prepared.attrs)?;
-        if let Some(p) = prepared.password
-            && kind == ResourceKind::User
-        {
-            record.set_password(&p);
-        }
-        record.seq
+    let new = NewResource::new(kind, prepared.attrs);
+    let new = match prepared.password {
+        Some(p) if kind == ResourceKind::User => new.with_password(&p),
+        _ => new,
     };
+    let seq = store.insert_new(new)?.seq;
+    created(state, store, kind, seq)
+}
+
+/// The answer to a create: the resource stored as `seq`.
+fn created(
+    state: &SharedState,
+    store: &Store,
+    kind: ResourceKind,
+    seq: u64,
+) -> Result<Response, ScimError> {
     let Some(record) = store.at(kind, seq) else {
         return Err(ScimError::new(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -248,11 +248,27 @@ pub enum Write {
 /// Checks and completes `attrs` (already canonical) for storing as a `kind`.
 /// `previous` is the stored resource on update.
 pub fn prepare(
-    mut attrs: Map<String, Value>,
+    attrs: Map<String, Value>,
     kind: ResourceKind,
     previous: Option<&Value>,
     write: Write,
     store: &Store,
+    state: &AppState,
+) -> Result<Prepared, ScimError> {
+    let mut prepared = prepare_alone(attrs, kind, previous, write, state)?;
+    if kind == ResourceKind::Group {
+        settle_members(&mut prepared.attrs, store, state)?;
+    }
+    Ok(prepared)
+}
+
+/// [`prepare`] without what needs the store: everything but a group's members, so a user can
+/// be made ready before the store is locked.
+pub fn prepare_alone(
+    mut attrs: Map<String, Value>,
+    kind: ResourceKind,
+    previous: Option<&Value>,
+    write: Write,
     state: &AppState,
 ) -> Result<Prepared, ScimError> {
     for read_only in ["id", "meta", "groups"] {
@@ -324,7 +340,6 @@ pub fn prepare(
                     "group name \"{name}\" contains '@', which this app does not allow in group names"
                 )));
             }
-            settle_members(&mut attrs, store, state)?;
         }
     }
     Ok(Prepared { attrs, password })
