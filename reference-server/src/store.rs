@@ -679,6 +679,15 @@ mod tests {
         v.as_object().cloned().unwrap()
     }
 
+    /// A user named `user_name` put in `store`; its id.
+    fn user_id(store: &mut Store, user_name: &str) -> String {
+        store
+            .insert(ResourceKind::User, attrs(json!({"userName": user_name})))
+            .unwrap()
+            .id
+            .to_string()
+    }
+
     #[test]
     fn user_names_are_unique_case_insensitively_and_indexed() {
         let mut s = Store::new("http://h/scim/v2", StorePolicy::default());
@@ -778,11 +787,7 @@ mod tests {
     #[test]
     fn passwords_are_hashed() {
         let mut s = Store::new("http://h", StorePolicy::default());
-        let id = s
-            .insert(ResourceKind::User, attrs(json!({"userName": "x"})))
-            .unwrap()
-            .id
-            .clone();
+        let id = user_id(&mut s, "x");
         s.set_password(&id, "secret");
         assert!(s.password_matches(&id, "secret"));
         assert!(!s.password_matches(&id, "other"));
@@ -798,11 +803,7 @@ mod tests {
     #[test]
     fn ids_are_found_only_as_written() {
         let mut s = Store::new("http://h", StorePolicy::default());
-        let id = s
-            .insert(ResourceKind::User, attrs(json!({"userName": "x"})))
-            .unwrap()
-            .id
-            .to_string();
+        let id = user_id(&mut s, "x");
         assert!(s.get(ResourceKind::User, &id).is_some());
         assert!(s.get(ResourceKind::Group, &id).is_none());
         let simple = id.replace('-', "");
@@ -824,12 +825,7 @@ mod tests {
                 ..StorePolicy::default()
             },
         );
-        let first = s
-            .insert(ResourceKind::User, attrs(json!({"userName": "a"})))
-            .unwrap()
-            .id
-            .to_string();
-        assert_eq!(first, "1");
+        assert_eq!(user_id(&mut s, "a"), "1");
         assert!(s.get(ResourceKind::User, "1").is_some());
         for other in [
             "01",
