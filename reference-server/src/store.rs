@@ -513,16 +513,8 @@ impl Store {
     /// Stores a resource made ready outside the store ([`NewResource`]): assigns `id`, enforces
     /// uniqueness, indexes it.
     pub fn insert_new(&mut self, new: NewResource) -> Result<&mut Record, ScimError> {
-        let NewResource {
-            kind,
-            data,
-            json,
-            layout,
-            name,
-            active,
-            password,
-        } = new;
-        self.check_unique(kind, &data, None)?;
+        let kind = new.kind;
+        self.check_unique(kind, &new.data, None)?;
         // The sequence number is taken only once the resource is known to go in, so integer
         // ids stay consecutive when a create is refused.
         let seq = self.next_seq;
@@ -534,7 +526,7 @@ impl Store {
             (uuid.to_string(), uuid.as_u128())
         };
         debug_assert_eq!(id_key(&id), Some(key));
-        self.index(kind, &id, seq, &data);
+        self.index(kind, &id, seq, &new.data);
         self.next_seq += 1;
         let now = Utc::now();
         let table = self.table_mut(kind);
@@ -545,12 +537,12 @@ impl Store {
             version: 1,
             created: now,
             last_modified: now,
-            name: name.into(),
-            active,
+            name: new.name.into(),
+            active: new.active,
             kind,
-            layout,
-            json,
-            password,
+            layout: new.layout,
+            json: new.json,
+            password: new.password,
         }));
         Ok(record)
     }

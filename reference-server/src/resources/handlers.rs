@@ -15,7 +15,7 @@ use crate::list::{self, ListQuery};
 use crate::patch::{PatchContext, apply_patch};
 use crate::projection::Projection;
 use crate::resources::input::normalize_resource;
-use crate::resources::validate::{Write, prepare, prepare_alone};
+use crate::resources::validate::{Prepared, Write, prepare, prepare_alone};
 use crate::schema::ResourceKind;
 use crate::state::SharedState;
 use crate::store::{NewResource, Record, Store, not_found};
@@ -250,7 +250,8 @@ pub async fn create(
         // its password hashed first, so that the store is locked only to put it in, and only
         // shared while the answer is written (every other request waits while a write holds the
         // lock).
-        let new = new_user(&state, attrs)?;
+        let prepared = prepare_alone(attrs, kind, None, Write::Create, &state)?;
+        let new = new_resource(kind, prepared);
         let mut store = state.write_owned().await;
         let seq = store.insert_new(new)?.seq;
         let store = store.downgrade();
@@ -278,17 +279,14 @@ async fn normalized(
     }
 }
 
-/// A new user made ready to store, without the store.
-fn new_user(
-    state: &SharedState,
-    attrs: serde_json::Map<String, Value>,
-) -> Result<NewResource, ScimError> {
-    let prepared = prepare_alone(attrs, ResourceKind::User, None, Write::Create, state)?;
-    let new = NewResource::new(ResourceKind::User, prepared.attrs);
-    Ok(match prepared.password {
-        Some(p) => new.with_password(&p),
-        None => new,
-    })
+/// A prepared resource made ready to store: its text written, a user's password hashed (a
+/// group's is dropped).
+fn new_resource(kind: ResourceKind, prepared: Prepared) -> NewResource {
+    let new = NewResource::new(kind, prepared.attrs);
+    match prepared.password {
+        Some(p) if kind == ResourceKind::User => new.with_password(&p),
+        _ => new,
+    }
 }
 
 fn create_in(
@@ -298,12 +296,7 @@ fn create_in(
     attrs: serde_json::Map<String, Value>,
 ) -> Result<Response, ScimError> {
     let prepared = prepare(attrs, kind, None, Write::Create, store, state)?;
-    let new = NewResource::new(kind, prepared.attrs);
-    let new = match prepared.password {
-        Some(p) if kind == ResourceKind::User => new.with_password(&p),
-        _ => new,
-    };
-    let seq = store.insert_new(new)?.seq;
+    let seq = store.insert_new(new_resource(kind, prepared))?.seq;
     created(state, store, kind, seq)
 }
 

@@ -100,57 +100,51 @@ impl ResourceRoutes {
             return refused;
         }
         let method = req.method().clone();
-        let answer = match (endpoint, &method) {
-            (Endpoint::Collection(kind), &Method::GET | &Method::HEAD) => {
-                let (parts, _) = req.into_parts();
-                handlers::list(State(state), kind, parts.uri).await
-            }
-            (Endpoint::Collection(kind), &Method::POST) => {
-                match ScimBody::from_request(req, &state).await {
-                    Ok(body) => handlers::create(State(state), kind, body).await,
-                    Err(e) => Err(e),
+        // A block of its own, so that `?` gives a body's refusal as the answer.
+        let answer = async {
+            match (endpoint, &method) {
+                (Endpoint::Collection(kind), &Method::GET | &Method::HEAD) => {
+                    let (parts, _) = req.into_parts();
+                    handlers::list(State(state), kind, parts.uri).await
                 }
-            }
-            (Endpoint::Search(kind), &Method::POST) => {
-                match ScimBody::from_request(req, &state).await {
-                    Ok(body) => handlers::search(State(state), kind, body).await,
-                    Err(e) => Err(e),
+                (Endpoint::Collection(kind), &Method::POST) => {
+                    let body = ScimBody::from_request(req, &state).await?;
+                    handlers::create(State(state), kind, body).await
                 }
-            }
-            (Endpoint::SearchAll, &Method::POST) => {
-                match ScimBody::from_request(req, &state).await {
-                    Ok(body) => handlers::search_all(State(state), body).await,
-                    Err(e) => Err(e),
+                (Endpoint::Search(kind), &Method::POST) => {
+                    let body = ScimBody::from_request(req, &state).await?;
+                    handlers::search(State(state), kind, body).await
                 }
-            }
-            (Endpoint::Item(_, Err(e)), m) if allows(ITEM_METHODS, m) => Err(ScimError::new(
-                StatusCode::BAD_REQUEST,
-                format!("the id in the path is not UTF-8 once percent-decoded: {e}"),
-            )),
-            (Endpoint::Item(kind, Ok(id)), &Method::GET | &Method::HEAD) => {
-                let (parts, _) = req.into_parts();
-                handlers::get_one(State(state), kind, Path(id), parts.uri, parts.headers).await
-            }
-            (Endpoint::Item(kind, Ok(id)), &Method::PUT) => {
-                let headers = req.headers().clone();
-                match ScimBody::from_request(req, &state).await {
-                    Ok(body) => {
-                        handlers::replace(State(state), kind, Path(id), headers, body).await
-                    }
-                    Err(e) => Err(e),
+                (Endpoint::SearchAll, &Method::POST) => {
+                    let body = ScimBody::from_request(req, &state).await?;
+                    handlers::search_all(State(state), body).await
                 }
+                (Endpoint::Item(_, Err(e)), m) if allows(ITEM_METHODS, m) => Err(ScimError::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("the id in the path is not UTF-8 once percent-decoded: {e}"),
+                )),
+                (Endpoint::Item(kind, Ok(id)), &Method::GET | &Method::HEAD) => {
+                    let (parts, _) = req.into_parts();
+                    handlers::get_one(State(state), kind, Path(id), parts.uri, parts.headers).await
+                }
+                (Endpoint::Item(kind, Ok(id)), &Method::PUT) => {
+                    let headers = req.headers().clone();
+                    let body = ScimBody::from_request(req, &state).await?;
+                    handlers::replace(State(state), kind, Path(id), headers, body).await
+                }
+                (Endpoint::Item(kind, Ok(id)), &Method::PATCH) => {
+                    let headers = req.headers().clone();
+                    let body = ScimBody::from_request(req, &state).await;
+                    handlers::patch(State(state), kind, Path(id), headers, body).await
+                }
+                (Endpoint::Item(kind, Ok(id)), &Method::DELETE) => {
+                    let (parts, _) = req.into_parts();
+                    handlers::delete(State(state), kind, Path(id), parts.headers).await
+                }
+                (endpoint, _) => Ok(method_not_allowed(endpoint.allow())),
             }
-            (Endpoint::Item(kind, Ok(id)), &Method::PATCH) => {
-                let headers = req.headers().clone();
-                let body = ScimBody::from_request(req, &state).await;
-                handlers::patch(State(state), kind, Path(id), headers, body).await
-            }
-            (Endpoint::Item(kind, Ok(id)), &Method::DELETE) => {
-                let (parts, _) = req.into_parts();
-                handlers::delete(State(state), kind, Path(id), parts.headers).await
-            }
-            (endpoint, _) => return method_not_allowed(endpoint.allow()),
-        };
+        }
+        .await;
         let response = answer.into_response();
         if method == Method::HEAD {
             without_body(response)
